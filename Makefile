@@ -1,0 +1,41 @@
+# Two commands on a fresh machine: `make demo` serves the demo, `make test` runs every test.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PLUGINS := $(wildcard plugins/*/pyproject.toml)
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo serve test lint schema bench clean
+
+$(STAMP): pyproject.toml sdk/pyproject.toml $(PLUGINS)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e sdk $(foreach p,$(PLUGINS),-e $(dir $(p))) -e '.[test]'
+	touch $@
+
+install: $(STAMP)
+
+demo: $(STAMP)  ## fresh demo database, tokens printed, served on 127.0.0.1:8000
+	$(BIN)/sanquan demo
+	$(BIN)/sanquan serve --host 127.0.0.1 --port 8000
+
+serve: $(STAMP)
+	$(BIN)/sanquan serve
+
+test: $(STAMP)  ## every test, on SQLite and (where installed) PostgreSQL
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+schema: $(STAMP)
+	$(BIN)/sanquan export-schema --output schema.graphql
+
+bench: $(STAMP)
+	$(BIN)/python bench/scoreboard.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,65 @@
+"""What every resolver gets: the request's database session, the caller, the plugins."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, TypeVar
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from strawberry.types import Info as StrawberryInfo
+
+from sanquan.api.errors import Forbidden, UserError, user_errors
+from sanquan.auth.models import Role
+from sanquan.auth.tokens import Principal
+from sanquan.config import Settings
+from sanquan.errors import DomainError, DomainErrors
+from sanquan.plugins.host import PluginHost
+from sanquan.timeutil import beijing_today
+
+T = TypeVar("T")
+
+
+@dataclass
+class Context:
+    db: Session
+    principal: Principal
+    host: PluginHost
+    settings: Settings
+    language: str
+    cache: dict[Any, Any] = field(default_factory=dict)
+    """Per-request memo for batch loads, so a list of N items costs one query, not N."""
+
+    def require(self, *roles: Role, what: str) -> Principal:
+        """The caller, if their role is one of ``roles``; otherwise a FORBIDDEN error."""
+        if self.principal.role not in roles:
+            raise Forbidden(what)
+        return self.principal
+
+    def today(self) -> date:
+        return beijing_today()
+
+    def mutate(self, action: Callable[[], T]) -> tuple[T | None, list[UserError]]:
+        """Run ``action`` as one transaction: committed if it succeeds, rolled back with
+        typed user errors if a rule refuses it. A unique-key race is retried once."""
+        for attempt in (1, 2):
+            try:
+                result = action()
+                self.db.commit()
+                return result, []
+            except (DomainError, DomainErrors) as error:
+                self.db.rollback()
+                return None, user_errors(error, self.language)
+            except IntegrityError:
+                self.db.rollback()
+                if attempt == 2:
+                    raise
+            except BaseException:
+                self.db.rollback()
+                raise
+        raise AssertionError("unreachable")
+
+
+Info = StrawberryInfo[Context, None]

@@ -1,0 +1,82 @@
+"""The schema, composed from each domain's query and mutation types, with the request
+limits of R23."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    DisableIntrospection,
+    IgnoreContext,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
+
+from sanquan.api.errors import AccessError
+from sanquan.api.scalars import SCALARS
+from sanquan.auth.graphql import AuthMutation, AuthQuery
+from sanquan.config import Settings
+from sanquan.errors import DomainError
+from sanquan.institutions.graphql import InstitutionMutation, InstitutionQuery
+from sanquan.plugins.graphql import PluginQuery
+from sanquan.quarter import QuarterError
+from sanquan.review.graphql import ReviewMutation, ReviewQuery
+
+log = logging.getLogger(__name__)
+
+EXPECTED = (DomainError, AccessError, QuarterError)
+
+
+@strawberry.type
+class Query(InstitutionQuery, ReviewQuery, PluginQuery, AuthQuery):
+    pass
+
+
+@strawberry.type
+class Mutation(InstitutionMutation, ReviewMutation, AuthMutation):
+    pass
+
+
+class Schema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Log only what is unexpected: a refused request is not a server fault."""
+        for error in errors:
+            if error.original_error is not None and not isinstance(error.original_error, EXPECTED):
+                log.error("GraphQL execution failed", exc_info=error.original_error)
+
+
+def _introspection_field(context: IgnoreContext) -> bool:
+    return context.field_name.startswith("__")
+
+
+def build_schema(settings: Settings | None = None) -> Schema:
+    """The schema with the request limits of ``settings`` (defaults when ``None``)."""
+    settings = settings or Settings(database_url="sqlite://")
+    limits = settings
+    extensions: list[Callable[[], SchemaExtension]] = [
+        lambda: QueryDepthLimiter(max_depth=limits.max_depth, should_ignore=_introspection_field),
+        lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
+        lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
+    ]
+    if not settings.introspection:
+        extensions.append(DisableIntrospection)
+    return Schema(
+        query=Query,
+        mutation=Mutation,
+        extensions=extensions,
+        config=StrawberryConfig(scalar_map=SCALARS),
+    )
+
+
+def print_schema() -> str:
+    """The SDL committed as ``schema.graphql``."""
+    return str(build_schema()) + "\n"

@@ -1,0 +1,137 @@
+"""The ASGI application: ``/graphql`` behind bearer-token authentication, ``/healthz``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+from strawberry.asgi import GraphQL
+from strawberry.types import ExecutionResult
+
+from sanquan.api.context import Context
+from sanquan.api.errors import UNAUTHENTICATED, format_error, language_of
+from sanquan.api.schema import build_schema
+from sanquan.auth.tokens import authenticate
+from sanquan.config import Settings
+from sanquan.db import make_engine, make_session_factory
+from sanquan.plugins.host import PluginHost
+
+log = logging.getLogger(__name__)
+
+
+class GraphQLEndpoint(GraphQL[Context, None]):
+    """Strawberry's ASGI view with a database session per request, the caller's
+    principal, and the project's error formatting."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        sessions: sessionmaker[Session],
+        host: PluginHost,
+    ) -> None:
+        super().__init__(
+            build_schema(settings),
+            graphql_ide="graphiql" if settings.graphiql else None,
+            allow_queries_via_get=True,
+        )
+        self.settings = settings
+        self.sessions = sessions
+        self.host = host
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        request = Request(scope, receive)
+        if self._wants_ide(request):
+            await super().__call__(scope, receive, send)
+            return
+        language = language_of(request.headers.get("accept-language"))
+        with self.sessions() as db:
+            principal = authenticate(db, request.headers.get("authorization"))
+            if principal is None:
+                zh, en = UNAUTHENTICATED
+                await JSONResponse(
+                    {
+                        "errors": [
+                            {
+                                "message": en if language == "en" else zh,
+                                "extensions": {"code": "UNAUTHENTICATED"},
+                            }
+                        ]
+                    },
+                    status_code=401,
+                    headers={"WWW-Authenticate": 'Bearer realm="sanquan"'},
+                )(scope, receive, send)
+                return
+            db.rollback()  # end the read transaction of the token lookup
+            scope.setdefault("state", {})["sanquan"] = Context(
+                db=db,
+                principal=principal,
+                host=self.host,
+                settings=self.settings,
+                language=language,
+            )
+            await super().__call__(scope, receive, send)
+
+    def _wants_ide(self, request: Request) -> bool:
+        return (
+            self.graphql_ide is not None
+            and request.method == "GET"
+            and "query" not in request.query_params
+            and "text/html" in request.headers.get("accept", "")
+        )
+
+    async def get_context(self, request: Any, response: Any) -> Context:
+        context: Context = request.state.sanquan
+        return context
+
+    async def process_result(self, request: Request, result: ExecutionResult) -> Any:
+        language = language_of(request.headers.get("accept-language"))
+        data: dict[str, Any] = {"data": result.data}
+        if result.errors:
+            data["errors"] = [format_error(error, language) for error in result.errors]
+        return data
+
+
+def create_app(settings: Settings | None = None, host: PluginHost | None = None) -> Starlette:
+    """The service. ``host`` lets tests and benchmarks add plugins without packaging."""
+    settings = settings or Settings.from_env()
+    engine = make_engine(settings.database_url)
+    sessions = make_session_factory(engine)
+    host = host or PluginHost.discover()
+
+    async def healthz(request: Request) -> Response:
+        try:
+            with engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception:
+            log.exception("health check failed")
+            return JSONResponse({"status": "unavailable"}, status_code=503)
+        return JSONResponse({"status": "ok"})
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = Starlette(
+        routes=[
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/graphql", GraphQLEndpoint(settings, sessions, host)),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.engine = engine
+    app.state.sessions = sessions
+    app.state.host = host
+    return app

@@ -1,0 +1,1 @@
+"""Accounts, bearer tokens and who may do what (rules R22, R24)."""

@@ -1,0 +1,88 @@
+"""GraphQL for accounts: who am I (everyone), and the account list and creation (ADMIN)."""
+
+from __future__ import annotations
+
+import strawberry
+from sqlalchemy import select
+
+from sanquan.api.context import Info
+from sanquan.api.errors import UserError
+from sanquan.auth.models import Account, Role
+from sanquan.auth.tokens import create_account, issue_token
+from sanquan.institutions.graphql import InstitutionType
+
+RoleType = strawberry.enum(Role, name="Role")
+
+
+@strawberry.type(name="Account")
+class AccountType:
+    id: strawberry.ID
+    name: str
+    role: RoleType  # type: ignore[valid-type]
+    institution: InstitutionType | None = strawberry.field(
+        description="The school represented (INSTITUTION) or the affiliation (EXPERT)."
+    )
+
+    @classmethod
+    def of(cls, row: Account) -> AccountType:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            name=row.name,
+            role=row.role,
+            institution=InstitutionType.of(row.institution) if row.institution else None,
+        )
+
+
+@strawberry.input
+class CreateAccountInput:
+    name: str
+    role: RoleType  # type: ignore[valid-type]
+    institution_code: str | None = None
+
+
+@strawberry.type
+class CreateAccountPayload:
+    account: AccountType | None
+    token: str | None = strawberry.field(description="Shown once; only its hash is stored.")
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class AuthQuery:
+    @strawberry.field(description="The account behind the request's token.")
+    def viewer(self, info: Info) -> AccountType:
+        account = info.context.db.get(Account, info.context.principal.account_id)
+        assert account is not None
+        return AccountType.of(account)
+
+    @strawberry.field(description="Accounts, optionally of one role (ADMIN).")
+    def accounts(self, info: Info, role: RoleType | None = None) -> list[AccountType]:  # type: ignore[valid-type]
+        info.context.require(Role.ADMIN, what="accounts")
+        query = select(Account).order_by(Account.id)
+        if role is not None:
+            query = query.where(Account.role == role)
+        return [AccountType.of(a) for a in info.context.db.scalars(query)]
+
+
+@strawberry.type
+class AuthMutation:
+    @strawberry.mutation(description="Create an account and its first token (ADMIN).")
+    def create_account(self, info: Info, input: CreateAccountInput) -> CreateAccountPayload:
+        ctx = info.context
+        ctx.require(Role.ADMIN, what="createAccount")
+
+        def action() -> tuple[Account, str]:
+            account = create_account(
+                ctx.db,
+                name=input.name,
+                role=Role(input.role),
+                institution_code=input.institution_code,
+            )
+            return account, issue_token(ctx.db, account)
+
+        result, errors = ctx.mutate(action)
+        return CreateAccountPayload(
+            account=AccountType.of(result[0]) if result else None,
+            token=result[1] if result else None,
+            user_errors=errors,
+        )

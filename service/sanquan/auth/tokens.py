@@ -1,0 +1,97 @@
+"""Issuing and checking bearer tokens.
+
+Tokens carry 256 random bits, so an unsalted SHA-256 is enough to make a stolen database
+useless for logging in, and it lets a request find its token with one indexed lookup.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sanquan.auth.models import Account, ApiToken, Role
+from sanquan.errors import DomainError, ErrorCode
+from sanquan.institutions.service import get_institution
+
+PREFIX = "sq_"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is asking: a snapshot of the account behind the request's token."""
+
+    account_id: int
+    name: str
+    role: Role
+    institution_id: int | None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_account(
+    db: Session, *, name: str, role: Role, institution_code: str | None = None
+) -> Account:
+    """An account; ``INSTITUTION`` accounts must name their school, experts may name
+    their affiliation, other roles must not name one."""
+    if not name.strip():
+        raise DomainError(ErrorCode.INVALID_VALUE, ("name",), field="name", problem="不能为空")
+    institution = None
+    if institution_code:
+        if role not in (Role.INSTITUTION, Role.EXPERT):
+            raise DomainError(
+                ErrorCode.INVALID_VALUE,
+                ("institution",),
+                field="institution",
+                problem=f"{role} 账号不属于任何高校",
+            )
+        institution = get_institution(db, institution_code, ("institution",))
+    elif role is Role.INSTITUTION:
+        raise DomainError(
+            ErrorCode.INVALID_VALUE,
+            ("institution",),
+            field="institution",
+            problem="INSTITUTION 账号必须指定所代表的高校",
+        )
+    account = Account(name=name.strip(), role=role, institution=institution)
+    db.add(account)
+    db.flush()
+    return account
+
+
+def issue_token(db: Session, account: Account) -> str:
+    """A new token for ``account``; the returned secret is not stored anywhere."""
+    token = PREFIX + secrets.token_urlsafe(32)
+    db.add(ApiToken(account_id=account.id, token_hash=hash_token(token)))
+    db.flush()
+    return token
+
+
+def authenticate(db: Session, authorization: str | None) -> Principal | None:
+    """The principal of an ``Authorization: Bearer …`` header, or ``None``."""
+    if not authorization:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    row = db.execute(
+        select(Account.id, Account.name, Account.role, Account.institution_id)
+        .join(ApiToken, ApiToken.account_id == Account.id)
+        .where(
+            ApiToken.token_hash == hash_token(token.strip()),
+            ApiToken.revoked_at.is_(None),
+            Account.active.is_(True),
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    return Principal(row.id, row.name, Role(row.role), row.institution_id)

@@ -1,0 +1,161 @@
+"""The ``sanquan`` command: serve, migrate, demo data, tokens, plugins, schema export."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from sanquan.config import Settings
+from sanquan.db import make_engine, make_session_factory
+
+app = typer.Typer(
+    help="sanquan: Beijing 三全育人 quarterly reviews over GraphQL.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,  # locals may hold tokens
+)
+token_app = typer.Typer(help="Manage bearer tokens.", no_args_is_help=True)
+plugins_app = typer.Typer(help="Indicator-set plugins.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+app.add_typer(plugins_app, name="plugins")
+console = Console()
+
+
+def _settings() -> Settings:
+    return Settings.from_env()
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database to the current schema."""
+    from sanquan.migrate import upgrade
+
+    settings = _settings()
+    upgrade(make_engine(settings.database_url))
+    console.print(f"database is current: {_safe(settings.database_url)}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Processes (PostgreSQL only).")] = 1,
+) -> None:
+    """Serve the GraphQL API (migrating the database first)."""
+    import uvicorn
+
+    from sanquan.migrate import upgrade
+
+    settings = _settings()
+    upgrade(make_engine(settings.database_url))
+    console.print(f"sanquan on http://{host}:{port}/graphql  ({_safe(settings.database_url)})")
+    uvicorn.run(
+        "sanquan.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers if workers > 1 else None,
+        log_level="info",
+    )
+
+
+@app.command()
+def demo(
+    reset: Annotated[bool, typer.Option(help="Start from an empty database.")] = True,
+) -> None:
+    """Load the demo: the 92 Beijing institutions, accounts, two sessions; print tokens."""
+    from sanquan.demo import load_demo
+    from sanquan.migrate import downgrade, upgrade
+    from sanquan.plugins.host import PluginHost
+
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    if reset:
+        downgrade(engine)
+    upgrade(engine)
+    with console.status("loading demo data…"), make_session_factory(engine)() as db:
+        result = load_demo(db, PluginHost.discover())
+        db.commit()
+    console.print("demo tokens (send as 'Authorization: Bearer <token>'):")
+    lines = []
+    for role, (name, token) in result.tokens.items():
+        console.print(f"  {role:<12} {token}  [dim]{name}[/dim]", soft_wrap=True)
+        lines.append(f"SANQUAN_{role}_TOKEN={token}")
+    tokens_file = settings.data_dir / "demo-tokens.env"
+    tokens_file.parent.mkdir(parents=True, exist_ok=True)
+    tokens_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    console.print(f"tokens also written to {tokens_file}")
+    console.print(f"review sessions: {result.sessions[0]} (concluded), {result.sessions[1]} (open)")
+
+
+@token_app.command("create")
+def token_create(
+    role: Annotated[str, typer.Option(help="ADMIN, INSTITUTION, EXPERT, UNIT or VIEWER.")],
+    name: Annotated[str, typer.Option(help="Who holds it.")],
+    institution: Annotated[
+        str | None, typer.Option(help="School code (INSTITUTION) or affiliation (EXPERT).")
+    ] = None,
+) -> None:
+    """Create an account and print its token (shown once; only a hash is kept)."""
+    from sanquan.auth.models import Role
+    from sanquan.auth.tokens import create_account, issue_token
+    from sanquan.errors import DomainError
+
+    try:
+        parsed = Role(role.upper())
+    except ValueError:
+        raise typer.BadParameter(f"unknown role {role!r}", param_hint="--role") from None
+    settings = _settings()
+    with make_session_factory(make_engine(settings.database_url))() as db:
+        try:
+            account = create_account(db, name=name, role=parsed, institution_code=institution)
+        except DomainError as error:
+            console.print(f"[red]{error.message()}[/red]")
+            raise typer.Exit(2) from None
+        token = issue_token(db, account)
+        db.commit()
+    typer.echo(token)
+
+
+@plugins_app.command("list")
+def plugins_list() -> None:
+    """Installed plugins with their versions, sets and hooks."""
+    from sanquan.plugins.host import PluginHost
+
+    host = PluginHost.discover()
+    table = Table(title="sanquan plugins")
+    for column in ("distribution", "version", "indicator sets", "hooks"):
+        table.add_column(column)
+    for info in host.plugins:
+        sets = ", ".join(f"{k} {v}" for k, v in info.sets)
+        table.add_row(info.distribution, info.version, sets, ", ".join(info.hooks))
+    console.print(table)
+    for failure in host.failures:
+        console.print(f"[red]{failure}[/red]")
+
+
+@app.command("export-schema")
+def export_schema(
+    output: Annotated[Path, typer.Option(help="Where to write the SDL.")] = Path("schema.graphql"),
+) -> None:
+    """Write the GraphQL schema (SDL) that ``schema.graphql`` holds."""
+    from sanquan.api.schema import print_schema
+
+    output.write_text(print_schema(), encoding="utf-8")
+    console.print(f"wrote {output}")
+
+
+def _safe(url: str) -> str:
+    """The database URL without its password, for printing."""
+    from sqlalchemy import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def main() -> None:
+    os.environ.setdefault("PYTHONUTF8", "1")
+    app()

@@ -1,0 +1,252 @@
+"""Domain errors and their messages: one catalogue, Chinese by default, English on request.
+
+Services raise :class:`DomainError` (or :class:`DomainErrors` for several at once); the API
+layer turns them into typed ``userErrors`` in one place. A message template names its
+parameters, so the wording can change without touching the code that raises.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from enum import StrEnum
+from typing import Any
+
+FieldPath = tuple[str | int, ...]
+
+
+class ErrorCode(StrEnum):
+    """Stable machine codes; clients may switch on these, so never rename one."""
+
+    INVALID_VALUE = "INVALID_VALUE"
+    INVALID_QUARTER = "INVALID_QUARTER"
+    INVALID_INSTITUTION_CODE = "INVALID_INSTITUTION_CODE"
+    UNKNOWN_INSTITUTION = "UNKNOWN_INSTITUTION"
+    DUPLICATE_INSTITUTION = "DUPLICATE_INSTITUTION"
+    INSTITUTION_IN_USE = "INSTITUTION_IN_USE"
+    INACTIVE_INSTITUTION = "INACTIVE_INSTITUTION"
+    CSV_INVALID = "CSV_INVALID"
+    SESSION_SIZE = "SESSION_SIZE"
+    DUPLICATE_IN_SESSION = "DUPLICATE_IN_SESSION"
+    UNKNOWN_INDICATOR_SET = "UNKNOWN_INDICATOR_SET"
+    UNKNOWN_SESSION = "UNKNOWN_SESSION"
+    UNKNOWN_EXPERT = "UNKNOWN_EXPERT"
+    PANEL_TOO_SMALL = "PANEL_TOO_SMALL"
+    EXPERT_HAS_SCORES = "EXPERT_HAS_SCORES"
+    DEADLINE_IN_PAST = "DEADLINE_IN_PAST"
+    SESSION_NOT_DRAFT = "SESSION_NOT_DRAFT"
+    SESSION_NOT_OPEN = "SESSION_NOT_OPEN"
+    SESSION_CONCLUDED = "SESSION_CONCLUDED"
+    SESSION_NOT_CONCLUDED = "SESSION_NOT_CONCLUDED"
+    NOT_A_REVIEWER = "NOT_A_REVIEWER"
+    NOT_IN_SESSION = "NOT_IN_SESSION"
+    PEER_OWN_SCHOOL = "PEER_OWN_SCHOOL"
+    SELF_OTHER_SCHOOL = "SELF_OTHER_SCHOOL"
+    CONFLICT_OF_INTEREST = "CONFLICT_OF_INTEREST"
+    DEADLINE_PASSED = "DEADLINE_PASSED"
+    EMPTY_SUBMISSION = "EMPTY_SUBMISSION"
+    TOO_MANY_SCORES = "TOO_MANY_SCORES"
+    DUPLICATE_INDICATOR = "DUPLICATE_INDICATOR"
+    UNKNOWN_INDICATOR = "UNKNOWN_INDICATOR"
+    SOURCE_NOT_ALLOWED = "SOURCE_NOT_ALLOWED"
+    OUT_OF_SCALE = "OUT_OF_SCALE"
+    EVIDENCE_REQUIRED = "EVIDENCE_REQUIRED"
+    PLUGIN_RULE = "PLUGIN_RULE"
+    PLUGIN_FAILED = "PLUGIN_FAILED"
+    ALREADY_SUBMITTED = "ALREADY_SUBMITTED"
+    INCOMPLETE = "INCOMPLETE"
+    UNKNOWN_SCORE = "UNKNOWN_SCORE"
+    REASON_REQUIRED = "REASON_REQUIRED"
+
+
+# code -> (zh-CN, en); parameters in braces.
+MESSAGES: dict[ErrorCode, tuple[str, str]] = {
+    ErrorCode.INVALID_VALUE: ("{field}:{problem}", "{field}: {problem}"),
+    ErrorCode.INVALID_QUARTER: (
+        "“{value}”不是有效的季度,应写作年份加 Q1–Q4,例如 2027Q1",
+        "{value!r} is not a quarter; write the year and quarter, e.g. 2027Q1",
+    ),
+    ErrorCode.INVALID_INSTITUTION_CODE: (
+        "学校标识码“{value}”无效:应为 10 位数字,以 41 开头,第 3–4 位为省级行政区代码",
+        "institution code {value!r} is invalid: 10 digits, starting with 41 and a province code",
+    ),
+    ErrorCode.UNKNOWN_INSTITUTION: (
+        "没有学校标识码为“{value}”的高校",
+        "no institution has the code {value!r}",
+    ),
+    ErrorCode.DUPLICATE_INSTITUTION: (
+        "学校标识码“{value}”已被“{name}”使用",
+        "institution code {value!r} is already used by {name}",
+    ),
+    ErrorCode.INSTITUTION_IN_USE: (
+        "“{name}”已参加过点评,不能删除;请改为停用(active=false)",
+        "{name} has taken part in reviews and cannot be deleted; deactivate it instead",
+    ),
+    ErrorCode.INACTIVE_INSTITUTION: (
+        "“{name}”已停用,不能安排点评",
+        "{name} is inactive and cannot be reviewed",
+    ),
+    ErrorCode.CSV_INVALID: ("CSV 第 {line} 行:{problem}", "CSV line {line}: {problem}"),
+    ErrorCode.SESSION_SIZE: (
+        "每次点评工作会须有 {minimum}–{maximum} 所高校,收到 {count} 所",
+        "a review session takes {minimum}–{maximum} institutions; got {count}",
+    ),
+    ErrorCode.DUPLICATE_IN_SESSION: (
+        "“{value}”在同一次点评中出现了不止一次",
+        "{value!r} appears more than once in the session",
+    ),
+    ErrorCode.UNKNOWN_INDICATOR_SET: (
+        "未安装指标体系“{key}”{version}",
+        "indicator set {key!r} {version} is not installed",
+    ),
+    ErrorCode.UNKNOWN_SESSION: ("没有编号为 {value} 的点评工作会", "no review session {value}"),
+    ErrorCode.UNKNOWN_EXPERT: (
+        "账号 {value} 不是专家账号",
+        "account {value} is not an expert account",
+    ),
+    ErrorCode.PANEL_TOO_SMALL: (
+        "专家组对“{name}”只有 {eligible} 位无利益冲突的专家,至少需要 {minimum} 位",
+        "the panel has only {eligible} experts without a conflict of interest for {name}; "
+        "at least {minimum} are needed",
+    ),
+    ErrorCode.EXPERT_HAS_SCORES: (
+        "专家“{name}”已经评分,不能移出专家组",
+        "expert {name} has already scored and cannot leave the panel",
+    ),
+    ErrorCode.DEADLINE_IN_PAST: (
+        "截止日期 {value} 已经过去(今天是北京时间 {today})",
+        "deadline {value} is in the past (today is {today} in Beijing)",
+    ),
+    ErrorCode.SESSION_NOT_DRAFT: (
+        "点评工作会已{status},不能再修改其安排",
+        "the review session is {status}; its setup can no longer change",
+    ),
+    ErrorCode.SESSION_NOT_OPEN: (
+        "点评工作会尚未开始,还不能评分",
+        "the review session is not open for scoring yet",
+    ),
+    ErrorCode.SESSION_CONCLUDED: (
+        "点评工作会已结束,评分已锁定",
+        "the review session is concluded; its scores are locked",
+    ),
+    ErrorCode.SESSION_NOT_CONCLUDED: (
+        "点评工作会尚未结束",
+        "the review session is not concluded",
+    ),
+    ErrorCode.NOT_A_REVIEWER: (
+        "您不是本次点评工作会的评审方",
+        "you are not a reviewer of this review session",
+    ),
+    ErrorCode.NOT_IN_SESSION: (
+        "“{value}”不在本次点评工作会中",
+        "{value!r} is not part of this review session",
+    ),
+    ErrorCode.PEER_OWN_SCHOOL: (
+        "同行互评不能评本校",
+        "a peer evaluation cannot score its own school",
+    ),
+    ErrorCode.SELF_OTHER_SCHOOL: (
+        "学校自评只能评本校",
+        "a self-evaluation can only score one's own school",
+    ),
+    ErrorCode.CONFLICT_OF_INTEREST: (
+        "专家与“{name}”存在利益冲突(所属单位),不能为其评分",
+        "the expert is affiliated with {name} and may not score it (conflict of interest)",
+    ),
+    ErrorCode.DEADLINE_PASSED: (
+        "{source}评分截止日期 {deadline} 已过",
+        "the {source} deadline {deadline} has passed",
+    ),
+    ErrorCode.EMPTY_SUBMISSION: ("没有提交任何评分", "the submission holds no scores"),
+    ErrorCode.TOO_MANY_SCORES: (
+        "一次最多提交 {maximum} 项评分",
+        "at most {maximum} scores per submission",
+    ),
+    ErrorCode.DUPLICATE_INDICATOR: (
+        "指标 {value} 在同一次提交中出现了不止一次",
+        "indicator {value} appears more than once in the submission",
+    ),
+    ErrorCode.UNKNOWN_INDICATOR: (
+        "“{value}”不是指标体系 {key} {version} 的指标",
+        "{value!r} is not an indicator of {key} {version}",
+    ),
+    ErrorCode.SOURCE_NOT_ALLOWED: (
+        "指标 {value} 不接受{source}评分",
+        "indicator {value} does not take {source} scores",
+    ),
+    ErrorCode.OUT_OF_SCALE: (
+        "指标 {indicator} 的分值 {value} 超出范围 {minimum}–{maximum}",
+        "value {value} of indicator {indicator} is outside {minimum}–{maximum}",
+    ),
+    ErrorCode.EVIDENCE_REQUIRED: (
+        "指标 {value} 的{source}评分须附佐证材料",
+        "indicator {value} needs evidence for {source} scores",
+    ),
+    ErrorCode.PLUGIN_RULE: ("插件 {plugin}:{problem}", "plugin {plugin}: {problem}"),
+    ErrorCode.PLUGIN_FAILED: (
+        "插件 {plugin} 出错,本次提交未保存",
+        "plugin {plugin} failed; nothing was stored",
+    ),
+    ErrorCode.ALREADY_SUBMITTED: (
+        "指标 {value} 的评分已正式提交,不能改回草稿",
+        "the score of indicator {value} is submitted and cannot become a draft again",
+    ),
+    ErrorCode.INCOMPLETE: ("尚缺:{what}", "missing: {what}"),
+    ErrorCode.UNKNOWN_SCORE: ("没有这条评分", "no such score"),
+    ErrorCode.REASON_REQUIRED: (
+        "修改已结束点评的评分须说明理由",
+        "correcting a concluded session's score needs a reason",
+    ),
+}
+
+SOURCE_NAMES: dict[str, tuple[str, str]] = {
+    "SELF": ("学校自评", "self-evaluation"),
+    "PEER": ("同行互评", "peer"),
+    "EXPERT": ("专家点评", "expert"),
+}
+
+
+class DomainError(Exception):
+    """A rule of the domain said no. ``field`` is the input path at fault."""
+
+    def __init__(self, code: ErrorCode, field: Sequence[str | int] = (), **params: Any) -> None:
+        super().__init__(code.value)
+        self.code = code
+        self.field: FieldPath = tuple(field)
+        self.params = params
+
+    def message(self, language: str = "zh") -> str:
+        return render(self.code, self.params, language)
+
+    def at(self, *prefix: str | int) -> DomainError:
+        """The same error with its field path nested under ``prefix``."""
+        return DomainError(self.code, (*prefix, *self.field), **self.params)
+
+
+class DomainErrors(Exception):
+    """Several domain errors found together; the request they belong to changed nothing."""
+
+    def __init__(self, errors: Iterable[DomainError]) -> None:
+        self.errors = list(errors)
+        super().__init__(", ".join(e.code for e in self.errors))
+
+
+def raise_all(errors: Sequence[DomainError]) -> None:
+    """Raise ``errors`` together, if there are any."""
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise DomainErrors(errors)
+
+
+def render(code: ErrorCode, params: dict[str, Any], language: str = "zh") -> str:
+    zh, en = MESSAGES[code]
+    english = language == "en"
+    values = dict(params)
+    if "source" in values:
+        names = SOURCE_NAMES.get(str(values["source"]))
+        if names:
+            values["source"] = names[1] if english else names[0]
+    try:
+        return (en if english else zh).format(**values)
+    except (KeyError, IndexError):
+        return code.value

@@ -1,0 +1,1 @@
+"""Institutions (高校): the pool that review sessions draw from."""

@@ -1,0 +1,206 @@
+"""GraphQL for the institution pool: the directory is readable by every signed-in user;
+changing it is the commission's (ADMIN) job."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+from sqlalchemy import or_, select
+
+from sanquan.api.context import Info
+from sanquan.api.errors import UserError
+from sanquan.api.pagination import Connection, paginate
+from sanquan.auth.models import Role
+from sanquan.institutions import service
+from sanquan.institutions.models import Institution, InstitutionAlias
+
+
+@strawberry.type(name="Institution", description="A higher-education institution (高校).")
+class InstitutionType:
+    code: str = strawberry.field(description="10-digit MOE institution code (学校标识码).")
+    name: str
+    authority: str = strawberry.field(description="Supervising authority (主管部门).")
+    level: str = strawberry.field(description="本科 or 专科.")
+    category: str
+    category_inferred: bool = strawberry.field(
+        description="True when the category was guessed from the name and awaits correction."
+    )
+    pilot_batch: int | None = strawberry.field(
+        description="National 三全育人 pilot batch (1 or 2), if any."
+    )
+    pilot_departments: list[str]
+    active: bool
+    aliases: list[str] = strawberry.field(description="Older names that still identify it.")
+
+    @classmethod
+    def of(cls, row: Institution) -> InstitutionType:
+        return cls(
+            code=row.code,
+            name=row.name,
+            authority=row.authority,
+            level=row.level,
+            category=row.category,
+            category_inferred=row.category_inferred,
+            pilot_batch=row.pilot_batch,
+            pilot_departments=list(row.pilot_departments or ()),
+            active=row.active,
+            aliases=[a.name for a in row.aliases],
+        )
+
+
+@strawberry.input
+class InstitutionFields:
+    name: str | None = None
+    authority: str | None = None
+    level: str | None = None
+    category: str | None = None
+    pilot_batch: int | None = strawberry.field(default=None, description="1, 2, or 0 for none.")
+    pilot_departments: list[str] | None = None
+    active: bool | None = None
+    aliases: list[str] | None = None
+
+    def data(self) -> service.InstitutionData:
+        return service.InstitutionData(
+            name=self.name,
+            authority=self.authority,
+            level=self.level,
+            category=self.category,
+            pilot_batch=self.pilot_batch,
+            pilot_departments=self.pilot_departments,
+            active=self.active,
+            aliases=self.aliases,
+        )
+
+
+@strawberry.input
+class CreateInstitutionInput(InstitutionFields):
+    code: str
+
+
+@strawberry.input
+class UpdateInstitutionInput(InstitutionFields):
+    code: str
+
+
+@strawberry.input
+class DeleteInstitutionInput:
+    code: str
+
+
+@strawberry.input
+class ImportInstitutionsInput:
+    csv: str = strawberry.field(description="CSV with header code,name,authority,level,category.")
+
+
+@strawberry.type
+class InstitutionPayload:
+    institution: InstitutionType | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class DeleteInstitutionPayload:
+    deleted_code: str | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class ImportInstitutionsPayload:
+    created: list[str]
+    updated: list[str]
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class InstitutionQuery:
+    @strawberry.field(description="The institution pool, ordered by code.")
+    def institutions(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        search: Annotated[
+            str | None,
+            strawberry.argument(description="Part of a current or former name, or a code prefix."),
+        ] = None,
+        active: bool | None = None,
+    ) -> Connection[InstitutionType]:
+        query = select(Institution)
+        if search:
+            aliased = select(InstitutionAlias.institution_id).where(
+                InstitutionAlias.name.contains(search)
+            )
+            query = query.where(
+                or_(
+                    Institution.name.contains(search),
+                    Institution.code.startswith(search),
+                    Institution.id.in_(aliased),
+                )
+            )
+        if active is not None:
+            query = query.where(Institution.active.is_(active))
+        return paginate(
+            info.context.db,
+            query,
+            (Institution.code,),
+            lambda row: (row.code,),
+            InstitutionType.of,
+            first,
+            after,
+        )
+
+    @strawberry.field
+    def institution(self, info: Info, code: str) -> InstitutionType | None:
+        row = info.context.db.scalar(select(Institution).where(Institution.code == code.strip()))
+        return InstitutionType.of(row) if row else None
+
+
+@strawberry.type
+class InstitutionMutation:
+    @strawberry.mutation(description="Add an institution to the pool (ADMIN).")
+    def create_institution(self, info: Info, input: CreateInstitutionInput) -> InstitutionPayload:
+        ctx = info.context
+        ctx.require(Role.ADMIN, what="createInstitution")
+        row, errors = ctx.mutate(
+            lambda: service.create_institution(ctx.db, input.code, input.data())
+        )
+        return InstitutionPayload(institution=row and InstitutionType.of(row), user_errors=errors)
+
+    @strawberry.mutation(description="Change an institution; omitted fields stay (ADMIN).")
+    def update_institution(self, info: Info, input: UpdateInstitutionInput) -> InstitutionPayload:
+        ctx = info.context
+        ctx.require(Role.ADMIN, what="updateInstitution")
+        row, errors = ctx.mutate(
+            lambda: service.update_institution(ctx.db, input.code, input.data())
+        )
+        return InstitutionPayload(institution=row and InstitutionType.of(row), user_errors=errors)
+
+    @strawberry.mutation(
+        description="Remove an institution that never took part in a review (ADMIN); "
+        "retire others with active: false."
+    )
+    def delete_institution(
+        self, info: Info, input: DeleteInstitutionInput
+    ) -> DeleteInstitutionPayload:
+        ctx = info.context
+        ctx.require(Role.ADMIN, what="deleteInstitution")
+        _, errors = ctx.mutate(lambda: service.delete_institution(ctx.db, input.code))
+        return DeleteInstitutionPayload(
+            deleted_code=None if errors else input.code.strip(), user_errors=errors
+        )
+
+    @strawberry.mutation(
+        description="Create or update institutions from CSV, all or nothing (ADMIN)."
+    )
+    def import_institutions(
+        self, info: Info, input: ImportInstitutionsInput
+    ) -> ImportInstitutionsPayload:
+        ctx = info.context
+        ctx.require(Role.ADMIN, what="importInstitutions")
+        report, errors = ctx.mutate(lambda: service.import_csv(ctx.db, input.csv))
+        return ImportInstitutionsPayload(
+            created=report.created if report else [],
+            updated=report.updated if report else [],
+            user_errors=errors,
+        )

@@ -1,0 +1,216 @@
+"""Keeping the institution pool: create, change, retire and import institutions."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+
+from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import Session
+
+from sanquan.errors import DomainError, ErrorCode, raise_all
+from sanquan.institutions.codes import infer_category, is_valid_code
+from sanquan.institutions.models import Institution, InstitutionAlias
+from sanquan.review.models import SessionInstitution
+
+
+@dataclass(frozen=True)
+class InstitutionData:
+    """What a caller may set on an institution; ``None`` leaves a field as it is."""
+
+    name: str | None = None
+    authority: str | None = None
+    level: str | None = None
+    category: str | None = None
+    pilot_batch: int | None = None
+    pilot_departments: Sequence[str] | None = None
+    active: bool | None = None
+    aliases: Sequence[str] | None = None
+
+
+def check_code(code: str, path: Sequence[str | int] = ("code",)) -> str:
+    code = code.strip()
+    if not is_valid_code(code):
+        raise DomainError(ErrorCode.INVALID_INSTITUTION_CODE, path, value=code)
+    return code
+
+
+def get_institution(db: Session, code: str, path: Sequence[str | int] = ("code",)) -> Institution:
+    """The institution with ``code``, or a typed error naming ``path``."""
+    code = check_code(code, path)
+    found = db.scalar(select(Institution).where(Institution.code == code))
+    if found is None:
+        raise DomainError(ErrorCode.UNKNOWN_INSTITUTION, path, value=code)
+    return found
+
+
+def find_by_name(db: Session, name: str) -> Institution | None:
+    """By current name or by an older name users may still type."""
+    return db.scalar(
+        select(Institution)
+        .outerjoin(InstitutionAlias)
+        .where(or_(Institution.name == name, InstitutionAlias.name == name))
+    )
+
+
+def create_institution(db: Session, code: str, data: InstitutionData) -> Institution:
+    code = check_code(code)
+    existing = db.scalar(select(Institution).where(Institution.code == code))
+    if existing is not None:
+        raise DomainError(
+            ErrorCode.DUPLICATE_INSTITUTION, ("code",), value=code, name=existing.name
+        )
+    if not (data.name or "").strip():
+        raise DomainError(ErrorCode.INVALID_VALUE, ("name",), field="name", problem="不能为空")
+    institution = Institution(code=code, name="")
+    db.add(institution)
+    _apply(institution, data)
+    db.flush()
+    return institution
+
+
+def update_institution(db: Session, code: str, data: InstitutionData) -> Institution:
+    institution = get_institution(db, code)
+    _apply(institution, data)
+    db.flush()
+    return institution
+
+
+def delete_institution(db: Session, code: str) -> None:
+    """Only an institution that never took part in a review may go; others are retired
+    with ``active = False`` so their history stays readable."""
+    institution = get_institution(db, code)
+    in_use = db.scalar(select(exists().where(SessionInstitution.institution_id == institution.id)))
+    if in_use:
+        raise DomainError(ErrorCode.INSTITUTION_IN_USE, ("code",), name=institution.name)
+    db.delete(institution)
+    db.flush()
+
+
+def _apply(institution: Institution, data: InstitutionData) -> None:
+    if data.name is not None:
+        if not data.name.strip():
+            raise DomainError(ErrorCode.INVALID_VALUE, ("name",), field="name", problem="不能为空")
+        institution.name = data.name.strip()
+    if data.authority is not None:
+        institution.authority = data.authority.strip()
+    if data.level is not None:
+        institution.level = data.level.strip()
+    if data.category is not None and data.category.strip():
+        institution.category = data.category.strip()
+        institution.category_inferred = False
+    elif not institution.category:
+        institution.category = infer_category(institution.name)
+        institution.category_inferred = True
+    if data.pilot_batch is not None:
+        if data.pilot_batch not in (0, 1, 2):
+            raise DomainError(
+                ErrorCode.INVALID_VALUE,
+                ("pilotBatch",),
+                field="pilotBatch",
+                problem="试点批次只能是 1 或 2(0 表示非试点)",
+            )
+        institution.pilot_batch = data.pilot_batch or None
+    if data.pilot_departments is not None:
+        institution.pilot_departments = [d.strip() for d in data.pilot_departments if d.strip()]
+    if data.active is not None:
+        institution.active = data.active
+    if data.aliases is not None:
+        wanted = [a.strip() for a in data.aliases if a.strip() and a.strip() != institution.name]
+        kept = {alias.name: alias for alias in institution.aliases}
+        institution.aliases = [kept.get(name) or InstitutionAlias(name=name) for name in wanted]
+
+
+@dataclass
+class ImportReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+
+
+CSV_COLUMNS = ("code", "name", "authority", "level", "category")
+
+
+def import_csv(db: Session, text: str) -> ImportReport:
+    """Create or update institutions from CSV (columns ``code,name,authority,level,category``,
+    header required). All rows are checked first: one bad row and nothing is imported,
+    and every bad row is reported."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    missing = [c for c in ("code", "name") if c not in (reader.fieldnames or [])]
+    if missing:
+        raise DomainError(
+            ErrorCode.CSV_INVALID, ("csv",), line=1, problem=f"缺少列:{', '.join(missing)}"
+        )
+    rows = list(reader)
+    errors: list[DomainError] = []
+    seen: dict[str, int] = {}
+    for line, row in enumerate(rows, start=2):
+        code = (row.get("code") or "").strip()
+        if not is_valid_code(code):
+            errors.append(_csv_error(line, f"学校标识码“{code}”无效"))
+        elif code in seen:
+            errors.append(_csv_error(line, f"学校标识码 {code} 与第 {seen[code]} 行重复"))
+        else:
+            seen[code] = line
+        if not (row.get("name") or "").strip():
+            errors.append(_csv_error(line, "校名为空"))
+    if not rows:
+        errors.append(_csv_error(1, "没有数据行"))
+    raise_all(errors)
+    existing = {
+        i.code: i for i in db.scalars(select(Institution).where(Institution.code.in_(seen)))
+    }
+    report = ImportReport()
+    for row in rows:
+        code = row["code"].strip()
+        data = InstitutionData(
+            name=row["name"],
+            authority=row.get("authority") or "",
+            level=row.get("level") or "",
+            category=row.get("category") or "",
+        )
+        if code in existing:
+            _apply(existing[code], data)
+            report.updated.append(code)
+        else:
+            institution = Institution(code=code, name="")
+            db.add(institution)
+            _apply(institution, data)
+            report.created.append(code)
+    db.flush()
+    return report
+
+
+def _csv_error(line: int, problem: str) -> DomainError:
+    return DomainError(ErrorCode.CSV_INVALID, ("csv",), line=line, problem=problem)
+
+
+# Facts from the data notes: older names still in use, and the first-batch national pilots.
+BEIJING_ALIASES = {
+    "4111013630": ("北京工商大学嘉华学院",),
+    "4111014139": ("北京社会管理职业学院",),
+    "4111010858": ("北京电子科技职业学院",),
+}
+BEIJING_FIRST_BATCH_PILOTS = ("4111010003", "4111010002", "4111010008")
+
+
+def load_beijing(db: Session) -> ImportReport:
+    """The 92 Beijing institutions shipped with the service, with aliases and pilot flags."""
+    text = (
+        resources.files("sanquan.institutions")
+        .joinpath("data/beijing_heis.csv")
+        .read_text(encoding="utf-8")
+    )
+    report = import_csv(db, text)
+    for code, aliases in BEIJING_ALIASES.items():
+        update_institution(db, code, InstitutionData(aliases=aliases))
+    for code in BEIJING_FIRST_BATCH_PILOTS:
+        update_institution(db, code, InstitutionData(pilot_batch=1))
+    return report
+
+
+def by_codes(db: Session, codes: Iterable[str]) -> dict[str, Institution]:
+    codes = list(codes)
+    return {i.code: i for i in db.scalars(select(Institution).where(Institution.code.in_(codes)))}

@@ -1,0 +1,29 @@
+"""Every table of the service, imported in one place for migrations and tooling."""
+
+from sanquan.auth.models import Account, ApiToken
+from sanquan.db import Base
+from sanquan.institutions.models import Institution, InstitutionAlias
+from sanquan.review.models import (
+    IndicatorOutcome,
+    InstitutionOutcome,
+    PanelMember,
+    ReviewSession,
+    Score,
+    ScoreRevision,
+    SessionInstitution,
+)
+
+__all__ = [
+    "Account",
+    "ApiToken",
+    "Base",
+    "IndicatorOutcome",
+    "Institution",
+    "InstitutionAlias",
+    "InstitutionOutcome",
+    "PanelMember",
+    "ReviewSession",
+    "Score",
+    "ScoreRevision",
+    "SessionInstitution",
+]

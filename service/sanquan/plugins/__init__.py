@@ -1,0 +1,1 @@
+"""The plugin host: discovers indicator-set plugins and calls their hooks."""

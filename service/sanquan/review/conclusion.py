@@ -1,0 +1,229 @@
+"""Concluding a session (R15–R16): the completeness check, the aggregation by the pinned
+set's plugin, stored results, and audited corrections afterwards."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from sanquan.auth.tokens import Principal
+from sanquan.errors import DomainError, ErrorCode, raise_all
+from sanquan.institutions.models import Institution
+from sanquan.plugins.host import PluginError, PluginHost
+from sanquan.review.models import (
+    IndicatorOutcome,
+    InstitutionOutcome,
+    ReviewSession,
+    Score,
+    ScoreStatus,
+    SessionStatus,
+)
+from sanquan.review.scoring import pinned_set, problems_of, record_revision
+from sanquan.review.sessions import get_session
+from sanquan.timeutil import utcnow
+from sanquan_sdk import Aggregation, IndicatorSet, ScoreValue, Source, SourceWeights
+
+
+@dataclass(frozen=True)
+class Missing:
+    """One thing that keeps a session from concluding, in words a user can act on."""
+
+    source: Source
+    institution: str
+    reviewer: str
+    indicators: tuple[str, ...] = ()
+    have: int = 0
+    need: int = 0
+
+    def describe(self) -> str:
+        if self.source is Source.EXPERT:
+            return f"{self.institution}:专家点评完整的专家 {self.have} 位,至少需要 {self.need} 位"
+        what = "学校自评" if self.source is Source.SELF else f"{self.reviewer} 的同行互评"
+        codes = "、".join(self.indicators[:8]) + ("等" if len(self.indicators) > 8 else "")
+        return f"{self.institution}:{what}缺 {len(self.indicators)} 项指标({codes})"
+
+
+def missing_evaluations(
+    db: Session, session: ReviewSession, indicator_set: IndicatorSet
+) -> list[Missing]:
+    """Everything R15 requires that is not yet submitted."""
+    scored: dict[tuple[int, Source, str], set[str]] = defaultdict(set)
+    rows = db.execute(
+        select(Score.subject_id, Score.source, Score.reviewer_key, Score.indicator_code).where(
+            Score.session_id == session.id, Score.status == ScoreStatus.SUBMITTED
+        )
+    )
+    for subject_id, source, key, code in rows:
+        scored[(subject_id, Source(source), key)].add(code)
+    members = [m.institution for m in session.members]
+    missing: list[Missing] = []
+    required = {source: indicator_set.codes_for(source) for source in Source}
+    for subject in members:
+        if required[Source.SELF]:
+            gap = (
+                required[Source.SELF]
+                - scored[(subject.id, Source.SELF, f"institution:{subject.id}")]
+            )
+            if gap:
+                missing.append(Missing(Source.SELF, subject.name, subject.name, tuple(sorted(gap))))
+        if required[Source.PEER]:
+            for reviewer in members:
+                if reviewer.id == subject.id:
+                    continue
+                gap = (
+                    required[Source.PEER]
+                    - scored[(subject.id, Source.PEER, f"institution:{reviewer.id}")]
+                )
+                if gap:
+                    missing.append(
+                        Missing(Source.PEER, subject.name, reviewer.name, tuple(sorted(gap)))
+                    )
+        if required[Source.EXPERT]:
+            complete = sum(
+                1
+                for member in session.panel
+                if member.account.institution_id != subject.id
+                and required[Source.EXPERT]
+                <= scored[(subject.id, Source.EXPERT, f"expert:{member.account_id}")]
+            )
+            if complete < session.min_experts:
+                missing.append(
+                    Missing(
+                        Source.EXPERT, subject.name, "", have=complete, need=session.min_experts
+                    )
+                )
+    return missing
+
+
+def conclude_session(db: Session, host: PluginHost, session_id: int) -> ReviewSession:
+    """Lock the scores and compute the results, or say exactly what is missing."""
+    session = get_session(db, session_id)
+    if session.status is SessionStatus.DRAFT:
+        raise DomainError(ErrorCode.SESSION_NOT_OPEN, ("sessionId",))
+    if session.status is SessionStatus.CONCLUDED:
+        raise DomainError(ErrorCode.SESSION_CONCLUDED, ("sessionId",))
+    indicator_set = pinned_set(host, session)
+    missing = missing_evaluations(db, session, indicator_set)
+    raise_all(
+        [DomainError(ErrorCode.INCOMPLETE, ("sessionId",), what=m.describe()) for m in missing]
+    )
+    aggregation = _aggregate(db, host, session, indicator_set, None)
+    session.aggregation_method = aggregation.method
+    session.aggregation_weights = aggregation.weights.as_dict()
+    _store_outcomes(db, session, aggregation)
+    session.status = SessionStatus.CONCLUDED
+    session.concluded_at = utcnow()
+    db.flush()
+    return session
+
+
+def correct_score(
+    db: Session, host: PluginHost, actor: Principal, score_id: int, value: float, reason: str
+) -> Score:
+    """An administrator's correction of a concluded session's score: validated, audited
+    with its reason, and the results recomputed with the weights stored at conclusion."""
+    if not reason.strip():
+        raise DomainError(ErrorCode.REASON_REQUIRED, ("reason",))
+    score = db.get(Score, score_id)
+    if score is None:
+        raise DomainError(ErrorCode.UNKNOWN_SCORE, ("scoreId",))
+    session = get_session(db, score.session_id)
+    if session.status is not SessionStatus.CONCLUDED:
+        raise DomainError(ErrorCode.SESSION_NOT_CONCLUDED, ("scoreId",))
+    indicator_set = pinned_set(host, session)
+    subject = db.get(Institution, score.subject_id)
+    assert subject is not None
+    candidate = ScoreValue(
+        subject=subject.code,
+        indicator=score.indicator_code,
+        source=Source(score.source),
+        value=value,
+        reviewer=score.reviewer_key,
+        evidence=score.evidence,
+    )
+    raise_all(problems_of(host, indicator_set, candidate, ()))
+    if score.value == value:
+        return score
+    old = score.value
+    score.value = value
+    score.updated_at = utcnow()
+    record_revision(
+        db, score, actor.account_id, old, score.status, score.updated_at, reason.strip()
+    )
+    db.flush()
+    weights = SourceWeights.from_dict(session.aggregation_weights or SourceWeights().as_dict())
+    _store_outcomes(db, session, _aggregate(db, host, session, indicator_set, weights))
+    db.flush()
+    return score
+
+
+def _aggregate(
+    db: Session,
+    host: PluginHost,
+    session: ReviewSession,
+    indicator_set: IndicatorSet,
+    weights: SourceWeights | None,
+) -> Aggregation:
+    codes = {m.institution_id: m.institution.code for m in session.members}
+    scores = [
+        ScoreValue(
+            subject=codes[row.subject_id],
+            indicator=row.indicator_code,
+            source=Source(row.source),
+            value=row.value,
+            reviewer=row.reviewer_key,
+        )
+        for row in db.execute(
+            select(
+                Score.subject_id,
+                Score.indicator_code,
+                Score.source,
+                Score.value,
+                Score.reviewer_key,
+            )
+            .where(Score.session_id == session.id, Score.status == ScoreStatus.SUBMITTED)
+            .order_by(Score.id)
+        )
+    ]
+    try:
+        return host.aggregate(indicator_set, scores, weights)
+    except PluginError as error:
+        raise DomainError(ErrorCode.PLUGIN_FAILED, ("sessionId",), plugin=error.plugin) from error
+
+
+def _store_outcomes(db: Session, session: ReviewSession, aggregation: Aggregation) -> None:
+    ids = {m.institution.code: m.institution_id for m in session.members}
+    db.execute(delete(IndicatorOutcome).where(IndicatorOutcome.session_id == session.id))
+    db.execute(delete(InstitutionOutcome).where(InstitutionOutcome.session_id == session.id))
+    ranked = sorted(
+        (s for s in aggregation.subjects if s.overall is not None),
+        key=lambda s: -(s.overall or 0.0),
+    )
+    rank = {s.subject: position for position, s in enumerate(ranked, start=1)}
+    for subject in aggregation.subjects:
+        institution_id = ids[subject.subject]
+        db.add(
+            InstitutionOutcome(
+                session_id=session.id,
+                institution_id=institution_id,
+                overall=subject.overall,
+                rank=rank.get(subject.subject),
+            )
+        )
+        db.add_all(
+            IndicatorOutcome(
+                session_id=session.id,
+                institution_id=institution_id,
+                indicator_code=result.indicator,
+                self_value=result.self_value,
+                peer_mean=result.peer_mean,
+                expert_mean=result.expert_mean,
+                combined=result.combined,
+                peer_count=result.peer_count,
+                expert_count=result.expert_count,
+            )
+            for result in subject.indicators
+        )

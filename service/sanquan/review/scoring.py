@@ -1,0 +1,304 @@
+"""Submitting scores (R9–R13): who may score whom, validation by the indicator set's
+plugins, all-or-nothing storage, idempotent resubmission and the audit trail."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sanquan.auth.models import Role
+from sanquan.auth.tokens import Principal
+from sanquan.errors import DomainError, ErrorCode, raise_all
+from sanquan.institutions.models import Institution
+from sanquan.institutions.service import get_institution
+from sanquan.plugins.host import PluginError, PluginHost
+from sanquan.review.models import (
+    ReviewSession,
+    Score,
+    ScoreRevision,
+    ScoreStatus,
+    SessionStatus,
+)
+from sanquan.review.sessions import get_session
+from sanquan.timeutil import utcnow
+from sanquan_sdk import IndicatorSet, ScoreProblem, ScoreValue, Source
+
+_SDK_CODES = {code.value: code for code in ErrorCode}
+
+
+@dataclass(frozen=True)
+class ScoreEntry:
+    indicator: str
+    value: float
+    comment: str = ""
+    evidence: str = ""
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One reviewer's scores for one institution from one source."""
+
+    session_id: int
+    institution_code: str
+    source: Source
+    entries: Sequence[ScoreEntry]
+    final: bool = True
+
+
+@dataclass(frozen=True)
+class SubmissionOutcome:
+    scores: list[Score]
+    changed: int
+
+
+def reviewer_key(source: Source, actor: Principal) -> str:
+    if source is Source.EXPERT:
+        return f"expert:{actor.account_id}"
+    return f"institution:{actor.institution_id}"
+
+
+def pinned_set(host: PluginHost, session: ReviewSession) -> IndicatorSet:
+    indicator_set = host.indicator_set(session.indicator_set_key, session.indicator_set_version)
+    if indicator_set is None:
+        raise DomainError(
+            ErrorCode.UNKNOWN_INDICATOR_SET,
+            ("sessionId",),
+            key=session.indicator_set_key,
+            version=session.indicator_set_version,
+        )
+    return indicator_set
+
+
+def check_reviewer(
+    session: ReviewSession, actor: Principal, subject: Institution, source: Source
+) -> None:
+    """R9–R11: the relation between the reviewer, the session and the school scored."""
+    members = {m.institution_id for m in session.members}
+    if subject.id not in members:
+        raise DomainError(ErrorCode.NOT_IN_SESSION, ("institutionCode",), value=subject.code)
+    if source is Source.EXPERT:
+        panel = {m.account_id for m in session.panel}
+        if actor.role is not Role.EXPERT or actor.account_id not in panel:
+            raise DomainError(ErrorCode.NOT_A_REVIEWER, ("sessionId",))
+        if actor.institution_id == subject.id:
+            raise DomainError(
+                ErrorCode.CONFLICT_OF_INTEREST, ("institutionCode",), name=subject.name
+            )
+        return
+    if actor.role is not Role.INSTITUTION or actor.institution_id not in members:
+        raise DomainError(ErrorCode.NOT_A_REVIEWER, ("sessionId",))
+    if source is Source.SELF and actor.institution_id != subject.id:
+        raise DomainError(ErrorCode.SELF_OTHER_SCHOOL, ("institutionCode",))
+    if source is Source.PEER and actor.institution_id == subject.id:
+        raise DomainError(ErrorCode.PEER_OWN_SCHOOL, ("institutionCode",))
+
+
+def check_open(session: ReviewSession, source: Source, today: date) -> None:
+    if session.status is SessionStatus.DRAFT:
+        raise DomainError(ErrorCode.SESSION_NOT_OPEN, ("sessionId",))
+    if session.status is SessionStatus.CONCLUDED:
+        raise DomainError(ErrorCode.SESSION_CONCLUDED, ("sessionId",))
+    deadline = session.deadline(source)
+    if deadline is not None and today > deadline:
+        raise DomainError(
+            ErrorCode.DEADLINE_PASSED, ("source",), source=source, deadline=deadline.isoformat()
+        )
+
+
+def problems_of(
+    host: PluginHost, indicator_set: IndicatorSet, score: ScoreValue, path: tuple[str | int, ...]
+) -> list[DomainError]:
+    """The plugins' verdict on one score, as typed errors under ``path``."""
+    try:
+        problems = host.validate(indicator_set, score)
+    except PluginError as error:
+        raise DomainError(ErrorCode.PLUGIN_FAILED, path, plugin=error.plugin) from error
+    return [_as_error(host, indicator_set, score, problem, path) for problem in problems]
+
+
+def _as_error(
+    host: PluginHost,
+    indicator_set: IndicatorSet,
+    score: ScoreValue,
+    problem: ScoreProblem,
+    path: tuple[str | int, ...],
+) -> DomainError:
+    code = _SDK_CODES.get(problem.code)
+    where = (*path, problem.field)
+    if code is ErrorCode.OUT_OF_SCALE:
+        indicator = indicator_set.indicator(score.indicator)
+        assert indicator is not None
+        return DomainError(
+            code,
+            where,
+            indicator=score.indicator,
+            value=f"{score.value:g}",
+            minimum=f"{indicator.scale.minimum:g}",
+            maximum=f"{indicator.scale.maximum:g}",
+        )
+    if code in (
+        ErrorCode.UNKNOWN_INDICATOR,
+        ErrorCode.SOURCE_NOT_ALLOWED,
+        ErrorCode.EVIDENCE_REQUIRED,
+    ):
+        return DomainError(
+            code,
+            where,
+            value=score.indicator,
+            source=score.source,
+            key=indicator_set.key,
+            version=indicator_set.version,
+        )
+    return DomainError(
+        ErrorCode.PLUGIN_RULE, where, plugin=host.provider(indicator_set), problem=problem.message
+    )
+
+
+def submit_scores(
+    db: Session,
+    host: PluginHost,
+    actor: Principal,
+    submission: Submission,
+    *,
+    today: date,
+    max_scores: int = 500,
+) -> SubmissionOutcome:
+    """Store one reviewer's scores for one institution, all or nothing.
+
+    Resubmitting identical scores changes nothing and writes no history; a changed value
+    or a draft becoming final writes one revision per score.
+    """
+    session = get_session(db, submission.session_id)
+    subject = get_institution(db, submission.institution_code, ("institutionCode",))
+    check_reviewer(session, actor, subject, submission.source)
+    check_open(session, submission.source, today)
+    entries = submission.entries
+    if not entries:
+        raise DomainError(ErrorCode.EMPTY_SUBMISSION, ("scores",))
+    if len(entries) > max_scores:
+        raise DomainError(ErrorCode.TOO_MANY_SCORES, ("scores",), maximum=max_scores)
+    indicator_set = pinned_set(host, session)
+    key = reviewer_key(submission.source, actor)
+    existing = {
+        s.indicator_code: s
+        for s in db.scalars(
+            select(Score).where(
+                Score.session_id == session.id,
+                Score.subject_id == subject.id,
+                Score.source == submission.source,
+                Score.reviewer_key == key,
+            )
+        )
+    }
+    status = ScoreStatus.SUBMITTED if submission.final else ScoreStatus.DRAFT
+    errors: list[DomainError] = []
+    seen: set[str] = set()
+    for index, entry in enumerate(entries):
+        path = ("scores", index)
+        if entry.indicator in seen:
+            errors.append(
+                DomainError(
+                    ErrorCode.DUPLICATE_INDICATOR, (*path, "indicator"), value=entry.indicator
+                )
+            )
+            continue
+        seen.add(entry.indicator)
+        value = ScoreValue(
+            subject=subject.code,
+            indicator=entry.indicator,
+            source=submission.source,
+            value=entry.value,
+            reviewer=key,
+            evidence=entry.evidence,
+            comment=entry.comment,
+        )
+        errors.extend(problems_of(host, indicator_set, value, path))
+        previous = existing.get(entry.indicator)
+        if (
+            previous is not None
+            and previous.status is ScoreStatus.SUBMITTED
+            and not submission.final
+        ):
+            errors.append(
+                DomainError(
+                    ErrorCode.ALREADY_SUBMITTED, (*path, "indicator"), value=entry.indicator
+                )
+            )
+    raise_all(errors)
+
+    now = utcnow()
+    stored: list[Score] = []
+    changed = 0
+    for entry in entries:
+        score = existing.get(entry.indicator)
+        if score is None:
+            score = Score(
+                session_id=session.id,
+                subject_id=subject.id,
+                indicator_code=entry.indicator,
+                source=submission.source,
+                reviewer_key=key,
+                reviewer_institution_id=None
+                if submission.source is Source.EXPERT
+                else actor.institution_id,
+                reviewer_account_id=actor.account_id
+                if submission.source is Source.EXPERT
+                else None,
+                value=entry.value,
+                comment=entry.comment,
+                evidence=entry.evidence,
+                status=status,
+                submitted_by_id=actor.account_id,
+                updated_at=now,
+            )
+            db.add(score)
+            record_revision(db, score, actor.account_id, None, None, now)
+            changed += 1
+        elif (score.value, score.comment, score.evidence, score.status) != (
+            entry.value,
+            entry.comment,
+            entry.evidence,
+            status,
+        ):
+            old_value, old_status = score.value, score.status
+            score.value, score.comment, score.evidence, score.status = (
+                entry.value,
+                entry.comment,
+                entry.evidence,
+                status,
+            )
+            score.submitted_by_id = actor.account_id
+            score.updated_at = now
+            record_revision(db, score, actor.account_id, old_value, old_status, now)
+            changed += 1
+        stored.append(score)
+    db.flush()
+    return SubmissionOutcome(stored, changed)
+
+
+def record_revision(
+    db: Session,
+    score: Score,
+    account_id: int,
+    old_value: float | None,
+    old_status: ScoreStatus | None,
+    when: datetime,
+    reason: str = "",
+) -> None:
+    """One audit row for the change just made to ``score``."""
+    db.add(
+        ScoreRevision(
+            score=score,
+            changed_by_id=account_id,
+            changed_at=when,
+            old_value=old_value,
+            new_value=score.value,
+            old_status=old_status,
+            new_status=score.status,
+            reason=reason,
+        )
+    )

@@ -1,0 +1,214 @@
+"""Setting up a review session: its institutions, its pinned indicator set, its expert
+panel (R11), opening it for scoring (R8–R11)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from sanquan.auth.models import Account, Role
+from sanquan.errors import DomainError, ErrorCode, raise_all
+from sanquan.institutions.codes import is_valid_code
+from sanquan.institutions.models import Institution
+from sanquan.plugins.host import PluginHost
+from sanquan.quarter import Quarter
+from sanquan.review.models import (
+    PanelMember,
+    ReviewSession,
+    Score,
+    SessionInstitution,
+    SessionStatus,
+)
+from sanquan.timeutil import utcnow
+from sanquan_sdk import Source
+
+SESSION_SIZE = (3, 5)
+"""Item 20 of the plan: each quarterly meeting diagnoses 3–5 institutions."""
+
+
+@dataclass(frozen=True)
+class SessionSpec:
+    """What an administrator asks for when creating a session."""
+
+    quarter: Quarter
+    institution_codes: Sequence[str]
+    indicator_set_key: str
+    indicator_set_version: str | None = None
+    title: str = ""
+    min_experts: int = 5
+    deadlines: Mapping[Source, date] = field(default_factory=dict)
+
+
+def get_session(
+    db: Session, session_id: int, path: Sequence[str | int] = ("sessionId",)
+) -> ReviewSession:
+    found = db.scalar(
+        select(ReviewSession)
+        .where(ReviewSession.id == session_id)
+        .options(selectinload(ReviewSession.members), selectinload(ReviewSession.panel))
+    )
+    if found is None:
+        raise DomainError(ErrorCode.UNKNOWN_SESSION, path, value=session_id)
+    return found
+
+
+def create_session(
+    db: Session, host: PluginHost, spec: SessionSpec, *, today: date
+) -> ReviewSession:
+    """A draft session; every problem with the request is reported at once."""
+    errors: list[DomainError] = []
+    low, high = SESSION_SIZE
+    codes = [c.strip() for c in spec.institution_codes]
+    if not low <= len(codes) <= high:
+        errors.append(
+            DomainError(
+                ErrorCode.SESSION_SIZE,
+                ("institutionCodes",),
+                minimum=low,
+                maximum=high,
+                count=len(codes),
+            )
+        )
+    found = {i.code: i for i in db.scalars(select(Institution).where(Institution.code.in_(codes)))}
+    seen: set[str] = set()
+    institutions: list[Institution] = []
+    for index, code in enumerate(codes):
+        path = ("institutionCodes", index)
+        if code in seen:
+            errors.append(DomainError(ErrorCode.DUPLICATE_IN_SESSION, path, value=code))
+            continue
+        seen.add(code)
+        if not is_valid_code(code):
+            errors.append(DomainError(ErrorCode.INVALID_INSTITUTION_CODE, path, value=code))
+        elif code not in found:
+            errors.append(DomainError(ErrorCode.UNKNOWN_INSTITUTION, path, value=code))
+        elif not found[code].active:
+            errors.append(DomainError(ErrorCode.INACTIVE_INSTITUTION, path, name=found[code].name))
+        else:
+            institutions.append(found[code])
+    indicator_set = host.indicator_set(spec.indicator_set_key, spec.indicator_set_version)
+    if indicator_set is None:
+        errors.append(
+            DomainError(
+                ErrorCode.UNKNOWN_INDICATOR_SET,
+                ("indicatorSet",),
+                key=spec.indicator_set_key,
+                version=spec.indicator_set_version or "",
+            )
+        )
+    if spec.min_experts < 1:
+        errors.append(
+            DomainError(
+                ErrorCode.INVALID_VALUE,
+                ("minExperts",),
+                field="minExperts",
+                problem="至少为 1",
+            )
+        )
+    for source, deadline in spec.deadlines.items():
+        if deadline < today:
+            errors.append(
+                DomainError(
+                    ErrorCode.DEADLINE_IN_PAST,
+                    ("deadlines", source.value.lower()),
+                    value=deadline.isoformat(),
+                    today=today.isoformat(),
+                )
+            )
+    raise_all(errors)
+    assert indicator_set is not None
+    session = ReviewSession(
+        quarter=str(spec.quarter),
+        title=spec.title.strip() or f"{spec.quarter} 高校“三全育人”季度点评工作会",
+        indicator_set_key=indicator_set.key,
+        indicator_set_version=indicator_set.version,
+        min_experts=spec.min_experts,
+        self_deadline=spec.deadlines.get(Source.SELF),
+        peer_deadline=spec.deadlines.get(Source.PEER),
+        expert_deadline=spec.deadlines.get(Source.EXPERT),
+        members=[
+            SessionInstitution(institution=institution, position=position)
+            for position, institution in enumerate(institutions)
+        ],
+    )
+    db.add(session)
+    db.flush()
+    return session
+
+
+def appoint_experts(db: Session, session_id: int, expert_ids: Sequence[int]) -> ReviewSession:
+    """Set the session's panel. Refused when an expert is unknown, when it would drop an
+    expert who has already scored, or when conflicts of interest leave an institution with
+    fewer eligible experts than the session's minimum (R11)."""
+    session = get_session(db, session_id)
+    if session.status is SessionStatus.CONCLUDED:
+        raise DomainError(ErrorCode.SESSION_CONCLUDED, ("sessionId",))
+    wanted = list(dict.fromkeys(expert_ids))
+    accounts = {
+        a.id: a
+        for a in db.scalars(
+            select(Account).where(Account.id.in_(wanted), Account.role == Role.EXPERT)
+        )
+    }
+    errors: list[DomainError] = [
+        DomainError(ErrorCode.UNKNOWN_EXPERT, ("expertIds", index), value=expert_id)
+        for index, expert_id in enumerate(wanted)
+        if expert_id not in accounts or not accounts[expert_id].active
+    ]
+    leaving = {m.account_id for m in session.panel} - set(wanted)
+    if leaving:
+        scored = db.scalars(
+            select(Score.reviewer_account_id)
+            .where(Score.session_id == session.id, Score.reviewer_account_id.in_(leaving))
+            .distinct()
+        )
+        for account_id in scored:
+            account = db.get(Account, account_id)
+            errors.append(
+                DomainError(
+                    ErrorCode.EXPERT_HAS_SCORES,
+                    ("expertIds",),
+                    name=account.name if account else account_id,
+                )
+            )
+    raise_all(errors)
+    panel = [accounts[i] for i in wanted]
+    raise_all(panel_problems(session, panel))
+    kept = {m.account_id: m for m in session.panel}
+    session.panel = [kept.get(a.id) or PanelMember(account=a) for a in panel]
+    db.flush()
+    return session
+
+
+def panel_problems(session: ReviewSession, panel: Sequence[Account]) -> list[DomainError]:
+    """R11: for every institution, enough experts who are not affiliated with it."""
+    problems = []
+    for member in session.members:
+        eligible = sum(1 for expert in panel if expert.institution_id != member.institution_id)
+        if eligible < session.min_experts:
+            problems.append(
+                DomainError(
+                    ErrorCode.PANEL_TOO_SMALL,
+                    ("expertIds",),
+                    name=member.institution.name,
+                    eligible=eligible,
+                    minimum=session.min_experts,
+                )
+            )
+    return problems
+
+
+def open_session(db: Session, session_id: int) -> ReviewSession:
+    """Start scoring. The panel must satisfy R11 at this moment."""
+    session = get_session(db, session_id)
+    if session.status is not SessionStatus.DRAFT:
+        raise DomainError(ErrorCode.SESSION_NOT_DRAFT, ("sessionId",), status=session.status)
+    raise_all(panel_problems(session, [m.account for m in session.panel]))
+    session.status = SessionStatus.OPEN
+    session.opened_at = utcnow()
+    db.flush()
+    return session

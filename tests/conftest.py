@@ -1,0 +1,168 @@
+"""Shared fixtures: every end-to-end test runs on SQLite and on PostgreSQL, through the real
+ASGI app over HTTP, with a fresh migrated database each time."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session
+from starlette.testclient import TestClient
+
+from sanquan.app import create_app
+from sanquan.auth.models import Role
+from sanquan.auth.tokens import create_account, issue_token
+from sanquan.config import Settings, sqlite_url
+from sanquan.db import make_engine, make_session_factory
+from sanquan.institutions.service import load_beijing
+from sanquan.migrate import upgrade
+from sanquan.plugins.host import PluginHost
+from tests.postgres_server import PostgresServer, fresh_database, postgresql_server
+
+__all__ = ["postgresql_server"]
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    engine = make_engine(sqlite_url(path))
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgresql_template(postgresql_server: PostgresServer) -> Iterator[str]:
+    with fresh_database(postgresql_server) as url:
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        yield url.rsplit("/", 1)[1]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, migrated database on each engine."""
+    if request.param == "sqlite":
+        path = tmp_path / "sanquan.sqlite3"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield sqlite_url(path)
+        return
+    server = request.getfixturevalue("postgresql_server")
+    template = request.getfixturevalue("postgresql_template")
+    with fresh_database(server, template) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def host() -> PluginHost:
+    return PluginHost.discover()
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(database_url=database_url, data_dir=tmp_path)
+
+
+@pytest.fixture
+def db(settings: Settings) -> Iterator[Session]:
+    """Direct access to the test's database, for arranging and checking state."""
+    engine = make_engine(settings.database_url)
+    with make_session_factory(engine)() as session:
+        yield session
+    engine.dispose()
+
+
+class GraphQLError(AssertionError):
+    pass
+
+
+@dataclass
+class Api:
+    """A GraphQL client over HTTP for one token."""
+
+    client: TestClient
+    token: str | None
+    language: str = "zh"
+
+    def post(self, query: str, variables: dict[str, Any] | None = None) -> Any:
+        headers = {"Accept-Language": self.language}
+        if self.token is not None:
+            headers["Authorization"] = f"Bearer {self.token}"
+        return self.client.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
+
+    def raw(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        response = self.post(query, variables)
+        body: dict[str, Any] = response.json()
+        return body
+
+    def __call__(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The data of a request that must not produce GraphQL errors."""
+        body = self.raw(query, variables)
+        if body.get("errors"):
+            raise GraphQLError(body["errors"])
+        data: dict[str, Any] = body["data"]
+        return data
+
+
+@dataclass
+class World:
+    """The Beijing pool, an account of each role, representatives of five schools and
+    seven experts (one affiliated with 北京大学), each with a token."""
+
+    client: TestClient
+    tokens: dict[str, str] = field(default_factory=dict)
+    expert_ids: list[str] = field(default_factory=list)
+    account_ids: dict[str, int] = field(default_factory=dict)
+
+    def api(self, who: str, language: str = "zh") -> Api:
+        return Api(self.client, self.tokens[who], language)
+
+    def anonymous(self) -> Api:
+        return Api(self.client, None)
+
+
+SCHOOLS = {
+    "pku": "4111010001",  # 北京大学
+    "ruc": "4111010002",  # 中国人民大学
+    "thu": "4111010003",  # 清华大学
+    "ustb": "4111010008",  # 北京科技大学
+    "bnu": "4111010027",  # 北京师范大学
+    "buaa": "4111010006",  # 北京航空航天大学
+}
+EXPERTS = {f"expert{i}": None for i in range(1, 7)} | {"expert_pku": SCHOOLS["pku"]}
+
+
+@pytest.fixture
+def world(settings: Settings, host: PluginHost, db: Session) -> Iterator[World]:
+    load_beijing(db)
+    tokens: dict[str, str] = {}
+    ids: dict[str, int] = {}
+
+    def add(key: str, role: Role, code: str | None = None) -> None:
+        account = create_account(db, name=key, role=role, institution_code=code)
+        tokens[key] = issue_token(db, account)
+        ids[key] = account.id
+
+    add("admin", Role.ADMIN)
+    add("viewer", Role.VIEWER)
+    add("unit", Role.UNIT)
+    for key, code in SCHOOLS.items():
+        add(key, Role.INSTITUTION, code)
+    for key, code in EXPERTS.items():
+        add(key, Role.EXPERT, code)
+    db.commit()
+    app = create_app(settings, host)
+    with TestClient(app) as client:
+        yield World(
+            client=client,
+            tokens=tokens,
+            expert_ids=[str(ids[k]) for k in EXPERTS],
+            account_ids=ids,
+        )

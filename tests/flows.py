@@ -1,0 +1,130 @@
+"""GraphQL documents and small steps that the review tests share."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.conftest import SCHOOLS, Api, World
+
+SET = {"key": "beijing-sanquan", "version": "2019.1"}
+INDICATORS = [f"T{n:02d}" for n in range(1, 21)]
+EVIDENCE_FOR_SELF = {f"T{n:02d}" for n in range(11, 18)}
+
+USER_ERRORS = "userErrors { field code message }"
+
+CREATE = f"""
+mutation($input: CreateReviewSessionInput!) {{
+  createReviewSession(input: $input) {{
+    reviewSession {{ id quarter status indicatorSetKey indicatorSetVersion
+                    institutions {{ code name }} }}
+    {USER_ERRORS}
+  }}
+}}"""
+
+APPOINT = f"""
+mutation($input: AppointExpertsInput!) {{
+  appointExperts(input: $input) {{ reviewSession {{ id panel {{ id name }} }} {USER_ERRORS} }}
+}}"""
+
+OPEN = f"""
+mutation($id: ID!) {{
+  openReviewSession(input: {{sessionId: $id}}) {{ reviewSession {{ id status }} {USER_ERRORS} }}
+}}"""
+
+SUBMIT = f"""
+mutation($input: SubmitScoresInput!) {{
+  submitScores(input: $input) {{
+    changedCount
+    scores {{ id indicator value status source institution {{ code }} }}
+    {USER_ERRORS}
+  }}
+}}"""
+
+CONCLUDE = f"""
+mutation($id: ID!) {{
+  concludeReviewSession(input: {{sessionId: $id}}) {{
+    reviewSession {{ id status aggregation {{ method weights {{ self peer expert }} }} }}
+    {USER_ERRORS}
+  }}
+}}"""
+
+RESULTS = """
+query($id: ID!) {
+  reviewSession(id: $id) {
+    status
+    results {
+      institution { code name }
+      overallIndex rank
+      indicators { indicator title selfValue peerMean expertMean combined peerCount expertCount }
+    }
+  }
+}"""
+
+
+def create_session(
+    admin: Api, codes: list[str], min_experts: int = 5, **extra: Any
+) -> dict[str, Any]:
+    payload = admin(
+        CREATE,
+        {
+            "input": {
+                "quarter": "2027Q1",
+                "institutionCodes": codes,
+                "indicatorSet": SET,
+                "minExperts": min_experts,
+                **extra,
+            }
+        },
+    )["createReviewSession"]
+    return payload  # type: ignore[no-any-return]
+
+
+def open_session(world: World, codes: list[str], experts: list[str] | None = None) -> str:
+    """A session of ``codes`` with the world's experts as panel, opened for scoring."""
+    admin = world.api("admin")
+    created = create_session(admin, codes)
+    assert created["userErrors"] == []
+    session_id: str = created["reviewSession"]["id"]
+    panel = experts if experts is not None else world.expert_ids
+    appointed = admin(APPOINT, {"input": {"sessionId": session_id, "expertIds": panel}})
+    assert appointed["appointExperts"]["userErrors"] == []
+    assert admin(OPEN, {"id": session_id})["openReviewSession"]["userErrors"] == []
+    return session_id
+
+
+def scores_for(source: str, value: float | dict[str, float]) -> list[dict[str, Any]]:
+    """A full submission: every indicator, with evidence where the set requires it."""
+    entries = []
+    for code in INDICATORS:
+        entry: dict[str, Any] = {
+            "indicator": code,
+            "value": value[code] if isinstance(value, dict) else value,
+        }
+        if source == "SELF" and code in EVIDENCE_FOR_SELF:
+            entry["evidence"] = f"{code} 佐证材料"
+        entries.append(entry)
+    return entries
+
+
+def submit(
+    api: Api,
+    session_id: str,
+    school: str,
+    source: str,
+    scores: list[dict[str, Any]],
+    final: bool = True,
+) -> dict[str, Any]:
+    code = SCHOOLS.get(school, school)
+    payload: dict[str, Any] = api(
+        SUBMIT,
+        {
+            "input": {
+                "sessionId": session_id,
+                "institutionCode": code,
+                "source": source,
+                "scores": scores,
+                "final": final,
+            }
+        },
+    )["submitScores"]
+    return payload
