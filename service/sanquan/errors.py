@@ -8,6 +8,7 @@ parameters, so the wording can change without touching the code that raises.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -190,7 +191,7 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
         "指标 {value} 的评分已正式提交,不能改回草稿",
         "the score of indicator {value} is submitted and cannot become a draft again",
     ),
-    ErrorCode.INCOMPLETE: ("尚缺:{what}", "missing: {what}"),
+    ErrorCode.INCOMPLETE: ("{what}", "{what}"),
     ErrorCode.UNKNOWN_SCORE: ("没有这条评分", "no such score"),
     ErrorCode.REASON_REQUIRED: (
         "修改已结束点评的评分须说明理由",
@@ -203,6 +204,17 @@ SOURCE_NAMES: dict[str, tuple[str, str]] = {
     "PEER": ("同行互评", "peer"),
     "EXPERT": ("专家点评", "expert"),
 }
+
+
+@dataclass(frozen=True)
+class Localized:
+    """A message parameter that is itself worded per language."""
+
+    zh: str
+    en: str
+
+    def text(self, language: str) -> str:
+        return self.en if language == "en" else self.zh
 
 
 class DomainError(Exception):
@@ -241,7 +253,7 @@ def raise_all(errors: Sequence[DomainError]) -> None:
 def render(code: ErrorCode, params: dict[str, Any], language: str = "zh") -> str:
     zh, en = MESSAGES[code]
     english = language == "en"
-    values = dict(params)
+    values = {k: v.text(language) if isinstance(v, Localized) else v for k, v in params.items()}
     if "source" in values:
         names = SOURCE_NAMES.get(str(values["source"]))
         if names:

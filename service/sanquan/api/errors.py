@@ -64,7 +64,7 @@ INTERNAL = ("服务器内部错误,请稍后重试", "internal server error; ple
 def format_error(error: GraphQLError, language: str) -> dict[str, Any]:
     """A GraphQL error as the client sees it: localised, coded, never leaking internals."""
     english = language == "en"
-    original = error.original_error
+    original = root_cause(error)
     formatted: dict[str, Any] = {"message": error.message}
     if error.locations:
         formatted["locations"] = [
@@ -95,6 +95,14 @@ def format_error(error: GraphQLError, language: str) -> dict[str, Any]:
             formatted["path"] = error.path
         formatted["extensions"] = {"code": "INTERNAL_SERVER_ERROR"}
     return formatted
+
+
+def root_cause(error: GraphQLError) -> Exception | None:
+    """The exception behind ``error``; graphql-core may wrap it in further GraphQLErrors."""
+    cause: Exception | None = error.original_error
+    while isinstance(cause, GraphQLError):
+        cause = cause.original_error
+    return cause
 
 
 def language_of(accept_language: str | None) -> str:

@@ -19,7 +19,7 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
-from sanquan.api.errors import AccessError
+from sanquan.api.errors import AccessError, root_cause
 from sanquan.api.scalars import SCALARS
 from sanquan.auth.graphql import AuthMutation, AuthQuery
 from sanquan.config import Settings
@@ -50,8 +50,9 @@ class Schema(strawberry.Schema):
     ) -> None:
         """Log only what is unexpected: a refused request is not a server fault."""
         for error in errors:
-            if error.original_error is not None and not isinstance(error.original_error, EXPECTED):
-                log.error("GraphQL execution failed", exc_info=error.original_error)
+            cause = root_cause(error)
+            if cause is not None and not isinstance(cause, EXPECTED):
+                log.error("GraphQL execution failed", exc_info=cause)
 
 
 def _introspection_field(context: IgnoreContext) -> bool:

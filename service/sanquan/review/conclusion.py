@@ -10,7 +10,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from sanquan.auth.tokens import Principal
-from sanquan.errors import DomainError, ErrorCode, raise_all
+from sanquan.errors import DomainError, ErrorCode, Localized, raise_all
 from sanquan.institutions.models import Institution
 from sanquan.plugins.host import PluginError, PluginHost
 from sanquan.review.models import (
@@ -38,12 +38,24 @@ class Missing:
     have: int = 0
     need: int = 0
 
-    def describe(self) -> str:
+    def describe(self) -> Localized:
         if self.source is Source.EXPERT:
-            return f"{self.institution}:专家点评完整的专家 {self.have} 位,至少需要 {self.need} 位"
-        what = "学校自评" if self.source is Source.SELF else f"{self.reviewer} 的同行互评"
-        codes = "、".join(self.indicators[:8]) + ("等" if len(self.indicators) > 8 else "")
-        return f"{self.institution}:{what}缺 {len(self.indicators)} 项指标({codes})"
+            return Localized(
+                f"{self.institution}:专家点评完整的专家 {self.have} 位,至少需要 {self.need} 位",
+                f"{self.institution}: {self.have} experts have scored every indicator, "
+                f"{self.need} are needed",
+            )
+        count = len(self.indicators)
+        shown = self.indicators[:8]
+        zh_more, en_more = ("等", " …") if count > len(shown) else ("", "")
+        if self.source is Source.SELF:
+            zh_what, en_what = "学校自评", "self-evaluation"
+        else:
+            zh_what, en_what = f"{self.reviewer} 的同行互评", f"peer evaluation by {self.reviewer}"
+        return Localized(
+            f"{self.institution}:{zh_what}缺 {count} 项指标({'、'.join(shown)}{zh_more})",
+            f"{self.institution}: {en_what} lacks {count} indicators ({', '.join(shown)}{en_more})",
+        )
 
 
 def missing_evaluations(

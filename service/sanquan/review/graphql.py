@@ -302,9 +302,8 @@ class ReviewSessionType:
         if self.row.status is SessionStatus.CONCLUDED:
             return []
         indicator_set = scoring.pinned_set(ctx.host, self.row)
-        return [
-            m.describe() for m in conclusion.missing_evaluations(ctx.db, self.row, indicator_set)
-        ]
+        missing = conclusion.missing_evaluations(ctx.db, self.row, indicator_set)
+        return [m.describe().text(ctx.language) for m in missing]
 
     @strawberry.field(description="How the results were computed; null until concluded.")
     def aggregation(self) -> AggregationInfo | None:

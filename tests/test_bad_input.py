@@ -1,0 +1,271 @@
+"""Every bad input gets a typed, human-readable error naming the field, and changes nothing
+(R3 of the interface contract, R10–R12, R15)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from sanquan.review.models import ReviewSession, Score, ScoreRevision
+from tests.conftest import SCHOOLS, World
+from tests.flows import (
+    APPOINT,
+    CONCLUDE,
+    CREATE,
+    SET,
+    create_session,
+    open_session,
+    scores_for,
+    submit,
+)
+
+THREE = [SCHOOLS["thu"], SCHOOLS["ruc"], SCHOOLS["ustb"]]
+
+
+def codes(payload: dict[str, Any]) -> list[str]:
+    return [e["code"] for e in payload["userErrors"]]
+
+
+def count(db: Session, model: type) -> int:
+    db.expire_all()
+    return db.scalar(select(func.count()).select_from(model)) or 0
+
+
+@pytest.mark.parametrize("quarter", ["2027Q5", "27Q1", "2027q1x", "2027-Q1", ""])
+def test_malformed_quarter_is_an_input_error(world: World, quarter: str) -> None:
+    body = world.api("admin").raw(
+        CREATE,
+        {"input": {"quarter": quarter, "institutionCodes": THREE, "indicatorSet": SET}},
+    )
+    [error] = body["errors"]
+    assert error["extensions"]["code"] == "INVALID_QUARTER"
+    assert "2027Q1" in error["message"]
+    assert body.get("data") is None
+
+
+def test_malformed_quarter_message_in_english(world: World) -> None:
+    body = world.api("admin", "en").raw(
+        CREATE, {"input": {"quarter": "2027Q5", "institutionCodes": THREE, "indicatorSet": SET}}
+    )
+    assert body["errors"][0]["message"] == (
+        "'2027Q5' is not a quarter; write the year and quarter, e.g. 2027Q1"
+    )
+
+
+@pytest.mark.parametrize(
+    ("institutions", "expected", "field"),
+    [
+        (THREE[:2], "SESSION_SIZE", ["institutionCodes"]),
+        (
+            [*THREE, SCHOOLS["pku"], SCHOOLS["bnu"], SCHOOLS["buaa"]],
+            "SESSION_SIZE",
+            ["institutionCodes"],
+        ),
+        ([*THREE[:2], THREE[0]], "DUPLICATE_IN_SESSION", ["institutionCodes", "2"]),
+        ([*THREE[:2], "4111099999"], "UNKNOWN_INSTITUTION", ["institutionCodes", "2"]),
+        ([*THREE[:2], "12345"], "INVALID_INSTITUTION_CODE", ["institutionCodes", "2"]),
+    ],
+)
+def test_bad_session_composition_is_refused(
+    world: World, db: Session, institutions: list[str], expected: str, field: list[str]
+) -> None:
+    payload = create_session(world.api("admin"), institutions)
+    assert payload["reviewSession"] is None
+    [error] = payload["userErrors"]
+    assert (error["code"], error["field"]) == (expected, field)
+    assert error["message"]
+    assert count(db, ReviewSession) == 0
+
+
+def test_session_size_message_states_the_numbers(world: World) -> None:
+    payload = create_session(world.api("admin", "en"), THREE[:2])
+    assert payload["userErrors"][0]["message"] == ("a review session takes 3–5 institutions; got 2")
+
+
+def test_unknown_indicator_set_is_refused(world: World) -> None:
+    payload = world.api("admin")(
+        CREATE,
+        {
+            "input": {
+                "quarter": "2027Q1",
+                "institutionCodes": THREE,
+                "indicatorSet": {"key": "no-such-set"},
+            }
+        },
+    )["createReviewSession"]
+    assert codes(payload) == ["UNKNOWN_INDICATOR_SET"]
+
+
+def test_deadline_in_the_past_is_refused(world: World) -> None:
+    payload = create_session(world.api("admin"), THREE, deadlines={"peer": "2020-01-01"})
+    assert [(e["code"], e["field"]) for e in payload["userErrors"]] == [
+        ("DEADLINE_IN_PAST", ["deadlines", "peer"])
+    ]
+
+
+def test_expert_conflict_that_leaves_too_few_is_refused(world: World, db: Session) -> None:
+    admin = world.api("admin")
+    session_id = create_session(admin, [SCHOOLS["pku"], *THREE[:2]], min_experts=7)[
+        "reviewSession"
+    ]["id"]
+    # Seven experts, one affiliated with 北京大学: only six may score it, seven are needed.
+    payload = admin(APPOINT, {"input": {"sessionId": session_id, "expertIds": world.expert_ids}})[
+        "appointExperts"
+    ]
+    [error] = payload["userErrors"]
+    assert (error["code"], error["field"]) == ("PANEL_TOO_SMALL", ["expertIds"])
+    assert "北京大学" in error["message"]
+    assert "6" in error["message"]
+    db.expire_all()
+    assert db.get(ReviewSession, int(session_id)).panel == []  # type: ignore[union-attr]
+
+
+def test_non_expert_cannot_be_appointed(world: World) -> None:
+    admin = world.api("admin")
+    session_id = create_session(admin, THREE)["reviewSession"]["id"]
+    viewer_id = str(world.account_ids["viewer"])
+    payload = admin(
+        APPOINT,
+        {"input": {"sessionId": session_id, "expertIds": [*world.expert_ids[:5], viewer_id]}},
+    )["appointExperts"]
+    assert [(e["code"], e["field"]) for e in payload["userErrors"]] == [
+        ("UNKNOWN_EXPERT", ["expertIds", "5"])
+    ]
+
+
+def test_expert_cannot_score_affiliated_school(world: World, db: Session) -> None:
+    session_id = open_session(world, [SCHOOLS["pku"], *THREE[:2]])
+    result = submit(world.api("expert_pku"), session_id, "pku", "EXPERT", scores_for("EXPERT", 80))
+    assert codes(result) == ["CONFLICT_OF_INTEREST"]
+    assert count(db, Score) == 0
+
+
+def test_out_of_scale_and_unknown_indicator_reject_the_whole_submission(
+    world: World, db: Session
+) -> None:
+    session_id = open_session(world, THREE)
+    entries = scores_for("PEER", 80)
+    entries[3]["value"] = 101
+    entries[5]["indicator"] = "T99"
+    result = submit(world.api("thu"), session_id, "ruc", "PEER", entries)
+    assert [(e["code"], e["field"]) for e in result["userErrors"]] == [
+        ("OUT_OF_SCALE", ["scores", "3", "value"]),
+        ("UNKNOWN_INDICATOR", ["scores", "5", "indicator"]),
+    ]
+    assert "0–100" in result["userErrors"][0]["message"]
+    assert result["scores"] == []
+    assert count(db, Score) == 0
+    assert count(db, ScoreRevision) == 0
+
+
+def test_missing_evidence_is_refused(world: World, db: Session) -> None:
+    session_id = open_session(world, THREE)
+    entries = scores_for("SELF", 85)
+    del entries[10]["evidence"]  # T11 is school work: the self-evaluation must cite evidence
+    result = submit(world.api("thu"), session_id, "thu", "SELF", entries)
+    assert [(e["code"], e["field"]) for e in result["userErrors"]] == [
+        ("EVIDENCE_REQUIRED", ["scores", "10", "evidence"])
+    ]
+    assert count(db, Score) == 0
+
+
+def test_same_indicator_twice_in_one_submission(world: World) -> None:
+    session_id = open_session(world, THREE)
+    entries = scores_for("PEER", 80)
+    entries.append({"indicator": "T01", "value": 70})
+    result = submit(world.api("thu"), session_id, "ruc", "PEER", entries)
+    assert codes(result) == ["DUPLICATE_INDICATOR"]
+
+
+def test_peer_never_scores_own_school(world: World, db: Session) -> None:
+    session_id = open_session(world, THREE)
+    result = submit(world.api("thu"), session_id, "thu", "PEER", scores_for("PEER", 99))
+    assert [(e["code"], e["field"]) for e in result["userErrors"]] == [
+        ("PEER_OWN_SCHOOL", ["institutionCode"])
+    ]
+    assert count(db, Score) == 0
+
+
+def test_self_evaluation_only_of_own_school(world: World) -> None:
+    session_id = open_session(world, THREE)
+    result = submit(world.api("thu"), session_id, "ruc", "SELF", scores_for("SELF", 99))
+    assert codes(result) == ["SELF_OTHER_SCHOOL"]
+
+
+@pytest.mark.parametrize("outsider", ["pku", "expert_pku"])
+def test_reviewer_outside_the_session_cannot_score(
+    world: World, db: Session, outsider: str
+) -> None:
+    session_id = open_session(world, THREE, experts=world.expert_ids[:6])
+    source = "EXPERT" if outsider.startswith("expert") else "PEER"
+    result = submit(world.api(outsider), session_id, "thu", source, scores_for(source, 80))
+    assert codes(result) == ["NOT_A_REVIEWER"]
+    assert count(db, Score) == 0
+
+
+def test_school_outside_the_session_cannot_be_scored(world: World) -> None:
+    session_id = open_session(world, THREE)
+    result = submit(world.api("expert1"), session_id, "pku", "EXPERT", scores_for("EXPERT", 80))
+    assert [(e["code"], e["field"]) for e in result["userErrors"]] == [
+        ("NOT_IN_SESSION", ["institutionCode"])
+    ]
+
+
+def test_scoring_before_the_session_opens(world: World) -> None:
+    session_id = create_session(world.api("admin"), THREE)["reviewSession"]["id"]
+    result = submit(world.api("thu"), session_id, "ruc", "PEER", scores_for("PEER", 80))
+    assert codes(result) == ["SESSION_NOT_OPEN"]
+
+
+def test_scoring_after_the_deadline(world: World, db: Session) -> None:
+    session_id = open_session(world, THREE)
+    session = db.get(ReviewSession, int(session_id))
+    assert session is not None
+    session.peer_deadline = session.created_at.date().replace(year=2000)
+    db.commit()
+    result = submit(world.api("thu"), session_id, "ruc", "PEER", scores_for("PEER", 80))
+    assert codes(result) == ["DEADLINE_PASSED"]
+    assert "2000" in result["userErrors"][0]["message"]
+
+
+def test_concluding_an_incomplete_session_lists_what_is_missing(world: World) -> None:
+    session_id = open_session(world, THREE)
+    submit(world.api("thu"), session_id, "thu", "SELF", scores_for("SELF", 90))
+    submit(world.api("thu"), session_id, "ruc", "PEER", scores_for("PEER", 80)[:15])
+    payload = world.api("admin")(CONCLUDE, {"id": session_id})["concludeReviewSession"]
+    assert payload["reviewSession"] is None
+    messages = [e["message"] for e in payload["userErrors"]]
+    assert set(codes(payload)) == {"INCOMPLETE"}
+    # Self: 2 missing (ruc, ustb). Peer: 6 ordered pairs, thu→ruc partly done, so 6 gaps.
+    # Expert: 3 schools short of 5 complete experts.
+    assert len(messages) == 2 + 6 + 3
+    assert "清华大学 的同行互评缺 5 项指标(T16、T17、T18、T19、T20)" in "\n".join(messages)
+    assert any(m.startswith("中国人民大学:学校自评缺 20 项") for m in messages)
+    assert any("专家点评完整的专家 0 位,至少需要 5 位" in m for m in messages)
+
+
+def test_malformed_graphql_document(world: World) -> None:
+    response = world.api("admin").post("mutation { submitScores(input: {")
+    body = response.json()
+    assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert "Syntax Error" in body["errors"][0]["message"]
+    assert "Traceback" not in response.text
+
+
+def test_unknown_field_is_a_validation_error(world: World) -> None:
+    body = world.api("viewer").raw("{ institutions { edges { node { nosuch } } } }")
+    assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+
+
+def test_missing_list_in_english(world: World) -> None:
+    session_id = open_session(world, THREE)
+    payload = world.api("admin", "en")(CONCLUDE, {"id": session_id})["concludeReviewSession"]
+    messages = [e["message"] for e in payload["userErrors"]]
+    assert (
+        "中国人民大学: self-evaluation lacks 20 indicators (T01, T02, T03, T04, T05, T06, "
+        "T07, T08 …)" in messages
+    )
+    assert "清华大学: 0 experts have scored every indicator, 5 are needed" in messages
