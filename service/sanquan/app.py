@@ -92,7 +92,8 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         )
 
     async def get_context(self, request: Any, response: Any) -> Context:
-        context: Context = request.state.sanquan
+        # The IDE page is served without a context: it runs no operation.
+        context: Context = getattr(request.state, "sanquan", None)  # type: ignore[assignment]
         return context
 
     async def process_result(self, request: Request, result: ExecutionResult) -> Any:

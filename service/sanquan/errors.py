@@ -220,7 +220,7 @@ class Localized:
 class DomainError(Exception):
     """A rule of the domain said no. ``field`` is the input path at fault."""
 
-    def __init__(self, code: ErrorCode, field: Sequence[str | int] = (), **params: Any) -> None:
+    def __init__(self, code: ErrorCode, field: Sequence[str | int] = (), /, **params: Any) -> None:
         super().__init__(code.value)
         self.code = code
         self.field: FieldPath = tuple(field)

@@ -1,0 +1,5 @@
+"""``python -m sanquan`` is the ``sanquan`` command."""
+
+from sanquan.cli import main
+
+main()

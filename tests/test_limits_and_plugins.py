@@ -1,0 +1,98 @@
+"""Request limits (R23), introspection switch, and a plugin failing inside a hook."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from starlette.testclient import TestClient
+
+from sanquan.app import create_app
+from sanquan.config import Settings
+from sanquan.plugins.host import PluginHost
+from sanquan.review.models import Score
+from sanquan_sdk import IndicatorSet, ScoreProblem, ScoreValue, hookimpl
+from tests.conftest import SCHOOLS, Api, World
+from tests.flows import open_session, scores_for, submit
+
+THREE = [SCHOOLS["thu"], SCHOOLS["ruc"], SCHOOLS["ustb"]]
+
+
+def test_alias_count_is_limited(world: World) -> None:
+    aliases = "".join(f"b{i}: viewer {{ name }} " for i in range(40))
+    body = world.api("viewer").raw("{ " + aliases + "}")
+    assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert "aliases" in body["errors"][0]["message"]
+
+
+def test_query_depth_is_limited(settings: Settings, host: PluginHost, world: World) -> None:
+    deep = (
+        "{ reviewSessions { edges { node { indicatorSet { dimensions { indicators "
+        "{ scale { minimum } } } } } } } }"
+    )
+    assert world.api("viewer")(deep) == {"reviewSessions": {"edges": []}}
+    shallow = Settings(database_url=settings.database_url, max_depth=5)
+    with TestClient(create_app(shallow, host)) as client:
+        body = Api(client, world.tokens["viewer"]).raw(deep)
+    assert "exceeds maximum operation depth" in body["errors"][0]["message"]
+
+
+def test_introspection_can_be_switched_off(
+    settings: Settings, host: PluginHost, world: World
+) -> None:
+    query = "{ __schema { queryType { name } } }"
+    assert world.api("viewer")(query) == {"__schema": {"queryType": {"name": "Query"}}}
+    closed = Settings(database_url=settings.database_url, introspection=False, graphiql=False)
+    with TestClient(create_app(closed, host)) as client:
+        body = Api(client, world.tokens["viewer"]).raw(query)
+    assert "introspection" in body["errors"][0]["message"].lower()
+
+
+class Exploding:
+    """A plugin whose validation hook raises for the Beijing set."""
+
+    @hookimpl
+    def sanquan_validate_score(
+        self, indicator_set: IndicatorSet, score: ScoreValue
+    ) -> Sequence[ScoreProblem] | None:
+        if score.indicator == "T05":
+            raise ZeroDivisionError("bug in a plugin")
+        return None
+
+
+def test_plugin_raising_inside_a_hook_rejects_the_submission(
+    settings: Settings, world: World, db: Session
+) -> None:
+    session_id = open_session(world, THREE)
+    host = PluginHost.discover(extra=[Exploding()])
+    with TestClient(create_app(settings, host)) as client:
+        api = Api(client, world.tokens["thu"])
+        result = submit(api, session_id, "ruc", "PEER", scores_for("PEER", 70))
+        [error] = result["userErrors"]
+        assert error["code"] == "PLUGIN_FAILED"
+        assert error["field"] == ["scores", "4"]
+        assert "sanquan-plugin-beijing" in error["message"]
+        assert "ZeroDivisionError" not in error["message"]
+        # The service stays up and other work goes on.
+        assert api("{ viewer { name } }") == {"viewer": {"name": "thu"}}
+    db.expire_all()
+    assert db.scalar(select(func.count()).select_from(Score)) == 0
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_indicator_sets_are_listed_with_structure(world: World, language: str) -> None:
+    data = world.api("viewer", language)(
+        "{ indicatorSets { key version provider dimensions { code weight "
+        "indicators { code title weight scale { minimum maximum } sources "
+        "evidenceRequiredFor } } } }"
+    )
+    [beijing] = [s for s in data["indicatorSets"] if s["key"] == "beijing-sanquan"]
+    assert beijing["version"] == "2019.1"
+    assert beijing["provider"] == "sanquan-plugin-beijing"
+    assert [d["weight"] for d in beijing["dimensions"]] == [50.0, 35.0, 15.0]
+    t11 = beijing["dimensions"][1]["indicators"][0]
+    assert t11["title"] == "深化党建引领的长效育人机制"
+    assert t11["evidenceRequiredFor"] == ["SELF"]
+    assert t11["scale"] == {"minimum": 0.0, "maximum": 100.0}

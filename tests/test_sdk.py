@@ -1,0 +1,98 @@
+"""The SDK's data classes refuse malformed indicator sets with a message naming the set
+and the field; the default aggregation follows R16."""
+
+from __future__ import annotations
+
+import pytest
+
+from sanquan_sdk import (
+    Dimension,
+    Indicator,
+    IndicatorSet,
+    IndicatorSetError,
+    NumericScale,
+    ScoreValue,
+    Source,
+    SourceWeights,
+)
+from sanquan_sdk.scoring import default_aggregate, standard_problems
+
+
+def one_set(*indicators: Indicator, key: str = "t") -> IndicatorSet:
+    return IndicatorSet(
+        key=key, version="1", title="T", dimensions=(Dimension("D", "D", indicators),)
+    )
+
+
+def test_duplicate_indicator_codes_are_refused() -> None:
+    with pytest.raises(IndicatorSetError, match=r"indicator set 't' '1': indicators: duplicate"):
+        one_set(Indicator("A", "a", 50), Indicator("A", "b", 50))
+
+
+def test_weights_must_add_up_to_100() -> None:
+    with pytest.raises(IndicatorSetError, match="add up to 90"):
+        one_set(Indicator("A", "a", 50), Indicator("B", "b", 40))
+
+
+def test_evidence_rule_must_name_an_allowed_source() -> None:
+    with pytest.raises(IndicatorSetError, match="evidence_required"):
+        Indicator(
+            "A",
+            "a",
+            100,
+            sources=frozenset({Source.EXPERT}),
+            evidence_required=frozenset({Source.SELF}),
+        )
+
+
+def test_scale_must_be_a_range() -> None:
+    with pytest.raises(IndicatorSetError, match="maximum"):
+        NumericScale(10, 10)
+
+
+def test_standard_checks_name_the_field() -> None:
+    indicator_set = one_set(
+        Indicator(
+            "A",
+            "a",
+            100,
+            sources=frozenset({Source.EXPERT, Source.SELF}),
+            evidence_required=frozenset({Source.SELF}),
+        )
+    )
+    assert [
+        p.field for p in standard_problems(indicator_set, ScoreValue("x", "A", Source.PEER, 101))
+    ] == [
+        "source",
+        "value",
+    ]
+    assert [
+        p.code for p in standard_problems(indicator_set, ScoreValue("x", "A", Source.SELF, 50))
+    ] == ["EVIDENCE_REQUIRED"]
+    assert [
+        p.code for p in standard_problems(indicator_set, ScoreValue("x", "Z", Source.SELF, 50))
+    ] == ["UNKNOWN_INDICATOR"]
+
+
+def test_default_aggregation_shares_out_a_missing_source() -> None:
+    indicator_set = one_set(
+        Indicator("A", "a", 60), Indicator("B", "b", 40, sources=frozenset({Source.EXPERT}))
+    )
+    scores = [
+        ScoreValue("x", "A", Source.SELF, 90),
+        ScoreValue("x", "A", Source.PEER, 80, "p1"),
+        ScoreValue("x", "A", Source.PEER, 70, "p2"),
+        ScoreValue("x", "A", Source.EXPERT, 60, "e1"),
+        ScoreValue("x", "B", Source.EXPERT, 50, "e1"),
+        ScoreValue("x", "B", Source.EXPERT, 70, "e2"),
+    ]
+    [subject] = default_aggregate(indicator_set, scores).subjects
+    a, b = subject.indicators
+    assert a.combined == pytest.approx(0.2 * 90 + 0.3 * 75 + 0.5 * 60)  # 70.5
+    assert b.combined == pytest.approx(60)  # experts alone: their mean
+    assert subject.overall == pytest.approx(0.6 * 70.5 + 0.4 * 60)
+
+
+def test_source_weights_must_add_up_to_one() -> None:
+    with pytest.raises(ValueError, match="add up to 1"):
+        SourceWeights(0.5, 0.5, 0.5)
