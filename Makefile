@@ -25,6 +25,7 @@ serve: $(STAMP)
 test: $(STAMP)  ## every test, on SQLite and (where installed) PostgreSQL
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 lint: $(STAMP)

@@ -11,12 +11,10 @@ from typing import Any, Generic, TypeVar
 import strawberry
 from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import ColumnElement
 
 from sanquan.errors import DomainError, ErrorCode
 
 Node = TypeVar("Node")
-Row = TypeVar("Row")
 
 DEFAULT_PAGE = 50
 MAX_PAGE = 200
@@ -59,14 +57,15 @@ def _decode(cursor: str, width: int) -> list[Any]:
 
 def paginate(
     db: Session,
-    query: Select[tuple[Row]],
-    order: Sequence[ColumnElement[Any]],
-    key: Callable[[Row], Sequence[Any]],
-    to_node: Callable[[Row], Node],
+    query: Select[Any],
+    order: Sequence[Any],
+    key: Callable[[Any], Sequence[Any]],
+    to_node: Callable[[Any], Node],
     first: int | None,
     after: str | None,
 ) -> Connection[Node]:
-    """A page of ``query`` ordered by the unique key ``order`` (``key`` reads it off a row)."""
+    """A page of ``query`` ordered by the unique key ``order`` (columns; ``key`` reads their
+    values off a row)."""
     size = DEFAULT_PAGE if first is None else first
     if not 0 <= size <= MAX_PAGE:
         raise DomainError(

@@ -165,7 +165,9 @@ class InstitutionMutation:
         row, errors = ctx.mutate(
             lambda: service.create_institution(ctx.db, input.code, input.data())
         )
-        return InstitutionPayload(institution=row and InstitutionType.of(row), user_errors=errors)
+        return InstitutionPayload(
+            institution=InstitutionType.of(row) if row else None, user_errors=errors
+        )
 
     @strawberry.mutation(description="Change an institution; omitted fields stay (ADMIN).")
     def update_institution(self, info: Info, input: UpdateInstitutionInput) -> InstitutionPayload:
@@ -174,7 +176,9 @@ class InstitutionMutation:
         row, errors = ctx.mutate(
             lambda: service.update_institution(ctx.db, input.code, input.data())
         )
-        return InstitutionPayload(institution=row and InstitutionType.of(row), user_errors=errors)
+        return InstitutionPayload(
+            institution=InstitutionType.of(row) if row else None, user_errors=errors
+        )
 
     @strawberry.mutation(
         description="Remove an institution that never took part in a review (ADMIN); "

@@ -119,9 +119,7 @@ class PluginHost:
                 self.sets[ident] = indicator_set
                 self.providers[ident] = dist_name
                 provided.append(ident)
-        hooks = tuple(
-            sorted(h.name for h in self.manager.get_hookcallers(plugin) or ())  # type: ignore[union-attr]
-        )
+        hooks = tuple(sorted(h.name for h in self.manager.get_hookcallers(plugin) or ()))
         self.plugins.append(PluginInfo(name, dist_name, version, hooks, tuple(provided)))
 
     def _fail(self, dist_name: str, problem: str) -> None:

@@ -7,6 +7,8 @@ but an expert's identity stays known only to the commission and to that expert.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Select, false, or_, select
 
 from sanquan.auth.models import Role
@@ -30,7 +32,7 @@ def may_read_scores(session: ReviewSession, actor: Principal) -> bool:
     return actor.is_admin or is_participant(session, actor)
 
 
-def visible_scores(session: ReviewSession, actor: Principal) -> Select[tuple[Score]]:
+def visible_scores(session: ReviewSession, actor: Principal) -> Select[Any]:
     """The query for the scores of ``session`` that ``actor`` may read."""
     query = select(Score).where(Score.session_id == session.id)
     if actor.is_admin:
