@@ -15,6 +15,7 @@ from tests.flows import (
     APPOINT,
     CONCLUDE,
     CREATE,
+    OPEN,
     SET,
     create_session,
     open_session,
@@ -269,3 +270,32 @@ def test_missing_list_in_english(world: World) -> None:
         "T07, T08 …)" in messages
     )
     assert "清华大学: 0 experts have scored every indicator, 5 are needed" in messages
+
+
+def test_session_opens_once(world: World) -> None:
+    session_id = open_session(world, THREE)
+    payload = world.api("admin", "en")(OPEN, {"id": session_id})["openReviewSession"]
+    assert payload["userErrors"] == [
+        {
+            "field": ["sessionId"],
+            "code": "SESSION_NOT_DRAFT",
+            "message": "the review session is already open",
+        }
+    ]
+
+
+def test_draft_session_cannot_conclude(world: World) -> None:
+    session_id = create_session(world.api("admin"), THREE)["reviewSession"]["id"]
+    payload = world.api("admin")(CONCLUDE, {"id": session_id})["concludeReviewSession"]
+    assert codes(payload) == ["SESSION_NOT_OPEN"]
+
+
+def test_unknown_session(world: World) -> None:
+    result = submit(world.api("thu"), "999", "ruc", "PEER", scores_for("PEER", 80))
+    assert [(e["code"], e["field"]) for e in result["userErrors"]] == [
+        ("UNKNOWN_SESSION", ["sessionId"])
+    ]
+    result = submit(world.api("thu"), "abc", "ruc", "PEER", scores_for("PEER", 80))
+    assert [(e["code"], e["field"]) for e in result["userErrors"]] == [
+        ("INVALID_VALUE", ["sessionId"])
+    ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -132,7 +132,7 @@ def _session(
     experts: list[Account],
     *,
     min_experts: int,
-    deadlines: dict[Source, object] | None = None,
+    deadlines: dict[Source, date] | None = None,
 ) -> ReviewSession:
     session = create_session(
         db,
@@ -142,7 +142,7 @@ def _session(
             institution_codes=codes,
             indicator_set_key=SET_KEY,
             min_experts=min_experts,
-            deadlines=deadlines or {},  # type: ignore[arg-type]
+            deadlines=deadlines or {},
         ),
         today=beijing_today(),
     )

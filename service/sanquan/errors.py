@@ -118,8 +118,8 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
         "deadline {value} is in the past (today is {today} in Beijing)",
     ),
     ErrorCode.SESSION_NOT_DRAFT: (
-        "点评工作会已{status},不能再修改其安排",
-        "the review session is {status}; its setup can no longer change",
+        "点评工作会已{status},不能再次开始",
+        "the review session is already {status}",
     ),
     ErrorCode.SESSION_NOT_OPEN: (
         "点评工作会尚未开始,还不能评分",
@@ -228,10 +228,6 @@ class DomainError(Exception):
 
     def message(self, language: str = "zh") -> str:
         return render(self.code, self.params, language)
-
-    def at(self, *prefix: str | int) -> DomainError:
-        """The same error with its field path nested under ``prefix``."""
-        return DomainError(self.code, (*prefix, *self.field), **self.params)
 
 
 class DomainErrors(Exception):

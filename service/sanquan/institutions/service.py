@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from sanquan.errors import DomainError, ErrorCode, raise_all
@@ -45,15 +45,6 @@ def get_institution(db: Session, code: str, path: Sequence[str | int] = ("code",
     if found is None:
         raise DomainError(ErrorCode.UNKNOWN_INSTITUTION, path, value=code)
     return found
-
-
-def find_by_name(db: Session, name: str) -> Institution | None:
-    """By current name or by an older name users may still type."""
-    return db.scalar(
-        select(Institution)
-        .outerjoin(InstitutionAlias)
-        .where(or_(Institution.name == name, InstitutionAlias.name == name))
-    )
 
 
 def create_institution(db: Session, code: str, data: InstitutionData) -> Institution:
@@ -209,8 +200,3 @@ def load_beijing(db: Session) -> ImportReport:
     for code in BEIJING_FIRST_BATCH_PILOTS:
         update_institution(db, code, InstitutionData(pilot_batch=1))
     return report
-
-
-def by_codes(db: Session, codes: Iterable[str]) -> dict[str, Institution]:
-    codes = list(codes)
-    return {i.code: i for i in db.scalars(select(Institution).where(Institution.code.in_(codes)))}

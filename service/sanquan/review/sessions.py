@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from sanquan.auth.models import Account, Role
-from sanquan.errors import DomainError, ErrorCode, raise_all
+from sanquan.errors import DomainError, ErrorCode, Localized, raise_all
 from sanquan.institutions.codes import is_valid_code
 from sanquan.institutions.models import Institution
 from sanquan.plugins.host import PluginHost
@@ -41,6 +41,13 @@ class SessionSpec:
     title: str = ""
     min_experts: int = 5
     deadlines: Mapping[Source, date] = field(default_factory=dict)
+
+
+STATUS_WORDS = {
+    SessionStatus.DRAFT: Localized("筹备", "in preparation"),
+    SessionStatus.OPEN: Localized("开始", "open"),
+    SessionStatus.CONCLUDED: Localized("结束", "concluded"),
+}
 
 
 def get_session(
@@ -206,7 +213,9 @@ def open_session(db: Session, session_id: int) -> ReviewSession:
     """Start scoring. The panel must satisfy R11 at this moment."""
     session = get_session(db, session_id)
     if session.status is not SessionStatus.DRAFT:
-        raise DomainError(ErrorCode.SESSION_NOT_DRAFT, ("sessionId",), status=session.status)
+        raise DomainError(
+            ErrorCode.SESSION_NOT_DRAFT, ("sessionId",), status=STATUS_WORDS[session.status]
+        )
     raise_all(panel_problems(session, [m.account for m in session.panel]))
     session.status = SessionStatus.OPEN
     session.opened_at = utcnow()
