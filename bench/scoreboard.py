@@ -20,9 +20,9 @@ What it does, all in one process:
    authenticates the bearer token with ``sanquan.auth.tokens.authenticate``, reads the same
    rows with the same SQLAlchemy ORM models and returns the same JSON; both answers are
    checked equal before anything is timed.
-4. Times both over HTTP with one keep-alive ``httpx.Client``, in alternating blocks, and
-   counts SQL statements per request with a ``before_cursor_execute`` listener on each
-   app's engine.
+4. Times both over HTTP with one keep-alive ``httpx.Client``, in alternating blocks (with
+   ``GET /healthz`` as the floor of one round trip), and counts SQL statements per request
+   with a ``before_cursor_execute`` listener on each app's engine.
 5. Times sequential ``submitScores`` mutations (one expert, 50 indicators, values
    alternating so that every request really changes 50 scores and writes 50 revisions).
 
@@ -172,7 +172,6 @@ class World:
     large_id: int
     small_id: int
     open_id: int
-    setup_seconds: float
 
 
 def principal(account: Account) -> Principal:
@@ -181,7 +180,6 @@ def principal(account: Account) -> Principal:
 
 def build_world(directory: Path, host: PluginHost) -> World:
     """A migrated database with the Beijing pool, the accounts and three sessions."""
-    started = time.perf_counter()
     settings = Settings(
         database_url=sqlite_url(directory / "bench.sqlite3"),
         data_dir=directory,
@@ -218,11 +216,9 @@ def build_world(directory: Path, host: PluginHost) -> World:
             large_id=large.id,
             small_id=small.id,
             open_id=running.id,
-            setup_seconds=0.0,
         )
         db.commit()
     engine.dispose()
-    world.setup_seconds = time.perf_counter() - started
     return world
 
 
@@ -364,17 +360,20 @@ def read_scoreboard(db: Session, host: PluginHost, request: Request) -> dict[str
 
 @dataclass
 class StatementCounter:
-    """Counts the SQL statements an engine sends (``before_cursor_execute``)."""
+    """Counts the SQL statements an engine sends (``before_cursor_execute``); keeps their
+    text while ``recording`` is set."""
 
     count: int = 0
-    last: list[str] = field(default_factory=list)
+    recording: bool = False
+    statements: list[str] = field(default_factory=list)
 
     def attach(self, engine: Engine) -> None:
         event.listen(engine, "before_cursor_execute", self._seen)
 
     def _seen(self, *args: Any) -> None:
         self.count += 1
-        self.last.append(" ".join(str(args[2]).split())[:110])
+        if self.recording:
+            self.statements.append(" ".join(str(args[2]).split()))
 
 
 @dataclass
@@ -462,17 +461,21 @@ def timed(call: Call, into: Latencies) -> httpx.Response:
     return response
 
 
-def statements_per_request(call: Call, counter: StatementCounter, repeats: int = 5) -> int:
-    """SQL statements of one request, after checking that every repeat sends as many."""
+def statements_per_request(call: Call, counter: StatementCounter, repeats: int = 5) -> list[str]:
+    """The SQL statements of one request, after checking that every repeat sends as many."""
     counts = []
     for _ in range(repeats):
         before = counter.count
-        counter.last.clear()
-        call().raise_for_status()
+        counter.statements.clear()
+        counter.recording = True
+        try:
+            call().raise_for_status()
+        finally:
+            counter.recording = False
         counts.append(counter.count - before)
-    if len(set(counts)) != 1:
+    if len(set(counts)) != 1 or counts[0] != len(counter.statements):
         raise RuntimeError(f"statement count varies between identical requests: {counts}")
-    return counts[0]
+    return list(counter.statements)
 
 
 def compare_reads(
@@ -581,7 +584,68 @@ def profile_graphql(world: World, requests: int) -> str:
     return out.getvalue()
 
 
-# --- the report ---------------------------------------------------------------------------
+# --- the run and its report --------------------------------------------------------------
+
+
+@dataclass
+class Figures:
+    reads: list[Latencies]
+    statements: dict[tuple[str, str], list[str]]
+    submissions: SubmissionRun
+
+
+def check_equal(graphql: Call, bare: Call, schools: int) -> None:
+    """Both paths must answer the same JSON, with every school and indicator."""
+    answer, by_hand = graphql().json(), bare().json()
+    session = (answer.get("data") or {}).get("reviewSession") or {}
+    results = session.get("results")
+    if answer.get("errors") or results is None or len(results) != schools:
+        raise RuntimeError(f"unexpected GraphQL answer: {str(answer)[:500]}")
+    if any(len(r["indicators"]) != DIMENSIONS * PER_DIMENSION for r in results):
+        raise RuntimeError("a result lacks indicators")
+    if answer != by_hand:
+        raise RuntimeError("the bare endpoint's JSON differs from GraphQL's")
+
+
+def run(world: World, args: argparse.Namespace) -> Figures:
+    """Serve both paths, check them equal, count their SQL, time them; then submissions."""
+    served = build_app(world)
+    viewer = {"Authorization": f"Bearer {world.viewer_token}"}
+    with serve(served.app) as base, httpx.Client(timeout=30) as client:
+
+        def graphql(session_id: int) -> Call:
+            payload = {"query": SCOREBOARD, "variables": {"id": str(session_id)}}
+            return lambda: client.post(f"{base}/graphql", json=payload, headers=viewer)
+
+        def bare(session_id: int) -> Call:
+            url = f"{base}/bare/review-sessions/{session_id}/scoreboard"
+            return lambda: client.get(url, headers=viewer)
+
+        sizes = {"5x50": (world.large_id, LARGE), "3x50": (world.small_id, SMALL)}
+        for session_id, schools in sizes.values():
+            check_equal(graphql(session_id), bare(session_id), len(schools))
+        statements = {
+            (path, size): statements_per_request(call(session_id), counter)
+            for path, call, counter in (
+                ("GraphQL", graphql, served.service_counter),
+                ("bare", bare, served.bare_counter),
+            )
+            for size, (session_id, _) in sizes.items()
+        }
+        reads = compare_reads(
+            {
+                "GraphQL": graphql(world.large_id),
+                "bare": bare(world.large_id),
+                "healthz (floor)": lambda: client.get(f"{base}/healthz"),
+            },
+            args.warmup,
+            args.requests,
+            args.block,
+        )
+        submissions = measure_submissions(
+            client, base, world, served.service_counter, args.submit_seconds
+        )
+    return Figures(reads, statements, submissions)
 
 
 def machine() -> str:
@@ -595,105 +659,87 @@ def machine() -> str:
     )
 
 
+def report(console: Console, figures: Figures, requests: int, sql: bool) -> None:
+    if sql:
+        for (path, size), statements in figures.statements.items():
+            console.print(f"{path} {size}:", highlight=False)
+            for statement in statements:
+                console.print(f"  {statement[:150]}", markup=False, highlight=False, soft_wrap=True)
+    table = Table(title=f"scoreboard, 5 schools x 50 indicators: {requests} requests per path")
+    for column in ("path", "median ms", "p90 ms", "req/s", "bytes", "SQL 5x50", "SQL 3x50"):
+        table.add_column(column, justify="left" if column == "path" else "right")
+    for read in figures.reads:
+        counts = [
+            str(len(figures.statements[(read.name, size)]))
+            if (read.name, size) in figures.statements
+            else ""
+            for size in ("5x50", "3x50")
+        ]
+        table.add_row(
+            read.name,
+            f"{read.median_ms:.2f}",
+            f"{read.p90_ms:.2f}",
+            f"{read.per_second:.0f}",
+            str(read.response_bytes),
+            *counts,
+        )
+    graphql, bare = figures.reads[0], figures.reads[1]
+    table.add_row(
+        "GraphQL / bare",
+        f"{graphql.median_ms / bare.median_ms:.2f}x",
+        f"{graphql.p90_ms / bare.p90_ms:.2f}x",
+        *[""] * 4,
+    )
+    console.print(table)
+
+    sub = figures.submissions
+    table = Table(title="submitScores: one expert, 50 indicators, sequential, SQLite WAL+FULL")
+    for column in ("submissions", "seconds", "submissions/s", "median ms", "p90 ms", "SQL"):
+        table.add_column(column, justify="right")
+    table.add_row(
+        str(len(sub.latencies.seconds)),
+        f"{sub.wall_seconds:.2f}",
+        f"{len(sub.latencies.seconds) / sub.wall_seconds:.0f}",
+        f"{sub.latencies.median_ms:.2f}",
+        f"{sub.latencies.p90_ms:.2f}",
+        str(sub.statements),
+    )
+    console.print(table)
+    console.print(
+        "targets: GraphQL/bare median < 2x; SQL count the same for 5x50 and 3x50; "
+        "submitScores >= 300/s",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("--warmup", type=int, default=30, help="untimed requests per path")
     parser.add_argument("--requests", type=int, default=200, help="timed requests per path")
     parser.add_argument("--block", type=int, default=20, help="requests per alternating block")
     parser.add_argument("--submit-seconds", type=float, default=5.0)
+    parser.add_argument("--sql", action="store_true", help="print each path's SQL statements")
     parser.add_argument("--profile", action="store_true", help="also cProfile the GraphQL path")
     args = parser.parse_args(argv)
     console = Console()
-    console.print(machine())
+    console.print(machine(), highlight=False, soft_wrap=True)
     host = PluginHost.discover(extra=[BenchPlugin()])
     with tempfile.TemporaryDirectory(prefix="sanquan-bench-") as tmp:
+        started = time.perf_counter()
         world = build_world(Path(tmp), host)
+        scores = sum(
+            len(codes) * DIMENSIONS * PER_DIMENSION * (len(codes) + EXPERTS)
+            for codes in (LARGE, SMALL)
+        )
         console.print(
-            f"setup: 3 concluded/open sessions, {len(LARGE) * 50 * 12 + len(SMALL) * 50 * 10} "
-            f"scores, {world.setup_seconds:.1f} s"
+            f"setup: {scores} scores in two concluded sessions, "
+            f"{time.perf_counter() - started:.1f} s",
+            highlight=False,
         )
-        served = build_app(world)
-        with serve(served.app) as base, httpx.Client(timeout=30) as client:
-            viewer = {"Authorization": f"Bearer {world.viewer_token}"}
-
-            def graphql(session_id: int) -> Call:
-                payload = {"query": SCOREBOARD, "variables": {"id": str(session_id)}}
-                return lambda: client.post(f"{base}/graphql", json=payload, headers=viewer)
-
-            def bare(session_id: int) -> Call:
-                url = f"{base}/bare/review-sessions/{session_id}/scoreboard"
-                return lambda: client.get(url, headers=viewer)
-
-            for session_id, schools in ((world.large_id, LARGE), (world.small_id, SMALL)):
-                answer, by_hand = graphql(session_id)().json(), bare(session_id)().json()
-                results = answer["data"]["reviewSession"]["results"]
-                if "errors" in answer or len(results) != len(schools):
-                    raise RuntimeError(f"unexpected GraphQL answer: {str(answer)[:500]}")
-                if answer != by_hand:
-                    raise RuntimeError("the bare endpoint's JSON differs from GraphQL's")
-                if any(len(r["indicators"]) != DIMENSIONS * PER_DIMENSION for r in results):
-                    raise RuntimeError("a result lacks indicators")
-            console.print("checked: GraphQL and bare answers are equal JSON for both sessions")
-
-            counts = {
-                (path, size): statements_per_request(call(session_id), counter)
-                for path, call, counter in (
-                    ("GraphQL", graphql, served.service_counter),
-                    ("bare", bare, served.bare_counter),
-                )
-                for size, session_id in (("5x50", world.large_id), ("3x50", world.small_id))
-            }
-            reads = compare_reads(
-                {"GraphQL": graphql(world.large_id), "bare": bare(world.large_id)},
-                args.warmup,
-                args.requests,
-                args.block,
-            )
-            submissions = measure_submissions(
-                client, base, world, served.service_counter, args.submit_seconds
-            )
-
-        table = Table(title=f"scoreboard of 5 schools x 50 indicators, {args.requests} requests")
-        for column in ("path", "median ms", "p90 ms", "req/s", "bytes", "SQL 5x50", "SQL 3x50"):
-            table.add_column(column, justify="left" if column == "path" else "right")
-        for read in reads:
-            table.add_row(
-                read.name,
-                f"{read.median_ms:.2f}",
-                f"{read.p90_ms:.2f}",
-                f"{read.per_second:.0f}",
-                str(read.response_bytes),
-                str(counts[(read.name, "5x50")]),
-                str(counts[(read.name, "3x50")]),
-            )
-        graphql_read, bare_read = reads
-        table.add_row(
-            "GraphQL / bare",
-            f"{graphql_read.median_ms / bare_read.median_ms:.2f}x",
-            f"{graphql_read.p90_ms / bare_read.p90_ms:.2f}x",
-            f"{graphql_read.per_second / bare_read.per_second:.2f}x",
-            "",
-            "",
-            "",
-        )
-        console.print(table)
-        sub = submissions.latencies
-        table = Table(title="submitScores: one expert, 50 indicators, sequential, SQLite WAL+FULL")
-        for column in ("submissions", "seconds", "submissions/s", "median ms", "p90 ms", "SQL"):
-            table.add_column(column, justify="right")
-        table.add_row(
-            str(len(sub.seconds)),
-            f"{submissions.wall_seconds:.2f}",
-            f"{len(sub.seconds) / submissions.wall_seconds:.0f}",
-            f"{sub.median_ms:.2f}",
-            f"{sub.p90_ms:.2f}",
-            str(submissions.statements),
-        )
-        console.print(table)
-        console.print(
-            "targets: GraphQL/bare median < 2x; SQL count equal for 5x50 and 3x50; "
-            "submitScores >= 300/s"
-        )
+        figures = run(world, args)
+        console.print("checked: GraphQL and bare answers are equal JSON for both sessions")
+        report(console, figures, args.requests, args.sql)
         if args.profile:
             console.print(profile_graphql(world, 50), markup=False, highlight=False)
     return 0

@@ -96,3 +96,15 @@ def test_indicator_sets_are_listed_with_structure(world: World, language: str) -
     assert t11["title"] == "深化党建引领的长效育人机制"
     assert t11["evidenceRequiredFor"] == ["SELF"]
     assert t11["scale"] == {"minimum": 0.0, "maximum": 100.0}
+
+
+def test_document_size_is_limited(settings: Settings, host: PluginHost, world: World) -> None:
+    small = Settings(database_url=settings.database_url, max_tokens=50)
+    query = "{ viewer { " + "name " * 60 + "} }"
+    with TestClient(create_app(small, host)) as client:
+        api = Api(client, world.tokens["viewer"])
+        body = api.raw(query)
+        assert "more than 50 tokens" in body["errors"][0]["message"]
+        # the same document again: the cache must not let it through
+        assert "more than 50 tokens" in api.raw(query)["errors"][0]["message"]
+        assert api("{ viewer { name } }") == {"viewer": {"name": "viewer"}}

@@ -9,12 +9,15 @@ from collections.abc import Callable
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
     IgnoreContext,
     MaxAliasesLimiter,
     MaxTokensLimiter,
+    ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
+    ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
@@ -32,6 +35,8 @@ from sanquan.review.graphql import ReviewMutation, ReviewQuery
 log = logging.getLogger(__name__)
 
 EXPECTED = (DomainError, AccessError, QuarterError)
+CACHE_SIZE = 256
+"""Distinct documents whose parse and validation are kept; clients send few distinct ones."""
 
 
 @strawberry.type
@@ -62,11 +67,19 @@ def _introspection_field(context: IgnoreContext) -> bool:
 def build_schema(settings: Settings | None = None) -> Schema:
     """The schema with the request limits of ``settings`` (defaults when ``None``)."""
     settings = settings or Settings(database_url="sqlite://")
-    limits = settings
+    # The rules are built once so that validation results can be cached per document.
+    rules = [
+        *QueryDepthLimiter(
+            max_depth=settings.max_depth, should_ignore=_introspection_field
+        ).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
+    ]
+    max_tokens = settings.max_tokens
     extensions: list[Callable[[], SchemaExtension]] = [
-        lambda: QueryDepthLimiter(max_depth=limits.max_depth, should_ignore=_introspection_field),
-        lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
-        lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
+        lambda: MaxTokensLimiter(max_token_count=max_tokens),
+        lambda: ParserCache(maxsize=CACHE_SIZE),
+        lambda: AddValidationRules(rules),
+        lambda: ValidationCache(maxsize=CACHE_SIZE),
     ]
     if not settings.introspection:
         extensions.append(DisableIntrospection)

@@ -21,7 +21,7 @@ from sanquan.review.models import (
     ScoreStatus,
     SessionStatus,
 )
-from sanquan.review.scoring import pinned_set, problems_of, record_revision
+from sanquan.review.scoring import Change, pinned_set, problems_of, record_revisions
 from sanquan.review.sessions import get_session
 from sanquan.timeutil import utcnow
 from sanquan_sdk import Aggregation, IndicatorSet, ScoreValue, Source, SourceWeights
@@ -159,13 +159,11 @@ def correct_score(
     raise_all(problems_of(host, indicator_set, candidate, ()))
     if score.value == value:
         return score
-    old = score.value
+    change = Change(score, score.value, score.status)
     score.value = value
     score.updated_at = utcnow()
-    record_revision(
-        db, score, actor.account_id, old, score.status, score.updated_at, reason.strip()
-    )
     db.flush()
+    record_revisions(db, [change], actor.account_id, score.updated_at, reason.strip())
     weights = SourceWeights.from_dict(session.aggregation_weights or SourceWeights().as_dict())
     _store_outcomes(db, session, _aggregate(db, host, session, indicator_set, weights))
     db.flush()

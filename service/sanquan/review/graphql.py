@@ -559,12 +559,15 @@ class ReviewMutation:
             scoring.ScoreEntry(s.indicator, s.value, s.comment, s.evidence) for s in input.scores
         ]
 
-        def action() -> tuple[ReviewSession, scoring.SubmissionOutcome]:
-            session_id = parse_id(input.session_id, "sessionId")
+        def action() -> scoring.SubmissionOutcome:
             submission = scoring.Submission(
-                session_id, input.institution_code, Source(input.source), entries, input.final
+                parse_id(input.session_id, "sessionId"),
+                input.institution_code,
+                Source(input.source),
+                entries,
+                input.final,
             )
-            outcome = scoring.submit_scores(
+            return scoring.submit_scores(
                 ctx.db,
                 ctx.host,
                 actor,
@@ -572,14 +575,12 @@ class ReviewMutation:
                 today=ctx.today(),
                 max_scores=ctx.settings.max_scores_per_submission,
             )
-            return sessions.get_session(ctx.db, session_id), outcome
 
-        result, errors = ctx.mutate(action)
-        if result is None:
+        outcome, errors = ctx.mutate(action)
+        if outcome is None:
             return SubmitScoresPayload(scores=[], changed_count=0, user_errors=errors)
-        session, outcome = result
         return SubmitScoresPayload(
-            scores=[ScoreType(row=s, session=session) for s in outcome.scores],
+            scores=[ScoreType(row=s, session=outcome.session) for s in outcome.scores],
             changed_count=outcome.changed,
             user_errors=[],
         )

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from sanquan.auth.models import Role
@@ -51,6 +51,7 @@ class Submission:
 
 @dataclass(frozen=True)
 class SubmissionOutcome:
+    session: ReviewSession
     scores: list[Score]
     changed: int
 
@@ -232,7 +233,7 @@ def submit_scores(
 
     now = utcnow()
     stored: list[Score] = []
-    changed = 0
+    changes: list[Change] = []
     for entry in entries:
         score = existing.get(entry.indicator)
         if score is None:
@@ -256,15 +257,14 @@ def submit_scores(
                 updated_at=now,
             )
             db.add(score)
-            record_revision(db, score, actor.account_id, None, None, now)
-            changed += 1
+            changes.append(Change(score, None, None))
         elif (score.value, score.comment, score.evidence, score.status) != (
             entry.value,
             entry.comment,
             entry.evidence,
             status,
         ):
-            old_value, old_status = score.value, score.status
+            changes.append(Change(score, score.value, score.status))
             score.value, score.comment, score.evidence, score.status = (
                 entry.value,
                 entry.comment,
@@ -273,32 +273,40 @@ def submit_scores(
             )
             score.submitted_by_id = actor.account_id
             score.updated_at = now
-            record_revision(db, score, actor.account_id, old_value, old_status, now)
-            changed += 1
         stored.append(score)
     db.flush()
-    return SubmissionOutcome(stored, changed)
+    record_revisions(db, changes, actor.account_id, now)
+    return SubmissionOutcome(session, stored, len(changes))
 
 
-def record_revision(
-    db: Session,
-    score: Score,
-    account_id: int,
-    old_value: float | None,
-    old_status: ScoreStatus | None,
-    when: datetime,
-    reason: str = "",
+@dataclass(frozen=True)
+class Change:
+    """A score just created (``old_value`` ``None``) or changed, and what it was before."""
+
+    score: Score
+    old_value: float | None
+    old_status: ScoreStatus | None
+
+
+def record_revisions(
+    db: Session, changes: Sequence[Change], account_id: int, when: datetime, reason: str = ""
 ) -> None:
-    """One audit row for the change just made to ``score``."""
-    db.add(
-        ScoreRevision(
-            score=score,
-            changed_by_id=account_id,
-            changed_at=when,
-            old_value=old_value,
-            new_value=score.value,
-            old_status=old_status,
-            new_status=score.status,
-            reason=reason,
-        )
+    """The audit rows for ``changes`` (scores already flushed), in one statement."""
+    if not changes:
+        return
+    db.execute(
+        insert(ScoreRevision),
+        [
+            {
+                "score_id": change.score.id,
+                "changed_by_id": account_id,
+                "changed_at": when,
+                "old_value": change.old_value,
+                "new_value": change.score.value,
+                "old_status": change.old_status,
+                "new_status": change.score.status,
+                "reason": reason,
+            }
+            for change in changes
+        ],
     )

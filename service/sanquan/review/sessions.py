@@ -56,7 +56,7 @@ def get_session(
     found = db.scalar(
         select(ReviewSession)
         .where(ReviewSession.id == session_id)
-        .options(selectinload(ReviewSession.members), selectinload(ReviewSession.panel))
+        .options(selectinload(ReviewSession.members))  # the panel loads when it is needed
     )
     if found is None:
         raise DomainError(ErrorCode.UNKNOWN_SESSION, path, value=session_id)
