@@ -7,9 +7,10 @@ and the field, at start-up, not from a confusing score rejection weeks later.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import ClassVar
 
 WEIGHT_TOTAL = 100.0
 """Indicator weights of a set add up to this, so a weight reads as "points out of 100"."""
@@ -37,6 +38,51 @@ class IndicatorSetError(ValueError):
         self.problem = problem
 
 
+class ScaleKind(StrEnum):
+    """What a reviewer reports: a ``value``, a ``level`` code or a measured ``figure``."""
+
+    NUMERIC = "NUMERIC"
+    LEVELS = "LEVELS"
+    TARGET = "TARGET"
+
+
+@dataclass(frozen=True)
+class Reported:
+    """What a reviewer reports for one indicator: a ``value`` on a numeric scale, a
+    ``level`` code on an ordered-level scale, or a ``figure`` measured against a target."""
+
+    value: float | None = None
+    level: str | None = None
+    figure: float | None = None
+
+    def text(self) -> str:
+        """The report as given, for the record (``"A"``, ``"7"``, ``"86.5"``)."""
+        if self.level is not None:
+            return self.level
+        number = self.figure if self.figure is not None else self.value
+        return "" if number is None else f"{number:g}"
+
+
+class ScaleError(ValueError):
+    """A report that does not fit the indicator's scale. ``field`` is the input field at
+    fault (``value``, ``level`` or ``figure``); ``code`` a stable machine code."""
+
+    def __init__(self, field_name: str, code: str, message: str) -> None:
+        super().__init__(message)
+        self.field_name = field_name
+        self.code = code
+
+
+def _only(reported: Reported, wanted: str) -> None:
+    given = [name for name in ("value", "level", "figure") if getattr(reported, name) is not None]
+    if given != [wanted]:
+        raise ScaleError(
+            wanted,
+            "WRONG_INPUT",
+            f"this indicator takes a {wanted}; got {', '.join(given) or 'nothing'}",
+        )
+
+
 @dataclass(frozen=True)
 class NumericScale:
     """A closed numeric range; values outside it are refused, not clipped.
@@ -47,6 +93,7 @@ class NumericScale:
 
     minimum: float = 0.0
     maximum: float = 100.0
+    kind: ClassVar[ScaleKind] = ScaleKind.NUMERIC
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.minimum) and math.isfinite(self.maximum)):
@@ -54,11 +101,156 @@ class NumericScale:
         if self.minimum >= self.maximum:
             raise IndicatorSetError("scale", "maximum", "must be greater than minimum")
 
+    @property
+    def bounds(self) -> tuple[float, float]:
+        return self.minimum, self.maximum
+
     def problem(self, value: float) -> str | None:
         """Why ``value`` is not on this scale, or ``None`` when it is."""
         if not math.isfinite(value) or not self.minimum <= value <= self.maximum:
             return f"must be between {self.minimum:g} and {self.maximum:g}"
         return None
+
+    def read(self, reported: Reported) -> float:
+        """The number a report stands for (the value itself, checked by the score checks)."""
+        _only(reported, "value")
+        assert reported.value is not None
+        return reported.value
+
+
+@dataclass(frozen=True)
+class Level:
+    """One step of an ordered scale: ``A`` (优秀) counts as 95."""
+
+    code: str
+    label: str
+    value: float
+
+
+@dataclass(frozen=True)
+class LevelScale:
+    """Ordered levels, best first, each standing for a number.
+
+    >>> scale = LevelScale((Level("A", "优秀", 95), Level("B", "良好", 80), Level("C", "合格", 65)))
+    >>> scale.read(Reported(level="B"))
+    80.0
+    """
+
+    levels: tuple[Level, ...]
+    kind: ClassVar[ScaleKind] = ScaleKind.LEVELS
+
+    def __post_init__(self) -> None:
+        if len(self.levels) < 2:
+            raise IndicatorSetError("scale", "levels", "an ordered scale needs at least two levels")
+        codes = [level.code for level in self.levels]
+        if len(set(codes)) != len(codes) or not all(c.strip() for c in codes):
+            raise IndicatorSetError("scale", "levels", "level codes must be distinct and non-empty")
+        values = [level.value for level in self.levels]
+        if any(not math.isfinite(v) for v in values) or values != sorted(values, reverse=True):
+            raise IndicatorSetError(
+                "scale", "levels", "levels must be ordered best first with decreasing values"
+            )
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        return self.levels[-1].value, self.levels[0].value
+
+    def problem(self, value: float) -> str | None:
+        if value not in {level.value for level in self.levels}:
+            return f"must be one of the levels {', '.join(lv.code for lv in self.levels)}"
+        return None
+
+    def read(self, reported: Reported) -> float:
+        _only(reported, "level")
+        for level in self.levels:
+            if level.code == reported.level:
+                return float(level.value)
+        raise ScaleError(
+            "level",
+            "UNKNOWN_LEVEL",
+            f"{reported.level!r} is not a level; use {', '.join(lv.code for lv in self.levels)}",
+        )
+
+
+class Comparison(StrEnum):
+    AT_LEAST = "AT_LEAST"
+    AT_MOST = "AT_MOST"
+
+
+def proportional(figure: float, target: Target) -> float:
+    """The default scoring of a target: 100 when met; short of it, the share achieved
+    (for "at least" targets) or the overshoot penalised in proportion ("at most")."""
+    if target.met(figure):
+        return 100.0
+    if target.comparison is Comparison.AT_LEAST:
+        return max(0.0, 100.0 * figure / target.threshold) if target.threshold else 0.0
+    return max(0.0, 100.0 * target.threshold / figure) if figure else 100.0
+
+
+@dataclass(frozen=True)
+class Target:
+    """A quantitative target such as "≥ 6 次/年" or "≥ 35 %".
+
+    >>> Target(Comparison.AT_LEAST, 6, "次/年").describe()
+    '≥ 6 次/年'
+    """
+
+    comparison: Comparison
+    threshold: float
+    unit: str
+
+    def __post_init__(self) -> None:
+        if not self.unit.strip():
+            raise IndicatorSetError("target", "unit", "a target needs a unit (次/年, %, 人 …)")
+        if not math.isfinite(self.threshold) or self.threshold < 0:
+            raise IndicatorSetError("target", "threshold", "must be a non-negative number")
+
+    def met(self, figure: float) -> bool:
+        if self.comparison is Comparison.AT_LEAST:
+            return figure >= self.threshold
+        return figure <= self.threshold
+
+    def describe(self) -> str:
+        sign = "≥" if self.comparison is Comparison.AT_LEAST else "≤"
+        return f"{sign} {self.threshold:g} {self.unit}"
+
+
+@dataclass(frozen=True)
+class TargetScale:
+    """Scored from a reported figure against a target, by the plugin's ``scorer`` (a
+    function ``(figure, target) -> score`` in 0–100; :func:`proportional` by default).
+
+    >>> TargetScale(Target(Comparison.AT_LEAST, 6, "次/年")).read(Reported(figure=3))
+    50.0
+    """
+
+    target: Target
+    scorer: Callable[[float, Target], float] = proportional
+    kind: ClassVar[ScaleKind] = ScaleKind.TARGET
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        return 0.0, 100.0
+
+    def problem(self, value: float) -> str | None:
+        if not math.isfinite(value) or not 0.0 <= value <= 100.0:
+            return "the scored figure must fall between 0 and 100"
+        return None
+
+    def read(self, reported: Reported) -> float:
+        """Scores the figure; a scorer that raises or leaves 0–100 is the plugin's fault
+        and is not caught here, so the host can name the plugin."""
+        _only(reported, "figure")
+        assert reported.figure is not None
+        if not math.isfinite(reported.figure) or reported.figure < 0:
+            raise ScaleError("figure", "INVALID_FIGURE", "the figure must be a number ≥ 0")
+        score = float(self.scorer(reported.figure, self.target))
+        if not math.isfinite(score) or not 0.0 <= score <= 100.0:
+            raise ArithmeticError(f"scorer returned {score!r} for {reported.figure:g}, not 0–100")
+        return score
+
+
+Scale = NumericScale | LevelScale | TargetScale
 
 
 @dataclass(frozen=True)
@@ -72,7 +264,7 @@ class Indicator:
     code: str
     title: str
     weight: float
-    scale: NumericScale = field(default_factory=NumericScale)
+    scale: Scale = field(default_factory=NumericScale)
     sources: frozenset[Source] = ALL_SOURCES
     evidence_required: frozenset[Source] = frozenset()
     description: str = ""

@@ -30,6 +30,9 @@ class ScoreValue:
     reviewer: str = ""
     evidence: str = ""
     comment: str = ""
+    reported: str = ""
+    """What the reviewer reported, as text: the level code or the figure (empty for a
+    plain value)."""
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,9 @@ class ErrorCode(StrEnum):
     UNKNOWN_INDICATOR = "UNKNOWN_INDICATOR"
     SOURCE_NOT_ALLOWED = "SOURCE_NOT_ALLOWED"
     OUT_OF_SCALE = "OUT_OF_SCALE"
+    WRONG_INPUT = "WRONG_INPUT"
+    UNKNOWN_LEVEL = "UNKNOWN_LEVEL"
+    INVALID_FIGURE = "INVALID_FIGURE"
     EVIDENCE_REQUIRED = "EVIDENCE_REQUIRED"
     PLUGIN_RULE = "PLUGIN_RULE"
     PLUGIN_FAILED = "PLUGIN_FAILED"
@@ -177,6 +180,18 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
     ErrorCode.OUT_OF_SCALE: (
         "指标 {indicator} 的分值 {value} 超出范围 {minimum}–{maximum}",
         "value {value} of indicator {indicator} is outside {minimum}–{maximum}",
+    ),
+    ErrorCode.WRONG_INPUT: (
+        "指标 {indicator} 应填写{kind}",
+        "indicator {indicator} takes {kind}",
+    ),
+    ErrorCode.UNKNOWN_LEVEL: (
+        "“{value}”不是指标 {indicator} 的等级,可选:{levels}",
+        "{value!r} is not a level of indicator {indicator}; use {levels}",
+    ),
+    ErrorCode.INVALID_FIGURE: (
+        "指标 {indicator} 的实际数值应为不小于 0 的数",
+        "the figure of indicator {indicator} must be a number ≥ 0",
     ),
     ErrorCode.EVIDENCE_REQUIRED: (
         "指标 {value} 的{source}评分须附佐证材料",

@@ -5,15 +5,71 @@ from __future__ import annotations
 import strawberry
 
 from sanquan.api.context import Info
-from sanquan_sdk import Dimension, Indicator, IndicatorSet, Source
+from sanquan_sdk import (
+    Comparison,
+    Dimension,
+    Indicator,
+    IndicatorSet,
+    LevelScale,
+    Scale,
+    ScaleKind,
+    Source,
+    TargetScale,
+)
 
 SourceType = strawberry.enum(Source, name="Source", description="Who gives a score.")
 
 
-@strawberry.type(name="Scale", description="The numeric range a value must fall in.")
+ScaleKindType = strawberry.enum(
+    ScaleKind,
+    name="ScaleKind",
+    description="NUMERIC takes a `value`, LEVELS a `level` code, TARGET a reported `figure`.",
+)
+ComparisonType = strawberry.enum(Comparison, name="Comparison")
+
+
+@strawberry.type(name="Level", description="One step of an ordered scale, best first.")
+class LevelType:
+    code: str
+    label: str
+    value: float
+
+
+@strawberry.type(name="Target", description="A quantitative target, e.g. ≥ 6 次/年.")
+class TargetType:
+    comparison: ComparisonType  # type: ignore[valid-type]
+    threshold: float
+    unit: str
+    description: str
+
+
+@strawberry.type(name="Scale", description="How an indicator is scored and what to report.")
 class ScaleType:
-    minimum: float
-    maximum: float
+    kind: ScaleKindType  # type: ignore[valid-type]
+    minimum: float = strawberry.field(description="Lowest score the scale gives.")
+    maximum: float = strawberry.field(description="Highest score the scale gives.")
+    levels: list[LevelType]
+    target: TargetType | None
+
+    @classmethod
+    def of(cls, scale: Scale) -> ScaleType:
+        low, high = scale.bounds
+        return cls(
+            kind=scale.kind,
+            minimum=low,
+            maximum=high,
+            levels=[LevelType(code=lv.code, label=lv.label, value=lv.value) for lv in scale.levels]
+            if isinstance(scale, LevelScale)
+            else [],
+            target=TargetType(
+                comparison=scale.target.comparison,
+                threshold=scale.target.threshold,
+                unit=scale.target.unit,
+                description=scale.target.describe(),
+            )
+            if isinstance(scale, TargetScale)
+            else None,
+        )
 
 
 @strawberry.type(name="Indicator", description="A second-level indicator (二级指标).")
@@ -32,7 +88,7 @@ class IndicatorType:
             code=indicator.code,
             title=indicator.title,
             weight=indicator.weight,
-            scale=ScaleType(minimum=indicator.scale.minimum, maximum=indicator.scale.maximum),
+            scale=ScaleType.of(indicator.scale),
             sources=[s for s in Source if s in indicator.sources],
             evidence_required_for=[s for s in Source if s in indicator.evidence_required],
             description=indicator.description,

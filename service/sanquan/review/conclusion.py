@@ -21,10 +21,10 @@ from sanquan.review.models import (
     ScoreStatus,
     SessionStatus,
 )
-from sanquan.review.scoring import Change, pinned_set, problems_of, record_revisions
+from sanquan.review.scoring import Change, evaluate, pinned_set, record_revisions
 from sanquan.review.sessions import get_session
 from sanquan.timeutil import utcnow
-from sanquan_sdk import Aggregation, IndicatorSet, ScoreValue, Source, SourceWeights
+from sanquan_sdk import Aggregation, IndicatorSet, Reported, ScoreValue, Source, SourceWeights
 
 
 @dataclass(frozen=True)
@@ -133,7 +133,12 @@ def conclude_session(db: Session, host: PluginHost, session_id: int) -> ReviewSe
 
 
 def correct_score(
-    db: Session, host: PluginHost, actor: Principal, score_id: int, value: float, reason: str
+    db: Session,
+    host: PluginHost,
+    actor: Principal,
+    score_id: int,
+    reported: Reported,
+    reason: str,
 ) -> Score:
     """An administrator's correction of a concluded session's score: validated, audited
     with its reason, and the results recomputed with the weights stored at conclusion."""
@@ -148,19 +153,21 @@ def correct_score(
     indicator_set = pinned_set(host, session)
     subject = db.get(Institution, score.subject_id)
     assert subject is not None
-    candidate = ScoreValue(
+    template = ScoreValue(
         subject=subject.code,
         indicator=score.indicator_code,
         source=Source(score.source),
-        value=value,
+        value=0.0,
         reviewer=score.reviewer_key,
         evidence=score.evidence,
     )
-    raise_all(problems_of(host, indicator_set, candidate, ()))
-    if score.value == value:
+    corrected, problems = evaluate(host, indicator_set, template, reported, ())
+    raise_all(problems)
+    assert corrected is not None
+    if (score.value, score.reported) == (corrected.value, corrected.reported):
         return score
     change = Change(score, score.value, score.status)
-    score.value = value
+    score.value, score.reported = corrected.value, corrected.reported
     score.updated_at = utcnow()
     db.flush()
     record_revisions(db, [change], actor.account_id, score.updated_at, reason.strip())

@@ -32,7 +32,7 @@ from sanquan.review.models import (
     SessionStatus,
 )
 from sanquan.timeutil import to_beijing
-from sanquan_sdk import Source
+from sanquan_sdk import Reported, Source
 
 SessionStatusType = strawberry.enum(SessionStatus, name="SessionStatus")
 ScoreStatusType = strawberry.enum(ScoreStatus, name="ScoreStatus")
@@ -106,6 +106,10 @@ class ScoreType:
     @strawberry.field
     def value(self) -> float:
         return self.row.value
+
+    @strawberry.field(description="The level code or figure reported, for non-numeric scales.")
+    def reported(self) -> str | None:
+        return self.row.reported or None
 
     @strawberry.field
     def comment(self) -> str:
@@ -446,8 +450,15 @@ class SessionInput:
 
 @strawberry.input
 class ScoreInput:
+    """Report exactly one of ``value``, ``level`` or ``figure``, as the indicator's scale
+    kind says (NUMERIC, LEVELS, TARGET)."""
+
     indicator: str
-    value: float
+    value: float | None = None
+    level: str | None = None
+    figure: float | None = strawberry.field(
+        default=None, description="The measured figure for a target, e.g. 7 (次/年)."
+    )
     comment: str = ""
     evidence: str = ""
 
@@ -466,7 +477,9 @@ class SubmitScoresInput:
 @strawberry.input
 class CorrectScoreInput:
     score_id: strawberry.ID
-    value: float
+    value: float | None = None
+    level: str | None = None
+    figure: float | None = None
     reason: str
 
 
@@ -556,7 +569,15 @@ class ReviewMutation:
         ctx = info.context
         actor = ctx.require(Role.INSTITUTION, Role.EXPERT, what="submitScores")
         entries = [
-            scoring.ScoreEntry(s.indicator, s.value, s.comment, s.evidence) for s in input.scores
+            scoring.ScoreEntry(
+                indicator=s.indicator,
+                value=s.value,
+                level=s.level,
+                figure=s.figure,
+                comment=s.comment,
+                evidence=s.evidence,
+            )
+            for s in input.scores
         ]
 
         def action() -> scoring.SubmissionOutcome:
@@ -612,7 +633,7 @@ class ReviewMutation:
                 ctx.host,
                 actor,
                 parse_id(input.score_id, "scoreId"),
-                input.value,
+                Reported(value=input.value, level=input.level, figure=input.figure),
                 input.reason,
             )
             return sessions.get_session(ctx.db, score.session_id), score

@@ -131,6 +131,8 @@ class Score(Base):
     )
     reviewer_account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), default=None)
     value: Mapped[float]
+    reported: Mapped[str] = mapped_column(String(50), default="")
+    """The level code or figure the reviewer reported, when the scale is not numeric."""
     comment: Mapped[str] = mapped_column(Text, default="")
     evidence: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[ScoreStatus] = mapped_column(_enum(ScoreStatus))

@@ -3,8 +3,9 @@ plugins, all-or-nothing storage, idempotent resubmission and the audit trail."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy import insert, select
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from sanquan.auth.models import Role
 from sanquan.auth.tokens import Principal
-from sanquan.errors import DomainError, ErrorCode, raise_all
+from sanquan.errors import DomainError, ErrorCode, Localized, raise_all
 from sanquan.institutions.models import Institution
 from sanquan.institutions.service import get_institution
 from sanquan.plugins.host import PluginError, PluginHost
@@ -25,17 +26,36 @@ from sanquan.review.models import (
 )
 from sanquan.review.sessions import get_session
 from sanquan.timeutil import utcnow
-from sanquan_sdk import IndicatorSet, ScoreProblem, ScoreValue, Source
+from sanquan_sdk import (
+    IndicatorSet,
+    Reported,
+    ScaleError,
+    ScaleKind,
+    ScoreProblem,
+    ScoreValue,
+    Source,
+)
+
+log = logging.getLogger(__name__)
 
 _SDK_CODES = {code.value: code for code in ErrorCode}
 
 
 @dataclass(frozen=True)
 class ScoreEntry:
+    """One indicator of a submission: a ``value``, a ``level`` or a ``figure``, as the
+    indicator's scale asks."""
+
     indicator: str
-    value: float
+    value: float | None = None
     comment: str = ""
     evidence: str = ""
+    level: str | None = None
+    figure: float | None = None
+
+    @property
+    def reported(self) -> Reported:
+        return Reported(value=self.value, level=self.level, figure=self.figure)
 
 
 @dataclass(frozen=True)
@@ -110,6 +130,60 @@ def check_open(session: ReviewSession, source: Source, today: date) -> None:
         )
 
 
+def evaluate(
+    host: PluginHost,
+    indicator_set: IndicatorSet,
+    template: ScoreValue,
+    reported: Reported,
+    path: tuple[str | int, ...],
+) -> tuple[ScoreValue | None, list[DomainError]]:
+    """Turn a report into a score on the indicator's scale and collect every problem with
+    it: unknown indicator, a report that does not fit the scale, then the plugins' checks.
+    ``template`` carries the score's other fields."""
+    indicator = indicator_set.indicator(template.indicator)
+    if indicator is None:
+        return None, [
+            DomainError(
+                ErrorCode.UNKNOWN_INDICATOR,
+                (*path, "indicator"),
+                value=template.indicator,
+                key=indicator_set.key,
+                version=indicator_set.version,
+            )
+        ]
+    try:
+        value = indicator.scale.read(reported)
+    except ScaleError as error:
+        return None, [
+            DomainError(
+                _SDK_CODES.get(error.code, ErrorCode.INVALID_VALUE),
+                (*path, error.field_name),
+                field=error.field_name,
+                problem=str(error),
+                indicator=indicator.code,
+                kind=SCALE_WORDS[indicator.scale.kind],
+                levels="、".join(level.code for level in getattr(indicator.scale, "levels", ())),
+                value=reported.text(),
+            )
+        ]
+    except Exception as error:  # the plugin's scoring function, not the user
+        log.exception("scale of %s failed", indicator.code)
+        raise DomainError(
+            ErrorCode.PLUGIN_FAILED, path, plugin=host.provider(indicator_set)
+        ) from error
+    score = replace(
+        template, value=value, reported=reported.text() if reported.value is None else ""
+    )
+    return score, problems_of(host, indicator_set, score, path)
+
+
+SCALE_WORDS = {
+    ScaleKind.NUMERIC: Localized("分值(value)", "a value"),
+    ScaleKind.LEVELS: Localized("等级(level)", "a level"),
+    ScaleKind.TARGET: Localized("实际数值(figure)", "a figure"),
+}
+
+
 def problems_of(
     host: PluginHost, indicator_set: IndicatorSet, score: ScoreValue, path: tuple[str | int, ...]
 ) -> list[DomainError]:
@@ -133,13 +207,14 @@ def _as_error(
     if code is ErrorCode.OUT_OF_SCALE:
         indicator = indicator_set.indicator(score.indicator)
         assert indicator is not None
+        low, high = indicator.scale.bounds
         return DomainError(
             code,
             where,
             indicator=score.indicator,
             value=f"{score.value:g}",
-            minimum=f"{indicator.scale.minimum:g}",
-            maximum=f"{indicator.scale.maximum:g}",
+            minimum=f"{low:g}",
+            maximum=f"{high:g}",
         )
     if code in (
         ErrorCode.UNKNOWN_INDICATOR,
@@ -198,6 +273,7 @@ def submit_scores(
     status = ScoreStatus.SUBMITTED if submission.final else ScoreStatus.DRAFT
     errors: list[DomainError] = []
     seen: set[str] = set()
+    scored: list[ScoreValue] = []
     for index, entry in enumerate(entries):
         path = ("scores", index)
         if entry.indicator in seen:
@@ -208,16 +284,19 @@ def submit_scores(
             )
             continue
         seen.add(entry.indicator)
-        value = ScoreValue(
+        template = ScoreValue(
             subject=subject.code,
             indicator=entry.indicator,
             source=submission.source,
-            value=entry.value,
+            value=0.0,
             reviewer=key,
             evidence=entry.evidence,
             comment=entry.comment,
         )
-        errors.extend(problems_of(host, indicator_set, value, path))
+        checked, problems = evaluate(host, indicator_set, template, entry.reported, path)
+        errors.extend(problems)
+        if checked is not None:
+            scored.append(checked)
         previous = existing.get(entry.indicator)
         if (
             previous is not None
@@ -234,7 +313,7 @@ def submit_scores(
     now = utcnow()
     stored: list[Score] = []
     changes: list[Change] = []
-    for entry in entries:
+    for entry, value in zip(entries, scored, strict=True):
         score = existing.get(entry.indicator)
         if score is None:
             score = Score(
@@ -249,7 +328,8 @@ def submit_scores(
                 reviewer_account_id=actor.account_id
                 if submission.source is Source.EXPERT
                 else None,
-                value=entry.value,
+                value=value.value,
+                reported=value.reported,
                 comment=entry.comment,
                 evidence=entry.evidence,
                 status=status,
@@ -258,15 +338,17 @@ def submit_scores(
             )
             db.add(score)
             changes.append(Change(score, None, None))
-        elif (score.value, score.comment, score.evidence, score.status) != (
-            entry.value,
+        elif (score.value, score.reported, score.comment, score.evidence, score.status) != (
+            value.value,
+            value.reported,
             entry.comment,
             entry.evidence,
             status,
         ):
             changes.append(Change(score, score.value, score.status))
-            score.value, score.comment, score.evidence, score.status = (
-                entry.value,
+            score.value, score.reported, score.comment, score.evidence, score.status = (
+                value.value,
+                value.reported,
                 entry.comment,
                 entry.evidence,
                 status,
