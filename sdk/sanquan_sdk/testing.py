@@ -196,7 +196,9 @@ def _check_set(manager: pluggy.PluginManager, indicator_set: IndicatorSet) -> li
 
 
 def _find_set(manager: pluggy.PluginManager, key: str, version: str | None) -> IndicatorSet:
-    offered = [s for answer in manager.hook.sanquan_indicator_sets() for s in answer]
+    offered: list[IndicatorSet] = [
+        s for answer in manager.hook.sanquan_indicator_sets() for s in answer
+    ]
     matching = [s for s in offered if s.key == key and (version is None or s.version == version)]
     if not matching:
         raise LookupError(f"no indicator set {key!r} {version or ''} among the plugin's sets")
