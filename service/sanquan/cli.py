@@ -125,9 +125,13 @@ def token_create(
 @plugins_app.command("list")
 def plugins_list() -> None:
     """Installed plugins with their versions, sets and hooks."""
-    from sanquan.plugins.host import PluginHost
+    from sanquan.plugins.host import PluginConflict, PluginHost
 
-    host = PluginHost.discover()
+    try:
+        host = PluginHost.discover()
+    except PluginConflict as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
     table = Table(title="sanquan plugins")
     for column in ("distribution", "version", "indicator sets", "hooks"):
         table.add_column(column)
@@ -137,6 +141,22 @@ def plugins_list() -> None:
     console.print(table)
     for failure in host.failures:
         console.print(f"[red]{failure}[/red]")
+
+
+@plugins_app.command("new")
+def plugins_new(
+    name: Annotated[str, typer.Argument(help="The set's key, e.g. my-set.")],
+    directory: Annotated[Path, typer.Option(help="Where to write the package.")] = Path(),
+) -> None:
+    """Write a working plugin package to start from (one indicator, entry point, tests)."""
+    from sanquan_sdk.scaffold import write_plugin
+
+    try:
+        root = write_plugin(name, directory)
+    except (ValueError, FileExistsError) as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
+    console.print(f"wrote {root}; next: pip install {root} and restart the service")
 
 
 @app.command("export-schema")

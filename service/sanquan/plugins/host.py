@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from importlib.metadata import EntryPoint, entry_points
+from importlib.metadata import EntryPoint
+from importlib.metadata import entry_points as _entry_points
 from typing import Any
 
 import pluggy
@@ -17,19 +18,21 @@ import pluggy
 from sanquan_sdk import (
     ENTRY_POINT_GROUP,
     HOOKSPEC_VERSION,
-    PROJECT_NAME,
     Aggregation,
     IndicatorSet,
     ScoreProblem,
     ScoreValue,
     SourceWeights,
-    defaults,
-    hookspecs,
 )
+from sanquan_sdk.manager import ContractError, check_version, new_manager, register
 
 log = logging.getLogger(__name__)
 
 SUPPORTED_HOOKSPEC_VERSION = 1
+
+
+class PluginConflict(RuntimeError):
+    """Two plugins offer the same indicator set and version; the service will not start."""
 
 
 class PluginError(Exception):
@@ -61,23 +64,25 @@ class PluginHost:
     failures: list[str] = field(default_factory=list)
 
     @classmethod
-    def discover(cls, extra: Iterable[object] = ()) -> PluginHost:
-        """Load every plugin of the entry-point group, plus ``extra`` plugin objects
-        (used by tests and benchmarks to register a set without packaging it)."""
+    def discover(
+        cls, extra: Iterable[object] = (), entry_points: Iterable[EntryPoint] | None = None
+    ) -> PluginHost:
+        """Load every plugin of the entry-point group (or of ``entry_points``), plus
+        ``extra`` plugin objects (tests and benchmarks register sets this way).
+
+        Raises :class:`PluginConflict` when two plugins offer the same set and version:
+        which one a session would score against cannot be left to chance."""
         if HOOKSPEC_VERSION != SUPPORTED_HOOKSPEC_VERSION:
             raise RuntimeError(
                 f"sanquan-sdk hook contract {HOOKSPEC_VERSION} is not the supported "
                 f"{SUPPORTED_HOOKSPEC_VERSION}"
             )
-        manager = pluggy.PluginManager(PROJECT_NAME)
-        manager.add_hookspecs(hookspecs)
-        manager.register(defaults, name="sanquan.defaults")
-        host = cls(manager)
-        for entry_point in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        host = cls(new_manager())
+        found = _entry_points(group=ENTRY_POINT_GROUP) if entry_points is None else entry_points
+        for entry_point in sorted(found, key=lambda e: e.name):
             host._load_entry_point(entry_point)
         for index, plugin in enumerate(extra):
             host._register(plugin, f"extra-{index}", getattr(plugin, "__name__", "extra"), "")
-        manager.check_pending()
         return host
 
     def _load_entry_point(self, entry_point: EntryPoint) -> None:
@@ -92,35 +97,37 @@ class PluginHost:
         self._register(plugin, entry_point.name, dist_name, version)
 
     def _register(self, plugin: object, name: str, dist_name: str, version: str) -> None:
-        try:
-            self.manager.register(plugin, name=name)
-        except Exception as error:
-            self._fail(dist_name, f"cannot be registered: {error}")
-            return
         hook = getattr(plugin, "sanquan_indicator_sets", None)
-        provided: list[tuple[str, str]] = []
-        if hook is not None:
-            try:
+        offered: list[IndicatorSet] = []
+        try:
+            check_version(plugin)
+            if hook is not None:
                 offered = list(hook())
                 for item in offered:
                     if not isinstance(item, IndicatorSet):
                         raise TypeError(f"returned {type(item).__name__}, not IndicatorSet")
-            except Exception as error:
-                self.manager.unregister(plugin)
-                self._fail(dist_name, f"invalid indicator set: {error}")
-                return
-            for indicator_set in offered:
-                ident = (indicator_set.key, indicator_set.version)
-                if ident in self.sets:
-                    raise RuntimeError(
-                        f"indicator set {ident[0]} {ident[1]} is offered by both "
-                        f"{self.providers[ident]} and {dist_name}"
-                    )
-                self.sets[ident] = indicator_set
-                self.providers[ident] = dist_name
-                provided.append(ident)
+        except Exception as error:
+            self._fail(dist_name, f"offers no valid indicator set: {error}")
+            return
+        for indicator_set in offered:
+            ident = (indicator_set.key, indicator_set.version)
+            if ident in self.sets:
+                raise PluginConflict(
+                    f"indicator set {ident[0]} {ident[1]} is offered by both "
+                    f"{self.providers[ident]} and {dist_name}"
+                )
+        try:
+            register(self.manager, plugin, name)
+        except ContractError as error:
+            self._fail(dist_name, f"breaks the hook contract: {error}")
+            return
+        for indicator_set in offered:
+            ident = (indicator_set.key, indicator_set.version)
+            self.sets[ident] = indicator_set
+            self.providers[ident] = dist_name
         hooks = tuple(sorted(h.name for h in self.manager.get_hookcallers(plugin) or ()))
-        self.plugins.append(PluginInfo(name, dist_name, version, hooks, tuple(provided)))
+        sets = tuple((s.key, s.version) for s in offered)
+        self.plugins.append(PluginInfo(name, dist_name, version, hooks, sets))
 
     def _fail(self, dist_name: str, problem: str) -> None:
         message = f"plugin {dist_name} {problem}"

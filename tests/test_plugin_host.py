@@ -1,0 +1,69 @@
+"""Plugins load through the entry-point group; a broken one is reported by name and left
+out without taking the others down; two offering the same set is a start-up error."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from importlib.metadata import EntryPoint, entry_points
+
+import pytest
+
+from sanquan.plugins.host import PluginConflict, PluginHost
+from sanquan_sdk import ENTRY_POINT_GROUP
+
+
+def installed() -> list[EntryPoint]:
+    return list(entry_points(group=ENTRY_POINT_GROUP))
+
+
+def fake(name: str, target: str) -> EntryPoint:
+    return EntryPoint(name, target, ENTRY_POINT_GROUP)
+
+
+def test_installed_plugins_are_discovered() -> None:
+    host = PluginHost.discover()
+    assert host.failures == []
+    beijing = next(p for p in host.plugins if p.distribution == "sanquan-plugin-beijing")
+    assert beijing.sets == (("beijing-sanquan", "2019.1"),)
+    assert beijing.hooks == ("sanquan_indicator_sets",)
+    assert host.indicator_set("beijing-sanquan") is not None
+
+
+@pytest.mark.parametrize(
+    ("target", "reason"),
+    [
+        ("tests.no_such_module", "cannot be imported: ModuleNotFoundError"),
+        ("tests.fake_plugins:invalid_set", "indicator weights add up to 50, not 100"),
+        ("tests.fake_plugins:unknown_argument", "breaks the hook contract"),
+        ("tests.fake_plugins:newer_contract", "written for hook contract 99"),
+    ],
+)
+def test_a_broken_plugin_is_reported_and_left_out(target: str, reason: str) -> None:
+    host = PluginHost.discover(entry_points=[*installed(), fake("zz_broken", target)])
+    [failure] = host.failures
+    assert failure.startswith(f"plugin {target} ")  # named by its entry point's target
+    assert reason in failure
+    # the others still work
+    assert host.indicator_set("beijing-sanquan", "2019.1") is not None
+    assert [p.name for p in host.plugins if p.name == "zz_broken"] == []
+
+
+def test_two_plugins_offering_the_same_set_stop_the_start() -> None:
+    with pytest.raises(PluginConflict, match=r"beijing-sanquan 2019\.1 is offered by both"):
+        PluginHost.discover(
+            entry_points=[*installed(), fake("zz_dup", "tests.fake_plugins:duplicate")]
+        )
+
+
+def test_plugins_list_command_shows_distributions_sets_and_hooks() -> None:
+    listed = subprocess.run(
+        [sys.executable, "-m", "sanquan", "plugins", "list"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"COLUMNS": "200", "PATH": ""},
+    ).stdout
+    assert "sanquan-plugin-beijing" in listed
+    assert "beijing-sanquan 2019.1" in listed
+    assert "sanquan_indicator_sets" in listed
