@@ -164,3 +164,9 @@ def test_csv_import_is_all_or_nothing_and_reports_every_bad_line(world: World, d
         "CSV 第 5 行:学校标识码 4111099991 与第 2 行重复",
     ]
     assert total(db) == 92
+
+
+def test_responses_carry_chinese_as_utf8(world: World) -> None:
+    response = world.api("viewer").post(ONE, {"code": SCHOOLS["thu"]})
+    assert "清华大学" in response.text
+    assert response.headers["content-type"].startswith("application/json")

@@ -30,7 +30,7 @@ EXPERT = {
 }
 
 
-def run_full_session(world: World) -> str:
+def run_full_session(world: World, conclude: bool = True) -> str:
     session_id = open_session(world, [SCHOOLS[s] for s in SESSION])
     for school in SESSION:
         api = world.api(school)
@@ -51,6 +51,8 @@ def run_full_session(world: World) -> str:
                 per_indicator["T20"] = 90.0
             result = submit(api, session_id, subject, "EXPERT", scores_for("EXPERT", per_indicator))
             assert result["userErrors"] == [], result
+    if not conclude:
+        return session_id
     concluded = world.api("admin")(CONCLUDE, {"id": session_id})["concludeReviewSession"]
     assert concluded["userErrors"] == []
     assert concluded["reviewSession"]["status"] == "CONCLUDED"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -95,6 +96,11 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         # The IDE page is served without a context: it runs no operation.
         context: Context = getattr(request.state, "sanquan", None)  # type: ignore[assignment]
         return context
+
+    def encode_json(self, data: object) -> bytes:
+        """UTF-8 as is: names and messages are Chinese, and ``\\uXXXX`` escapes make them
+        unreadable in a terminal (and larger)."""
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
 
     async def process_result(self, request: Request, result: ExecutionResult) -> Any:
         language = language_of(request.headers.get("accept-language"))

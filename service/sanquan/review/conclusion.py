@@ -22,7 +22,7 @@ from sanquan.review.models import (
     SessionStatus,
 )
 from sanquan.review.scoring import Change, evaluate, pinned_set, record_revisions
-from sanquan.review.sessions import get_session
+from sanquan.review.sessions import Lock, get_session
 from sanquan.timeutil import utcnow
 from sanquan_sdk import Aggregation, IndicatorSet, Reported, ScoreValue, Source, SourceWeights
 
@@ -112,7 +112,7 @@ def missing_evaluations(
 
 def conclude_session(db: Session, host: PluginHost, session_id: int) -> ReviewSession:
     """Lock the scores and compute the results, or say exactly what is missing."""
-    session = get_session(db, session_id)
+    session = get_session(db, session_id, lock=Lock.EXCLUSIVE)
     if session.status is SessionStatus.DRAFT:
         raise DomainError(ErrorCode.SESSION_NOT_OPEN, ("sessionId",))
     if session.status is SessionStatus.CONCLUDED:
@@ -144,10 +144,12 @@ def correct_score(
     with its reason, and the results recomputed with the weights stored at conclusion."""
     if not reason.strip():
         raise DomainError(ErrorCode.REASON_REQUIRED, ("reason",))
-    score = db.get(Score, score_id)
-    if score is None:
+    session_id = db.scalar(select(Score.session_id).where(Score.id == score_id))
+    if session_id is None:
         raise DomainError(ErrorCode.UNKNOWN_SCORE, ("scoreId",))
-    session = get_session(db, score.session_id)
+    session = get_session(db, session_id, lock=Lock.EXCLUSIVE)
+    score = db.get(Score, score_id, populate_existing=True)
+    assert score is not None
     if session.status is not SessionStatus.CONCLUDED:
         raise DomainError(ErrorCode.SESSION_NOT_CONCLUDED, ("scoreId",))
     indicator_set = pinned_set(host, session)

@@ -24,7 +24,7 @@ from sanquan.review.models import (
     ScoreStatus,
     SessionStatus,
 )
-from sanquan.review.sessions import get_session
+from sanquan.review.sessions import Lock, get_session
 from sanquan.timeutil import utcnow
 from sanquan_sdk import (
     IndicatorSet,
@@ -248,7 +248,7 @@ def submit_scores(
     Resubmitting identical scores changes nothing and writes no history; a changed value
     or a draft becoming final writes one revision per score.
     """
-    session = get_session(db, submission.session_id)
+    session = get_session(db, submission.session_id, lock=Lock.SHARED)
     subject = get_institution(db, submission.institution_code, ("institutionCode",))
     check_reviewer(session, actor, subject, submission.source)
     check_open(session, submission.source, today)
@@ -262,12 +262,14 @@ def submit_scores(
     existing = {
         s.indicator_code: s
         for s in db.scalars(
-            select(Score).where(
+            select(Score)
+            .where(
                 Score.session_id == session.id,
                 Score.subject_id == subject.id,
                 Score.source == submission.source,
                 Score.reviewer_key == key,
             )
+            .with_for_update()  # two representatives of one school may submit at once
         )
     }
     status = ScoreStatus.SUBMITTED if submission.final else ScoreStatus.DRAFT

@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from enum import Enum
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from sanquan.auth.models import Account, Role
@@ -50,9 +51,25 @@ STATUS_WORDS = {
 }
 
 
+class Lock(Enum):
+    """How a write holds its session while it checks and writes."""
+
+    SHARED = "shared"
+    """Scoring: many reviewers at once, but not while the session changes state."""
+    EXCLUSIVE = "exclusive"
+    """Appointing, opening, concluding, correcting: nobody scores meanwhile."""
+
+
 def get_session(
-    db: Session, session_id: int, path: Sequence[str | int] = ("sessionId",)
+    db: Session,
+    session_id: int,
+    path: Sequence[str | int] = ("sessionId",),
+    lock: Lock | None = None,
 ) -> ReviewSession:
+    """The session with its institutions; with ``lock``, held for the rest of the
+    transaction, so that a score cannot land in a session being concluded."""
+    if lock is not None:
+        _lock(db, session_id, lock)
     found = db.scalar(
         select(ReviewSession)
         .where(ReviewSession.id == session_id)
@@ -61,6 +78,25 @@ def get_session(
     if found is None:
         raise DomainError(ErrorCode.UNKNOWN_SESSION, path, value=session_id)
     return found
+
+
+def _lock(db: Session, session_id: int, lock: Lock) -> None:
+    """PostgreSQL has row locks. SQLite has one write lock per database, and reads before
+    a transaction's first write do not hold it: a no-op write as the very first statement
+    takes it, so everything read afterwards stays true until the commit."""
+    if db.get_bind().dialect.name == "sqlite":
+        db.execute(
+            update(ReviewSession)
+            .where(ReviewSession.id == session_id)
+            .values(id=ReviewSession.id)
+            .execution_options(synchronize_session=False)
+        )
+        return
+    db.execute(
+        select(ReviewSession.id)
+        .where(ReviewSession.id == session_id)
+        .with_for_update(read=lock is Lock.SHARED)
+    )
 
 
 def create_session(
@@ -151,7 +187,7 @@ def appoint_experts(db: Session, session_id: int, expert_ids: Sequence[int]) -> 
     """Set the session's panel. Refused when an expert is unknown, when it would drop an
     expert who has already scored, or when conflicts of interest leave an institution with
     fewer eligible experts than the session's minimum (R11)."""
-    session = get_session(db, session_id)
+    session = get_session(db, session_id, lock=Lock.EXCLUSIVE)
     if session.status is SessionStatus.CONCLUDED:
         raise DomainError(ErrorCode.SESSION_CONCLUDED, ("sessionId",))
     wanted = list(dict.fromkeys(expert_ids))
@@ -211,7 +247,7 @@ def panel_problems(session: ReviewSession, panel: Sequence[Account]) -> list[Dom
 
 def open_session(db: Session, session_id: int) -> ReviewSession:
     """Start scoring. The panel must satisfy R11 at this moment."""
-    session = get_session(db, session_id)
+    session = get_session(db, session_id, lock=Lock.EXCLUSIVE)
     if session.status is not SessionStatus.DRAFT:
         raise DomainError(
             ErrorCode.SESSION_NOT_DRAFT, ("sessionId",), status=STATUS_WORDS[session.status]
