@@ -3,14 +3,22 @@ corrections after conclusion (R15)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from starlette.testclient import TestClient
 
+from sanquan.app import create_app
+from sanquan.config import Settings
+from sanquan.plugins.host import PluginHost
 from sanquan.review.models import ScoreRevision
-from tests.conftest import SCHOOLS, World
+from sanquan_sdk import Aggregation, IndicatorSet, ScoreValue, SourceWeights, hookimpl
+from sanquan_sdk.scoring import default_aggregate
+from tests.conftest import SCHOOLS, Api, World
 from tests.flows import open_session, scores_for, submit
 from tests.test_review_flow import run_full_session
 
@@ -164,3 +172,65 @@ def test_only_admin_corrects(world: World) -> None:
         CORRECT, {"input": {"scoreId": score["id"], "value": 99, "reason": "x"}}
     )
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+def test_comment_and_evidence_changes_are_audited(world: World) -> None:
+    session_id = open_session(world, THREE)
+    thu = world.api("thu")
+    entries = scores_for("SELF", 88)
+    submit(thu, session_id, "thu", "SELF", entries)
+    entries[10] = {**entries[10], "evidence": "2026 年党建工作报告(修订版)", "comment": "补充材料"}
+    assert submit(thu, session_id, "thu", "SELF", entries)["changedCount"] == 1
+    history = world.api("admin")(
+        "query($id: ID!) { reviewSession(id: $id) { scores(source: SELF) { indicator "
+        "history { oldValue newValue oldComment newComment oldEvidence newEvidence } } } }",
+        {"id": session_id},
+    )["reviewSession"]["scores"]
+    [t11] = [s for s in history if s["indicator"] == "T11"]
+    assert t11["history"][-1] == {
+        "oldValue": 88.0,
+        "newValue": 88.0,
+        "oldComment": "",
+        "newComment": "补充材料",
+        "oldEvidence": "T11 佐证材料",
+        "newEvidence": "2026 年党建工作报告(修订版)",
+    }
+
+
+class NewerAggregation:
+    """Stands for a later plugin release that aggregates differently."""
+
+    @hookimpl
+    def sanquan_aggregate(
+        self,
+        indicator_set: IndicatorSet,
+        scores: Sequence[ScoreValue],
+        weights: SourceWeights | None,
+    ) -> Aggregation:
+        return default_aggregate(
+            indicator_set, [replace(s, value=s.value / 2) for s in scores], weights
+        )
+
+
+def test_a_correction_never_changes_the_other_schools_results(
+    world: World, settings: Settings
+) -> None:
+    session_id = run_full_session(world)
+    [score] = [
+        s
+        for s in scores_seen(world, "admin", session_id, SCHOOLS["thu"])
+        if s["source"] == "SELF" and s["indicator"] == "T01"
+    ]
+    host = PluginHost.discover(extra=[NewerAggregation()])
+    with TestClient(create_app(settings, host)) as client:
+        admin = Api(client, world.tokens["admin"])
+        admin(CORRECT, {"input": {"scoreId": score["id"], "value": 80, "reason": "核实"}})
+        results = admin(
+            "query($id: ID!) { reviewSession(id: $id) { results { institution { code } "
+            "overallIndex rank } } }",
+            {"id": session_id},
+        )["reviewSession"]["results"]
+    overall = {r["institution"]["code"]: (r["overallIndex"], r["rank"]) for r in results}
+    assert overall[SCHOOLS["ruc"]] == (pytest.approx(75.1), 1)
+    assert overall[SCHOOLS["ustb"]] == (pytest.approx(65.9), 2)
+    assert overall[SCHOOLS["thu"]][1] == 3  # recomputed (by the newer plugin), re-ranked

@@ -168,13 +168,14 @@ def correct_score(
     assert corrected is not None
     if (score.value, score.reported) == (corrected.value, corrected.reported):
         return score
-    change = Change(score, score.value, score.status)
+    change = Change.of(score)
     score.value, score.reported = corrected.value, corrected.reported
     score.updated_at = utcnow()
     db.flush()
     record_revisions(db, [change], actor.account_id, score.updated_at, reason.strip())
     weights = SourceWeights.from_dict(session.aggregation_weights or SourceWeights().as_dict())
-    _store_outcomes(db, session, _aggregate(db, host, session, indicator_set, weights))
+    aggregation = _aggregate(db, host, session, indicator_set, weights)
+    _store_outcomes(db, session, aggregation, only=score.subject_id)
     db.flush()
     return score
 
@@ -213,23 +214,26 @@ def _aggregate(
         raise DomainError(ErrorCode.PLUGIN_FAILED, ("sessionId",), plugin=error.plugin) from error
 
 
-def _store_outcomes(db: Session, session: ReviewSession, aggregation: Aggregation) -> None:
+def _store_outcomes(
+    db: Session, session: ReviewSession, aggregation: Aggregation, only: int | None = None
+) -> None:
+    """Store the results; with ``only`` (a correction), just that institution's, so that
+    the others keep exactly the numbers they were concluded with. Ranks are then redone:
+    equal indices share a rank (1, 2, 2, 4)."""
     ids = {m.institution.code: m.institution_id for m in session.members}
-    db.execute(delete(IndicatorOutcome).where(IndicatorOutcome.session_id == session.id))
-    db.execute(delete(InstitutionOutcome).where(InstitutionOutcome.session_id == session.id))
-    ranked = sorted(
-        (s for s in aggregation.subjects if s.overall is not None),
-        key=lambda s: -(s.overall or 0.0),
-    )
-    rank = {s.subject: position for position, s in enumerate(ranked, start=1)}
-    for subject in aggregation.subjects:
+    subjects = [s for s in aggregation.subjects if only is None or ids[s.subject] == only]
+    stale_indicators = delete(IndicatorOutcome).where(IndicatorOutcome.session_id == session.id)
+    stale_overall = delete(InstitutionOutcome).where(InstitutionOutcome.session_id == session.id)
+    if only is not None:
+        stale_indicators = stale_indicators.where(IndicatorOutcome.institution_id == only)
+        stale_overall = stale_overall.where(InstitutionOutcome.institution_id == only)
+    db.execute(stale_indicators)
+    db.execute(stale_overall)
+    for subject in subjects:
         institution_id = ids[subject.subject]
         db.add(
             InstitutionOutcome(
-                session_id=session.id,
-                institution_id=institution_id,
-                overall=subject.overall,
-                rank=rank.get(subject.subject),
+                session_id=session.id, institution_id=institution_id, overall=subject.overall
             )
         )
         db.add_all(
@@ -246,3 +250,11 @@ def _store_outcomes(db: Session, session: ReviewSession, aggregation: Aggregatio
             )
             for result in subject.indicators
         )
+    db.flush()
+    outcomes = list(
+        db.scalars(select(InstitutionOutcome).where(InstitutionOutcome.session_id == session.id))
+    )
+    indices = [o.overall for o in outcomes if o.overall is not None]
+    for outcome in outcomes:
+        overall = outcome.overall
+        outcome.rank = None if overall is None else 1 + sum(1 for i in indices if i > overall)

@@ -79,6 +79,12 @@ class ScoreRevisionType:
     new_value: float
     old_status: ScoreStatusType | None  # type: ignore[valid-type]
     new_status: ScoreStatusType  # type: ignore[valid-type]
+    old_reported: str | None
+    new_reported: str
+    old_comment: str | None
+    new_comment: str
+    old_evidence: str | None
+    new_evidence: str
     reason: str
 
 
@@ -158,6 +164,12 @@ class ScoreType:
                 new_value=r.new_value,
                 old_status=r.old_status,
                 new_status=r.new_status,
+                old_reported=r.old_reported,
+                new_reported=r.new_reported,
+                old_comment=r.old_comment,
+                new_comment=r.new_comment,
+                old_evidence=r.old_evidence,
+                new_evidence=r.new_evidence,
                 reason=r.reason,
             )
             for r in revisions.get(self.row.id, ())

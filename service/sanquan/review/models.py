@@ -153,6 +153,12 @@ class ScoreRevision(Base):
     new_value: Mapped[float]
     old_status: Mapped[ScoreStatus | None] = mapped_column(_enum(ScoreStatus), default=None)
     new_status: Mapped[ScoreStatus] = mapped_column(_enum(ScoreStatus))
+    old_reported: Mapped[str | None] = mapped_column(String(50), default=None)
+    new_reported: Mapped[str] = mapped_column(String(50), default="")
+    old_comment: Mapped[str | None] = mapped_column(Text, default=None)
+    new_comment: Mapped[str] = mapped_column(Text, default="")
+    old_evidence: Mapped[str | None] = mapped_column(Text, default=None)
+    new_evidence: Mapped[str] = mapped_column(Text, default="")
     reason: Mapped[str] = mapped_column(Text, default="")
     changed_by: Mapped[Account] = relationship(lazy="joined")
     score: Mapped[Score] = relationship()

@@ -339,7 +339,7 @@ def submit_scores(
                 updated_at=now,
             )
             db.add(score)
-            changes.append(Change(score, None, None))
+            changes.append(Change(score, None))
         elif (score.value, score.reported, score.comment, score.evidence, score.status) != (
             value.value,
             value.reported,
@@ -347,7 +347,7 @@ def submit_scores(
             entry.evidence,
             status,
         ):
-            changes.append(Change(score, score.value, score.status))
+            changes.append(Change.of(score))
             score.value, score.reported, score.comment, score.evidence, score.status = (
                 value.value,
                 value.reported,
@@ -365,11 +365,17 @@ def submit_scores(
 
 @dataclass(frozen=True)
 class Change:
-    """A score just created (``old_value`` ``None``) or changed, and what it was before."""
+    """A score just created (``old`` is ``None``) or about to change, and what it was."""
 
     score: Score
-    old_value: float | None
-    old_status: ScoreStatus | None
+    old: tuple[float, ScoreStatus, str, str, str] | None
+
+    @classmethod
+    def of(cls, score: Score) -> Change:
+        """Taken before ``score`` is changed."""
+        return cls(
+            score, (score.value, score.status, score.reported, score.comment, score.evidence)
+        )
 
 
 def record_revisions(
@@ -378,19 +384,26 @@ def record_revisions(
     """The audit rows for ``changes`` (scores already flushed), in one statement."""
     if not changes:
         return
-    db.execute(
-        insert(ScoreRevision),
-        [
+    rows = []
+    for change in changes:
+        score = change.score
+        old = change.old or (None, None, None, None, None)
+        rows.append(
             {
-                "score_id": change.score.id,
+                "score_id": score.id,
                 "changed_by_id": account_id,
                 "changed_at": when,
-                "old_value": change.old_value,
-                "new_value": change.score.value,
-                "old_status": change.old_status,
-                "new_status": change.score.status,
+                "old_value": old[0],
+                "new_value": score.value,
+                "old_status": old[1],
+                "new_status": score.status,
+                "old_reported": old[2],
+                "new_reported": score.reported,
+                "old_comment": old[3],
+                "new_comment": score.comment,
+                "old_evidence": old[4],
+                "new_evidence": score.evidence,
                 "reason": reason,
             }
-            for change in changes
-        ],
-    )
+        )
+    db.execute(insert(ScoreRevision), rows)
