@@ -265,10 +265,8 @@ def test_missing_list_in_english(world: World) -> None:
     session_id = open_session(world, THREE)
     payload = world.api("admin", "en")(CONCLUDE, {"id": session_id})["concludeReviewSession"]
     messages = [e["message"] for e in payload["userErrors"]]
-    assert (
-        "中国人民大学: self-evaluation lacks 20 indicators (T01, T02, T03, T04, T05, T06, "
-        "T07, T08 …)" in messages
-    )
+    codes = ", ".join(f"T{n:02d}" for n in range(1, 21))
+    assert f"中国人民大学: self-evaluation lacks 20 indicators ({codes})" in messages
     assert "清华大学: 0 experts have scored every indicator, 5 are needed" in messages
 
 
@@ -299,3 +297,25 @@ def test_unknown_session(world: World) -> None:
     assert [(e["code"], e["field"]) for e in result["userErrors"]] == [
         ("INVALID_VALUE", ["sessionId"])
     ]
+
+
+def test_overlong_title_is_refused_on_every_engine(world: World, db: Session) -> None:
+    payload = create_session(world.api("admin", "en"), THREE, title="长" * 201)
+    assert payload["userErrors"] == [
+        {
+            "field": ["title"],
+            "code": "INVALID_VALUE",
+            "message": "title: at most 200 characters; got 201",
+        }
+    ]
+    assert count(db, ReviewSession) == 0
+
+
+@pytest.mark.parametrize("bad", ["99999999999999999999", "0", "-3", "x"])
+def test_out_of_range_ids_are_input_errors(world: World, bad: str) -> None:
+    result = submit(world.api("thu"), bad, "ruc", "PEER", scores_for("PEER", 80))
+    assert [(e["code"], e["field"]) for e in result["userErrors"]] == [
+        ("INVALID_VALUE", ["sessionId"])
+    ]
+    body = world.api("viewer").raw("query($id: ID!) { reviewSession(id: $id) { id } }", {"id": bad})
+    assert body["errors"][0]["extensions"]["code"] == "INVALID_VALUE"

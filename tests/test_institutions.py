@@ -170,3 +170,34 @@ def test_responses_carry_chinese_as_utf8(world: World) -> None:
     response = world.api("viewer").post(ONE, {"code": SCHOOLS["thu"]})
     assert "清华大学" in response.text
     assert response.headers["content-type"].startswith("application/json")
+
+
+def test_a_former_name_belongs_to_one_institution(world: World) -> None:
+    payload = world.api("admin", "en")(
+        UPDATE, {"i": {"code": SCHOOLS["thu"], "aliases": ["北京社会管理职业学院"]}}
+    )["updateInstitution"]
+    assert payload["userErrors"] == [
+        {
+            "field": ["aliases", "0"],
+            "code": "INVALID_VALUE",
+            "message": "aliases.0: the former name '北京社会管理职业学院' already belongs to "
+            "民政职业大学",
+        }
+    ]
+
+
+def test_overlong_name_is_refused(world: World, db: Session) -> None:
+    payload = world.api("admin")(CREATE, {"i": {"code": "4111099991", "name": "学" * 201}})
+    assert error_of(payload["createInstitution"]) == ("INVALID_VALUE", ["name"])
+    assert total(db) == 92
+
+
+def test_forged_cursor_is_an_input_error(world: World) -> None:
+    import base64
+    import json
+
+    forged = base64.urlsafe_b64encode(json.dumps(["2027Q1", "x"]).encode()).decode()
+    body = world.api("viewer").raw(
+        "query($after: String) { reviewSessions(after: $after) { totalCount } }", {"after": forged}
+    )
+    assert body["errors"][0]["extensions"] == {"code": "INVALID_VALUE", "field": ["after"]}

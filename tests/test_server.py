@@ -55,7 +55,9 @@ def start(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
 
 @pytest.fixture
 def demo_tokens(env: dict[str, str], tmp_path: Path) -> dict[str, str]:
-    done = subprocess.run([*SANQUAN, "demo"], env=env, capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [*SANQUAN, "demo", "--yes"], env=env, capture_output=True, text=True, check=True
+    )
     assert "(concluded)" in done.stdout
     lines = (tmp_path / "demo-tokens.env").read_text().split()
     return dict(line.split("=", 1) for line in lines)
@@ -168,3 +170,13 @@ def test_cli_token_create_and_graphiql(server: tuple[dict[str, str], int]) -> No
     )
     assert refused.returncode == 2
     assert "必须指定所代表的高校" in refused.stdout
+
+
+def test_demo_will_not_wipe_a_server_database_unasked(env: dict[str, str]) -> None:
+    if env["SANQUAN_DATABASE_URL"].startswith("sqlite"):
+        env = {**env, "SANQUAN_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none"}
+    refused = subprocess.run(
+        [*SANQUAN, "demo"], env=env, capture_output=True, text=True, check=False
+    )
+    assert refused.returncode == 2
+    assert "add --yes" in refused.stdout

@@ -138,7 +138,8 @@ def write_plugin(name: str, directory: Path) -> Path:
         root / "README.md": README,
         package / "__init__.py": '"""The {key} indicator set for sanquan."""\n',
         package / "plugin.py": PLUGIN,
-        root / "tests" / "test_plugin.py": TESTS,
+        # named after the package, so that several plugins' tests can run in one pytest run
+        root / "tests" / f"test_{values['package']}.py": TESTS,
     }
     for path, template in files.items():
         path.write_text(template.format(**values), encoding="utf-8")

@@ -22,7 +22,7 @@ token_app = typer.Typer(help="Manage bearer tokens.", no_args_is_help=True)
 plugins_app = typer.Typer(help="Indicator-set plugins.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 app.add_typer(plugins_app, name="plugins")
-console = Console()
+console = Console(soft_wrap=True)  # long URLs and tokens must stay on one line
 
 
 def _settings() -> Settings:
@@ -67,13 +67,24 @@ def serve(
 @app.command()
 def demo(
     reset: Annotated[bool, typer.Option(help="Start from an empty database.")] = True,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Allow wiping a database that is not SQLite.")
+    ] = False,
 ) -> None:
-    """Load the demo: the 92 Beijing institutions, accounts, two sessions; print tokens."""
+    """Load the demo: the 92 Beijing institutions, accounts, two sessions; print tokens.
+
+    It empties the database first, so on anything but the embedded SQLite file it asks for
+    ``--yes``: a demo must never wipe a production PostgreSQL by accident."""
     from sanquan.demo import load_demo
     from sanquan.migrate import downgrade, upgrade
     from sanquan.plugins.host import PluginHost
 
     settings = _settings()
+    if reset and not settings.database_url.startswith("sqlite") and not yes:
+        console.print(
+            f"[red]refusing to empty {_safe(settings.database_url)}: add --yes if you mean it[/red]"
+        )
+        raise typer.Exit(2)
     engine = make_engine(settings.database_url)
     if reset:
         downgrade(engine)

@@ -253,6 +253,33 @@ class DomainErrors(Exception):
         super().__init__(", ".join(e.code for e in self.errors))
 
 
+def invalid(path: Sequence[str | int], zh: str, en: str) -> DomainError:
+    """An ``INVALID_VALUE`` error for the field at ``path``, worded in both languages."""
+    return DomainError(
+        ErrorCode.INVALID_VALUE,
+        path,
+        field=".".join(str(p) for p in path),
+        problem=Localized(zh, en),
+    )
+
+
+def clean_text(
+    value: str, path: Sequence[str | int], max_length: int, *, required: bool = False
+) -> str:
+    """``value`` stripped, or an error naming the field when it is empty (if required) or
+    longer than the column that stores it."""
+    text = value.strip()
+    if required and not text:
+        raise invalid(path, "不能为空", "must not be empty")
+    if len(text) > max_length:
+        raise invalid(
+            path,
+            f"最多 {max_length} 个字符,收到 {len(text)} 个",
+            f"at most {max_length} characters; got {len(text)}",
+        )
+    return text
+
+
 def raise_all(errors: Sequence[DomainError]) -> None:
     """Raise ``errors`` together, if there are any."""
     if len(errors) == 1:

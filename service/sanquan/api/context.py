@@ -52,14 +52,21 @@ class Context:
             except (DomainError, DomainErrors) as error:
                 self.db.rollback()
                 return None, user_errors(error, self.language)
-            except IntegrityError:
+            except IntegrityError as error:
                 self.db.rollback()
-                if attempt == 2:
+                if attempt == 2 or not _lost_score_race(error):
                     raise
             except BaseException:
                 self.db.rollback()
                 raise
         raise AssertionError("unreachable")
+
+
+def _lost_score_race(error: IntegrityError) -> bool:
+    """Two submissions creating the same score at once: the loser's retry finds the row.
+    Any other integrity error is a missing check, and must surface, not loop."""
+    text = str(error.orig)
+    return "uq_scores_one_per_reviewer" in text or "scores.session_id" in text
 
 
 Info = StrawberryInfo[Context, None]

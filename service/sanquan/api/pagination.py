@@ -12,7 +12,7 @@ import strawberry
 from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.orm import Session
 
-from sanquan.errors import DomainError, ErrorCode
+from sanquan.errors import invalid
 
 Node = TypeVar("Node")
 
@@ -43,15 +43,20 @@ def _encode(values: Sequence[Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(list(values)).encode()).decode()
 
 
-def _decode(cursor: str, width: int) -> list[Any]:
+def _decode(cursor: str, order: Sequence[Any]) -> list[Any]:
+    """The key values a cursor holds, each of its column's type (a forged cursor must not
+    reach the database as a type error)."""
     try:
         values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (ValueError, TypeError) as error:
-        raise DomainError(
-            ErrorCode.INVALID_VALUE, ("after",), field="after", problem="无效的游标"
-        ) from error
-    if not isinstance(values, list) or len(values) != width:
-        raise DomainError(ErrorCode.INVALID_VALUE, ("after",), field="after", problem="无效的游标")
+    except (ValueError, TypeError):
+        values = None
+    types = [column.type.python_type for column in order]
+    if (
+        not isinstance(values, list)
+        or len(values) != len(types)
+        or not all(type(v) is t for v, t in zip(values, types, strict=True))
+    ):
+        raise invalid(("after",), "无效的游标", "is not a cursor this list handed out")
     return values
 
 
@@ -68,13 +73,11 @@ def paginate(
     values off a row)."""
     size = DEFAULT_PAGE if first is None else first
     if not 0 <= size <= MAX_PAGE:
-        raise DomainError(
-            ErrorCode.INVALID_VALUE, ("first",), field="first", problem=f"应在 0–{MAX_PAGE} 之间"
-        )
+        raise invalid(("first",), f"应在 0–{MAX_PAGE} 之间", f"must be between 0 and {MAX_PAGE}")
     total = db.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     page = query.order_by(*order)
     if after:
-        page = page.where(tuple_(*order) > tuple_(*_decode(after, len(order))))
+        page = page.where(tuple_(*order) > tuple_(*_decode(after, order)))
     rows = list(db.scalars(page.limit(size + 1)))
     edges = [Edge(cursor=_encode(key(row)), node=to_node(row)) for row in rows[:size]]
     return Connection(

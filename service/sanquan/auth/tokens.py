@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sanquan.auth.models import Account, ApiToken, Role
-from sanquan.errors import DomainError, ErrorCode
+from sanquan.errors import clean_text, invalid
 from sanquan.institutions.service import get_institution
 
 PREFIX = "sq_"
@@ -43,26 +43,23 @@ def create_account(
 ) -> Account:
     """An account; ``INSTITUTION`` accounts must name their school, experts may name
     their affiliation, other roles must not name one."""
-    if not name.strip():
-        raise DomainError(ErrorCode.INVALID_VALUE, ("name",), field="name", problem="不能为空")
+    name = clean_text(name, ("name",), 200, required=True)
     institution = None
     if institution_code:
         if role not in (Role.INSTITUTION, Role.EXPERT):
-            raise DomainError(
-                ErrorCode.INVALID_VALUE,
+            raise invalid(
                 ("institution",),
-                field="institution",
-                problem=f"{role} 账号不属于任何高校",
+                f"{role} 账号不属于任何高校",
+                f"a {role} account belongs to no institution",
             )
         institution = get_institution(db, institution_code, ("institution",))
     elif role is Role.INSTITUTION:
-        raise DomainError(
-            ErrorCode.INVALID_VALUE,
+        raise invalid(
             ("institution",),
-            field="institution",
-            problem="INSTITUTION 账号必须指定所代表的高校",
+            "INSTITUTION 账号必须指定所代表的高校",
+            "an INSTITUTION account must name the school it represents",
         )
-    account = Account(name=name.strip(), role=role, institution=institution)
+    account = Account(name=name, role=role, institution=institution)
     db.add(account)
     db.flush()
     return account

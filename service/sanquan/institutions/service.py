@@ -11,7 +11,7 @@ from importlib import resources
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from sanquan.errors import DomainError, ErrorCode, raise_all
+from sanquan.errors import DomainError, ErrorCode, clean_text, invalid, raise_all
 from sanquan.institutions.codes import infer_category, is_valid_code
 from sanquan.institutions.models import Institution, InstitutionAlias
 from sanquan.review.models import SessionInstitution
@@ -54,18 +54,17 @@ def create_institution(db: Session, code: str, data: InstitutionData) -> Institu
         raise DomainError(
             ErrorCode.DUPLICATE_INSTITUTION, ("code",), value=code, name=existing.name
         )
-    if not (data.name or "").strip():
-        raise DomainError(ErrorCode.INVALID_VALUE, ("name",), field="name", problem="不能为空")
+    clean_text(data.name or "", ("name",), 200, required=True)
     institution = Institution(code=code, name="")
+    _apply(db, institution, data)
     db.add(institution)
-    _apply(institution, data)
     db.flush()
     return institution
 
 
 def update_institution(db: Session, code: str, data: InstitutionData) -> Institution:
     institution = get_institution(db, code)
-    _apply(institution, data)
+    _apply(db, institution, data)
     db.flush()
     return institution
 
@@ -81,38 +80,61 @@ def delete_institution(db: Session, code: str) -> None:
     db.flush()
 
 
-def _apply(institution: Institution, data: InstitutionData) -> None:
+def _apply(db: Session, institution: Institution, data: InstitutionData) -> None:
+    """Set the given fields, each checked against the rules and the column that stores it."""
     if data.name is not None:
-        if not data.name.strip():
-            raise DomainError(ErrorCode.INVALID_VALUE, ("name",), field="name", problem="不能为空")
-        institution.name = data.name.strip()
+        institution.name = clean_text(data.name, ("name",), 200, required=True)
     if data.authority is not None:
-        institution.authority = data.authority.strip()
+        institution.authority = clean_text(data.authority, ("authority",), 100)
     if data.level is not None:
-        institution.level = data.level.strip()
-    if data.category is not None and data.category.strip():
-        institution.category = data.category.strip()
-        institution.category_inferred = False
+        institution.level = clean_text(data.level, ("level",), 20)
+    category = clean_text(data.category or "", ("category",), 20)
+    if category:
+        institution.category, institution.category_inferred = category, False
     elif not institution.category:
-        institution.category = infer_category(institution.name)
-        institution.category_inferred = True
+        institution.category, institution.category_inferred = infer_category(institution.name), True
     if data.pilot_batch is not None:
         if data.pilot_batch not in (0, 1, 2):
-            raise DomainError(
-                ErrorCode.INVALID_VALUE,
+            raise invalid(
                 ("pilotBatch",),
-                field="pilotBatch",
-                problem="试点批次只能是 1 或 2(0 表示非试点)",
+                "试点批次只能是 1 或 2(0 表示非试点)",
+                "the pilot batch is 1 or 2 (0 for none)",
             )
         institution.pilot_batch = data.pilot_batch or None
     if data.pilot_departments is not None:
-        institution.pilot_departments = [d.strip() for d in data.pilot_departments if d.strip()]
+        institution.pilot_departments = [
+            clean_text(d, ("pilotDepartments", i), 200)
+            for i, d in enumerate(data.pilot_departments)
+            if d.strip()
+        ]
     if data.active is not None:
         institution.active = data.active
     if data.aliases is not None:
-        wanted = [a.strip() for a in data.aliases if a.strip() and a.strip() != institution.name]
-        kept = {alias.name: alias for alias in institution.aliases}
-        institution.aliases = [kept.get(name) or InstitutionAlias(name=name) for name in wanted]
+        _set_aliases(db, institution, data.aliases)
+
+
+def _set_aliases(db: Session, institution: Institution, aliases: Sequence[str]) -> None:
+    """An alias names one institution only: two schools answering to one old name would
+    make the name useless."""
+    wanted = []
+    for index, alias in enumerate(aliases):
+        name = clean_text(alias, ("aliases", index), 200)
+        if name and name != institution.name and name not in wanted:
+            wanted.append(name)
+    taken = db.execute(
+        select(InstitutionAlias.name, Institution.name)
+        .join(Institution)
+        .where(InstitutionAlias.name.in_(wanted), Institution.code != institution.code)
+    ).all()
+    if taken:
+        alias, owner = taken[0]
+        raise invalid(
+            ("aliases", wanted.index(alias)),
+            f"曾用名“{alias}”已属于“{owner}”",
+            f"the former name {alias!r} already belongs to {owner}",
+        )
+    kept = {alias.name: alias for alias in institution.aliases}
+    institution.aliases = [kept.get(name) or InstitutionAlias(name=name) for name in wanted]
 
 
 @dataclass
@@ -163,12 +185,12 @@ def import_csv(db: Session, text: str) -> ImportReport:
             category=row.get("category") or "",
         )
         if code in existing:
-            _apply(existing[code], data)
+            _apply(db, existing[code], data)
             report.updated.append(code)
         else:
             institution = Institution(code=code, name="")
+            _apply(db, institution, data)
             db.add(institution)
-            _apply(institution, data)
             report.created.append(code)
     db.flush()
     return report

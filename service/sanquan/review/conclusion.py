@@ -46,15 +46,14 @@ class Missing:
                 f"{self.need} are needed",
             )
         count = len(self.indicators)
-        shown = self.indicators[:8]
-        zh_more, en_more = ("等", " …") if count > len(shown) else ("", "")
         if self.source is Source.SELF:
             zh_what, en_what = "学校自评", "self-evaluation"
         else:
             zh_what, en_what = f"{self.reviewer} 的同行互评", f"peer evaluation by {self.reviewer}"
         return Localized(
-            f"{self.institution}:{zh_what}缺 {count} 项指标({'、'.join(shown)}{zh_more})",
-            f"{self.institution}: {en_what} lacks {count} indicators ({', '.join(shown)}{en_more})",
+            f"{self.institution}:{zh_what}缺 {count} 项指标({'、'.join(self.indicators)})",
+            f"{self.institution}: {en_what} lacks {count} indicators "
+            f"({', '.join(self.indicators)})",
         )
 
 

@@ -16,7 +16,7 @@ from sanquan.api.errors import Forbidden, UserError
 from sanquan.api.pagination import Connection, paginate
 from sanquan.auth.graphql import AccountType
 from sanquan.auth.models import Role
-from sanquan.errors import DomainError, ErrorCode
+from sanquan.errors import DomainError, invalid
 from sanquan.institutions.graphql import InstitutionType
 from sanquan.institutions.models import Institution
 from sanquan.plugins.graphql import IndicatorSetType, SourceType
@@ -38,13 +38,18 @@ SessionStatusType = strawberry.enum(SessionStatus, name="SessionStatus")
 ScoreStatusType = strawberry.enum(ScoreStatus, name="ScoreStatus")
 
 
+MAX_ID = 2**63 - 1
+
+
 def parse_id(value: str, *path: str | int) -> int:
+    """An ID as the database stores it, or an error naming the field."""
     try:
-        return int(value)
-    except (TypeError, ValueError) as error:
-        raise DomainError(
-            ErrorCode.INVALID_VALUE, path, field=".".join(map(str, path)), problem="不是有效的编号"
-        ) from error
+        number = int(value)
+    except (TypeError, ValueError):
+        number = 0
+    if not 1 <= number <= MAX_ID:
+        raise invalid(path, "不是有效的编号", "is not a valid ID")
+    return number
 
 
 def beijing(moment: datetime | None) -> datetime | None:

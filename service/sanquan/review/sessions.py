@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from sanquan.auth.models import Account, Role
-from sanquan.errors import DomainError, ErrorCode, Localized, raise_all
+from sanquan.errors import DomainError, ErrorCode, Localized, clean_text, invalid, raise_all
 from sanquan.institutions.codes import is_valid_code
 from sanquan.institutions.models import Institution
 from sanquan.plugins.host import PluginHost
@@ -144,14 +144,12 @@ def create_session(
             )
         )
     if spec.min_experts < 1:
-        errors.append(
-            DomainError(
-                ErrorCode.INVALID_VALUE,
-                ("minExperts",),
-                field="minExperts",
-                problem="至少为 1",
-            )
-        )
+        errors.append(invalid(("minExperts",), "至少为 1", "must be at least 1"))
+    try:
+        title = clean_text(spec.title, ("title",), 200)
+    except DomainError as error:
+        errors.append(error)
+        title = ""
     for source, deadline in spec.deadlines.items():
         if deadline < today:
             errors.append(
@@ -166,7 +164,7 @@ def create_session(
     assert indicator_set is not None
     session = ReviewSession(
         quarter=str(spec.quarter),
-        title=spec.title.strip() or f"{spec.quarter} 高校“三全育人”季度点评工作会",
+        title=title or f"{spec.quarter} 高校“三全育人”季度点评工作会",
         indicator_set_key=indicator_set.key,
         indicator_set_version=indicator_set.version,
         min_experts=spec.min_experts,
