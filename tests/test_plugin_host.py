@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from importlib.metadata import EntryPoint, entry_points
+from pathlib import Path
 
 import pytest
 
@@ -67,3 +68,22 @@ def test_plugins_list_command_shows_distributions_sets_and_hooks() -> None:
     assert "sanquan-plugin-beijing" in listed
     assert "beijing-sanquan 2019.1" in listed
     assert "sanquan_indicator_sets" in listed
+
+
+def test_plugins_new_writes_a_package(tmp_path: Path) -> None:
+    run = [sys.executable, "-m", "sanquan", "plugins", "new"]
+    made = subprocess.run(
+        [*run, "my-set", "--directory", str(tmp_path)], capture_output=True, text=True, check=True
+    )
+    root = tmp_path / "sanquan-plugin-my-set"
+    assert f"wrote {root}" in made.stdout
+    pyproject = (root / "pyproject.toml").read_text()
+    assert 'my_set = "sanquan_my_set.plugin"' in pyproject
+    assert (root / "tests" / "test_sanquan_my_set.py").exists()
+    again = subprocess.run(
+        [*run, "my-set", "--directory", str(tmp_path)], capture_output=True, text=True, check=False
+    )
+    assert again.returncode == 2
+    assert "exists" in again.stdout
+    bad = subprocess.run([*run, "My Set"], capture_output=True, text=True, check=False)
+    assert bad.returncode == 2
