@@ -96,3 +96,19 @@ def test_default_aggregation_shares_out_a_missing_source() -> None:
 def test_source_weights_must_add_up_to_one() -> None:
     with pytest.raises(ValueError, match="add up to 1"):
         SourceWeights(0.5, 0.5, 0.5)
+
+
+def test_every_hook_is_documented_with_an_example_and_in_the_guide() -> None:
+    import inspect
+    from pathlib import Path
+
+    from sanquan_sdk import hookspecs
+
+    guide = (Path(__file__).resolve().parent.parent / "sdk" / "README.md").read_text()
+    hooks = [name for name, _ in inspect.getmembers(hookspecs, inspect.isfunction)]
+    assert hooks == ["sanquan_aggregate", "sanquan_indicator_sets", "sanquan_validate_score"]
+    for name in hooks:
+        doc = inspect.getdoc(getattr(hookspecs, name)) or ""
+        assert "Example::" in doc, name
+        assert f"@hookimpl\n    def {name}(" in doc.replace("\n\n", "\n"), name
+        assert f"`{name}(" in guide, name
