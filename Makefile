@@ -37,6 +37,8 @@ schema: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/scoreboard.py
+	$(BIN)/python bench/rotation.py
+	$(BIN)/python bench/panels.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -9,9 +9,14 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from sanquan.auth.models import Account, Role
+from sanquan.auth.tokens import Principal
 from sanquan.config import Settings
 from sanquan.db import make_engine, make_session_factory
+from sanquan.institutions.models import Institution
 
 app = typer.Typer(
     help="sanquan: Beijing 三全育人 quarterly reviews over GraphQL.",
@@ -19,14 +24,30 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,  # locals may hold tokens
 )
 token_app = typer.Typer(help="Manage bearer tokens.", no_args_is_help=True)
+schedule_app = typer.Typer(help="The three-year rotation.", no_args_is_help=True)
 plugins_app = typer.Typer(help="Indicator-set plugins.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 app.add_typer(plugins_app, name="plugins")
+app.add_typer(schedule_app, name="schedule")
 console = Console(soft_wrap=True)  # long URLs and tokens must stay on one line
 
 
 def _settings() -> Settings:
     return Settings.from_env()
+
+
+def _database(settings: Settings) -> Session:
+    """A session on a database at the current schema; otherwise say what to run."""
+    from sanquan.migrate import is_current
+
+    engine = make_engine(settings.database_url)
+    if not is_current(engine):
+        console.print(
+            f"[red]the database {_safe(settings.database_url)} is not at the current schema: "
+            "run `sanquan migrate` first[/red]"
+        )
+        raise typer.Exit(2)
+    return make_session_factory(engine)()
 
 
 @app.command()
@@ -113,7 +134,6 @@ def token_create(
     ] = None,
 ) -> None:
     """Create an account and print its token (shown once; only a hash is kept)."""
-    from sanquan.auth.models import Role
     from sanquan.auth.tokens import create_account, issue_token
     from sanquan.errors import DomainError
 
@@ -121,8 +141,7 @@ def token_create(
         parsed = Role(role.upper())
     except ValueError:
         raise typer.BadParameter(f"unknown role {role!r}", param_hint="--role") from None
-    settings = _settings()
-    with make_session_factory(make_engine(settings.database_url))() as db:
+    with _database(_settings()) as db:
         try:
             account = create_account(db, name=name, role=parsed, institution_code=institution)
         except DomainError as error:
@@ -168,6 +187,91 @@ def plugins_new(
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from None
     console.print(f"wrote {root}; next: pip install {root} and restart the service")
+
+
+@schedule_app.command("plan")
+def schedule_plan(
+    start: Annotated[str, typer.Option(help="First quarter of the cycle, e.g. 2027Q1.")],
+    sessions_per_quarter: Annotated[int, typer.Option(help="Sessions each quarter (k).")] = 1,
+    policy: Annotated[str, typer.Option(help="mix or group categories.")] = "mix",
+    panel_size: Annotated[int, typer.Option(help="Experts per session; 0 for none.")] = 0,
+    save: Annotated[bool, typer.Option(help="Keep the plan as a draft to adopt.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """Plan a cycle over the active pool and print it, quarters as rows."""
+    import json
+
+    from sanquan.errors import DomainError
+    from sanquan.plugins.host import PluginHost
+    from sanquan.quarter import Quarter, QuarterError
+    from sanquan.rotation.model import Policy
+    from sanquan.rotation.service import PlanOptions, compute, make_draft
+
+    try:
+        first = Quarter.parse(start)
+        chosen = Policy(policy.upper())
+    except (QuarterError, ValueError) as error:
+        raise typer.BadParameter(str(error)) from None
+    options = PlanOptions(
+        start=first,
+        sessions_per_quarter=sessions_per_quarter,
+        policy=chosen,
+        panel_size=panel_size,
+    )
+    with _database(_settings()) as db:
+        try:
+            with console.status("planning…", spinner="dots"):
+                host = PluginHost.discover()
+                planned = compute(db, host, options)
+                draft = make_draft(db, host, _command_line_admin(db), options) if save else None
+                db.commit()
+        except DomainError as error:
+            console.print(f"[red]{error.message()}[/red]")
+            raise typer.Exit(2) from None
+        rows = db.execute(select(Institution.code, Institution.name))
+        names = {code: name for code, name in rows}
+    sessions = planned.plan.sessions
+    panels = {(p.quarter, p.index): p.expert_ids for p in planned.panels}
+    if as_json:
+        typer.echo(
+            json.dumps(
+                [
+                    {
+                        "quarter": str(s.quarter),
+                        "index": s.index,
+                        "institutions": list(s.codes),
+                        "panel": list(panels.get((s.quarter, s.index), ())),
+                    }
+                    for s in sessions
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    table = Table(title=f"rotation {first} – {first.plus(11)}")
+    table.add_column("quarter")
+    for index in range(sessions_per_quarter):
+        table.add_column(f"session {index + 1}")
+    for quarter in sorted({s.quarter for s in sessions}):
+        row = [s for s in sessions if s.quarter == quarter]
+        table.add_row(str(quarter), *("、".join(names[c] for c in s.codes) for s in row))
+    console.print(table)
+    if draft is not None:
+        console.print(
+            f"saved as draft plan {draft.id}; adopt it with the adoptRotationPlan mutation"
+        )
+
+
+def _command_line_admin(db: Session) -> Principal:
+    """The account that plans made from the command line are recorded under."""
+    name = "命令行(sanquan CLI)"
+    account = db.scalar(select(Account).where(Account.name == name, Account.role == Role.ADMIN))
+    if account is None:
+        account = Account(name=name, role=Role.ADMIN)
+        db.add(account)
+        db.flush()
+    return Principal(account.id, account.name, account.role, None)
 
 
 @app.command("export-schema")

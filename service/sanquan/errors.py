@@ -60,6 +60,10 @@ class ErrorCode(StrEnum):
     INCOMPLETE = "INCOMPLETE"
     UNKNOWN_SCORE = "UNKNOWN_SCORE"
     REASON_REQUIRED = "REASON_REQUIRED"
+    ROTATION_INFEASIBLE = "ROTATION_INFEASIBLE"
+    UNKNOWN_PLAN = "UNKNOWN_PLAN"
+    PLAN_NOT_DRAFT = "PLAN_NOT_DRAFT"
+    PLAN_STALE = "PLAN_STALE"
 
 
 # code -> (zh-CN, en); parameters in braces.
@@ -211,6 +215,17 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
     ErrorCode.REASON_REQUIRED: (
         "修改已结束点评的评分须说明理由",
         "correcting a concluded session's score needs a reason",
+    ),
+    ErrorCode.ROTATION_INFEASIBLE: ("{explanation}", "{explanation}"),
+    ErrorCode.UNKNOWN_PLAN: ("没有编号为 {value} 的轮转计划", "no rotation plan {value}"),
+    ErrorCode.PLAN_NOT_DRAFT: (
+        "该计划已{status},只能采用草稿",
+        "the plan is {status}; only a draft can be adopted",
+    ),
+    ErrorCode.PLAN_STALE: (
+        "制定该计划后日程已有变化(有点评会已开始或已评分),请重新规划",
+        "the schedule changed since this plan was made (a session started or was scored); "
+        "plan again",
     ),
 }
 

@@ -12,6 +12,7 @@ from sanquan.review.models import (
     ScoreRevision,
     SessionInstitution,
 )
+from sanquan.rotation.models import RotationConstraint, RotationEntry, RotationPlan
 
 __all__ = [
     "Account",
@@ -23,6 +24,9 @@ __all__ = [
     "InstitutionOutcome",
     "PanelMember",
     "ReviewSession",
+    "RotationConstraint",
+    "RotationEntry",
+    "RotationPlan",
     "Score",
     "ScoreRevision",
     "SessionInstitution",

@@ -31,6 +31,7 @@ from sanquan.institutions.graphql import InstitutionMutation, InstitutionQuery
 from sanquan.plugins.graphql import PluginQuery
 from sanquan.quarter import QuarterError
 from sanquan.review.graphql import ReviewMutation, ReviewQuery
+from sanquan.rotation.graphql import RotationMutation, RotationQuery
 
 log = logging.getLogger(__name__)
 
@@ -40,12 +41,12 @@ CACHE_SIZE = 256
 
 
 @strawberry.type
-class Query(InstitutionQuery, ReviewQuery, PluginQuery, AuthQuery):
+class Query(InstitutionQuery, ReviewQuery, RotationQuery, PluginQuery, AuthQuery):
     pass
 
 
 @strawberry.type
-class Mutation(InstitutionMutation, ReviewMutation, AuthMutation):
+class Mutation(InstitutionMutation, ReviewMutation, RotationMutation, AuthMutation):
     pass
 
 

@@ -54,6 +54,10 @@ class ReviewSession(Base):
     concluded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     aggregation_method: Mapped[str | None] = mapped_column(String(100), default=None)
     aggregation_weights: Mapped[dict[str, float] | None] = mapped_column(JSON, default=None)
+    rotation_plan_id: Mapped[int | None] = mapped_column(
+        ForeignKey("rotation_plans.id"), default=None, index=True
+    )
+    """The adopted rotation plan that created this session, if any."""
 
     members: Mapped[list[SessionInstitution]] = relationship(
         back_populates="session",

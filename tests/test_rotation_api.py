@@ -1,0 +1,234 @@
+"""The commission's rotation through GraphQL: plan, explain, compare, adopt, re-plan
+around a started session, pins and blackouts, panels, and the schedule queries."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from sanquan.auth.models import Role
+from sanquan.auth.tokens import create_account
+from sanquan.config import Settings
+from sanquan.review.models import ReviewSession, SessionStatus
+from tests.conftest import SCHOOLS, World
+
+USER_ERRORS = "userErrors { field code message }"
+PLAN = f"""
+mutation($input: PlanRotationInput!) {{
+  planRotation(input: $input) {{
+    plan {{ id status cycleStart cycleEnd sessionsPerQuarter
+           quarters {{ quarter sessions {{ index fixed institutions {{ code }} panel {{ id }} }} }}
+           changes {{ institution {{ code }} before after }} }}
+    conflicts {{ kind description institutionCode quarter }}
+    {USER_ERRORS}
+  }}
+}}"""
+ADOPT = f"""
+mutation($id: ID!) {{
+  adoptRotationPlan(input: {{planId: $id}}) {{
+    plan {{ status }} createdSessions {{ id quarter institutions {{ code }} panel {{ id }} }}
+    {USER_ERRORS}
+  }}
+}}"""
+CONSTRAIN = f"""
+mutation($input: SetRotationConstraintInput!) {{
+  setRotationConstraint(input: $input) {{ constraint {{ kind quarter }} {USER_ERRORS} }}
+}}"""
+CYCLE = """
+query($start: Quarter!) {
+  rotation(start: $start) {
+    start end unscheduled { code }
+    quarters { quarter sessions { id status institutions { code } } }
+  }
+}"""
+
+
+def plan(world: World, **options: Any) -> dict[str, Any]:
+    variables = {"input": {"start": "2027Q1", "sessionsPerQuarter": 2, "panelSize": 0, **options}}
+    payload: dict[str, Any] = world.api("admin", "en")(PLAN, variables)["planRotation"]
+    return payload
+
+
+def placed(payload: dict[str, Any]) -> dict[str, str]:
+    return {
+        i["code"]: q["quarter"]
+        for q in payload["plan"]["quarters"]
+        for s in q["sessions"]
+        for i in s["institutions"]
+    }
+
+
+def test_one_session_a_quarter_cannot_hold_92_schools(world: World) -> None:
+    payload = plan(world, sessionsPerQuarter=1)
+    assert payload["plan"] is None
+    [error] = payload["userErrors"]
+    assert error["code"] == "ROTATION_INFEASIBLE"
+    assert error["message"].startswith(
+        "92 institutions need at least 19 sessions of 5 but a cycle holds 12; use k = 2"
+    )
+    assert [c["kind"] for c in payload["conflicts"]] == ["POOL"]
+
+
+def test_plan_compare_adopt(world: World) -> None:
+    payload = plan(world)
+    draft = payload["plan"]
+    assert draft["status"] == "DRAFT"
+    assert (draft["cycleStart"], draft["cycleEnd"]) == ("2027Q1", "2029Q4")
+    assert [len(q["sessions"]) for q in draft["quarters"]] == [2] * 12
+    assert len(placed(payload)) == 92
+    assert len(draft["changes"]) == 92
+    assert {c["before"] for c in draft["changes"]} == {None}
+
+    adopted = world.api("admin")(ADOPT, {"id": draft["id"]})["adoptRotationPlan"]
+    assert adopted["userErrors"] == []
+    assert adopted["plan"]["status"] == "ADOPTED"
+    assert len(adopted["createdSessions"]) == 24
+    cycle = world.api("viewer")(CYCLE, {"start": "2027Q1"})["rotation"]
+    assert cycle["unscheduled"] == []
+    assert sum(len(q["sessions"]) for q in cycle["quarters"]) == 24
+    again = world.api("admin")(ADOPT, {"id": draft["id"]})["adoptRotationPlan"]
+    assert [e["code"] for e in again["userErrors"]] == ["PLAN_NOT_DRAFT"]
+
+
+def test_replanning_keeps_a_started_session(world: World, db: Session) -> None:
+    first = plan(world)["plan"]
+    world.api("admin")(ADOPT, {"id": first["id"]})
+    cycle = world.api("viewer")(CYCLE, {"start": "2027Q1"})["rotation"]
+    started = cycle["quarters"][0]["sessions"][0]
+    session = db.get(ReviewSession, int(started["id"]))
+    assert session is not None
+    session.status = SessionStatus.OPEN
+    db.commit()
+
+    second = plan(world)
+    assert second["plan"]["changes"] == []  # nothing needs to move
+    kept = second["plan"]["quarters"][0]["sessions"]
+    assert [s["fixed"] for s in kept] == [True, False]
+    adopted = world.api("admin")(ADOPT, {"id": second["plan"]["id"]})["adoptRotationPlan"]
+    assert len(adopted["createdSessions"]) == 23
+    cycle = world.api("viewer")(CYCLE, {"start": "2027Q1"})["rotation"]
+    assert cycle["quarters"][0]["sessions"][0] == started | {"status": "OPEN"}
+
+
+def test_a_plan_goes_stale_when_a_session_starts(world: World, db: Session) -> None:
+    first = plan(world)["plan"]
+    world.api("admin")(ADOPT, {"id": first["id"]})
+    draft = plan(world)["plan"]
+    session = db.query(ReviewSession).order_by(ReviewSession.id).first()
+    assert session is not None
+    session.status = SessionStatus.OPEN
+    db.commit()
+    stale = world.api("admin")(ADOPT, {"id": draft["id"]})["adoptRotationPlan"]
+    assert [e["code"] for e in stale["userErrors"]] == ["PLAN_STALE"]
+
+
+def test_pins_and_blackouts_shape_the_next_plan(world: World) -> None:
+    admin = world.api("admin")
+    thu, ruc = SCHOOLS["thu"], SCHOOLS["ruc"]
+    admin(CONSTRAIN, {"input": {"institutionCode": thu, "quarter": "2028Q3", "kind": "PIN"}})
+    admin(CONSTRAIN, {"input": {"institutionCode": ruc, "quarter": "2027Q1", "kind": "BLACKOUT"}})
+    payload = plan(world, priorities=[ruc])
+    quarters = placed(payload)
+    assert quarters[thu] == "2028Q3"
+    assert quarters[ruc] == "2027Q2"  # as early as possible, but not in its blackout
+
+
+def test_contradictory_rules_are_explained(world: World) -> None:
+    admin = world.api("admin")
+    thu = SCHOOLS["thu"]
+    for kind in ("PIN", "BLACKOUT"):
+        admin(CONSTRAIN, {"input": {"institutionCode": thu, "quarter": "2027Q2", "kind": kind}})
+    payload = plan(world)
+    assert [(c["kind"], c["institutionCode"], c["quarter"]) for c in payload["conflicts"]] == [
+        ("PIN", thu, "2027Q2"),
+        ("BLACKOUT", thu, "2027Q2"),
+    ]
+    assert payload["userErrors"][0]["message"] == (
+        "these rules cannot all hold: pin 清华大学 to 2027Q2; 清华大学 not in 2027Q2. "
+        "Drop or change one of them (e.g. pin 清华大学 to 2027Q2)"
+    )
+
+
+def test_bad_options_name_the_field(world: World) -> None:
+    payload = plan(world, minSessionSize=6, priorities=["4111099999"])
+    assert [(e["code"], e["field"]) for e in payload["userErrors"]] == [
+        ("INVALID_VALUE", ["sessionSize"])
+    ]
+    payload = plan(world, priorities=["4111099999"])
+    assert [(e["code"], e["field"]) for e in payload["userErrors"]] == [
+        ("UNKNOWN_INSTITUTION", ["priorities", "0"])
+    ]
+
+
+def test_panels_are_planned_and_appointed(world: World, db: Session) -> None:
+    for n in range(25):
+        create_account(db, name=f"专家{n}", role=Role.EXPERT)
+    db.commit()
+    payload = plan(world, panelSize=5)
+    assert payload["userErrors"] == []
+    sessions = [s for q in payload["plan"]["quarters"] for s in q["sessions"]]
+    assert {len(s["panel"]) for s in sessions} == {5}
+    adopted = world.api("admin")(ADOPT, {"id": payload["plan"]["id"]})["adoptRotationPlan"]
+    assert {len(s["panel"]) for s in adopted["createdSessions"]} == {5}
+    expert = adopted["createdSessions"][0]["panel"][0]["id"]
+    mine = world.api("admin")(
+        "query($id: ID!) { expertSessions(expertId: $id) { quarter } }", {"id": expert}
+    )["expertSessions"]
+    years = [s["quarter"][:4] for s in mine]
+    assert all(years.count(y) <= 2 for y in years)
+
+
+def test_too_few_experts_for_the_panels(world: World) -> None:
+    payload = plan(world, panelSize=5)
+    assert payload["plan"] is None
+    assert payload["userErrors"][0]["code"] == "ROTATION_INFEASIBLE"
+    assert {c["kind"] for c in payload["conflicts"]} == {"PANEL"}
+    assert "7 experts" in payload["userErrors"][0]["message"]
+
+
+def test_only_the_commission_plans(world: World) -> None:
+    for who in ("viewer", "thu", "expert1", "unit"):
+        body = world.api(who).raw(PLAN, {"input": {"start": "2027Q1"}})
+        assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    # but everyone reads the schedule
+    assert world.api("thu")(CYCLE, {"start": "2027Q1"})["rotation"]["end"] == "2029Q4"
+
+
+def test_overdue_institutions(world: World) -> None:
+    data = world.api("viewer")(
+        '{ overdueInstitutions(asOf: "2027Q1") { institution { code } lastReview dueBy } }'
+    )
+    # nobody has been reviewed or scheduled yet
+    assert len(data["overdueInstitutions"]) == 92
+
+
+def test_schedule_plan_command(world: World, settings: Settings) -> None:
+    env = {**os.environ, "SANQUAN_DATABASE_URL": settings.database_url, "COLUMNS": "200"}
+    command = [sys.executable, "-m", "sanquan", "schedule", "plan", "--start", "2027Q1"]
+    done = subprocess.run(
+        [*command, "--sessions-per-quarter", "2", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    sessions = json.loads(done.stdout)
+    assert len(sessions) == 24
+    assert sum(len(s["institutions"]) for s in sessions) == 92
+    table = subprocess.run(
+        [*command, "--sessions-per-quarter", "2"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "2029Q4" in table
+    assert "清华大学" in table
+    refused = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    assert refused.returncode == 2
+    assert "92 所高校至少需要 19 次 5 所规模的点评会" in refused.stdout
