@@ -48,6 +48,9 @@ def test_introspection_can_be_switched_off(
     with TestClient(create_app(closed, host)) as client:
         body = Api(client, world.tokens["viewer"]).raw(query)
     assert "introspection" in body["errors"][0]["message"].lower()
+    with TestClient(create_app(closed, host)) as client:
+        hint = Api(client, world.tokens["viewer"]).raw("{ reviewSesion(id: 1) { id } }")
+    assert "Did you mean" not in hint["errors"][0]["message"]
 
 
 class Exploding:

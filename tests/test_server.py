@@ -180,3 +180,27 @@ def test_demo_will_not_wipe_a_server_database_unasked(env: dict[str, str]) -> No
     )
     assert refused.returncode == 2
     assert "add --yes" in refused.stdout
+
+
+def test_a_revoked_token_is_refused(server: tuple[dict[str, str], int]) -> None:
+    env, port = server
+    made = subprocess.run(
+        [*SANQUAN, "token", "create", "--role", "VIEWER", "--name", "临时"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    token = made.stdout.strip()
+    assert graphql(port, token, "{ viewer { name } }", {})["data"] == {"viewer": {"name": "临时"}}
+    subprocess.run([*SANQUAN, "token", "revoke", token], env=env, check=True, capture_output=True)
+    refused = httpx.post(
+        f"http://127.0.0.1:{port}/graphql",
+        json={"query": "{ viewer { name } }"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert refused.status_code == 401
+    again = subprocess.run(
+        [*SANQUAN, "token", "revoke", token], env=env, capture_output=True, text=True, check=False
+    )
+    assert again.returncode == 2

@@ -10,6 +10,7 @@ import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
+from itertools import pairwise
 from typing import ClassVar
 
 WEIGHT_TOTAL = 100.0
@@ -146,9 +147,10 @@ class LevelScale:
         if len(set(codes)) != len(codes) or not all(c.strip() for c in codes):
             raise IndicatorSetError("scale", "levels", "level codes must be distinct and non-empty")
         values = [level.value for level in self.levels]
-        if any(not math.isfinite(v) for v in values) or values != sorted(values, reverse=True):
+        decreasing = all(a > b for a, b in pairwise(values))
+        if any(not math.isfinite(v) for v in values) or not decreasing:
             raise IndicatorSetError(
-                "scale", "levels", "levels must be ordered best first with decreasing values"
+                "scale", "levels", "levels must be ordered best first, each worth less"
             )
 
     @property

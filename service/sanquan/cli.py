@@ -152,6 +152,21 @@ def token_create(
     typer.echo(token)
 
 
+@token_app.command("revoke")
+def token_revoke(
+    token: Annotated[str, typer.Argument(help="The token to revoke, as it was printed.")],
+) -> None:
+    """Revoke a token: requests bearing it are refused from now on."""
+    from sanquan.auth.tokens import revoke_token
+
+    with _database(_settings()) as db:
+        if not revoke_token(db, token):
+            console.print("[red]no such active token[/red]")
+            raise typer.Exit(2)
+        db.commit()
+    console.print("revoked")
+
+
 @plugins_app.command("list")
 def plugins_list() -> None:
     """Installed plugins with their versions, sets and hooks."""

@@ -88,7 +88,10 @@ def build_schema(settings: Settings | None = None) -> Schema:
         query=Query,
         mutation=Mutation,
         extensions=extensions,
-        config=StrawberryConfig(scalar_map=SCALARS),
+        # Without introspection, "did you mean" hints would leak the schema all the same.
+        config=StrawberryConfig(
+            scalar_map=SCALARS, disable_field_suggestions=not settings.introspection
+        ),
     )
 
 

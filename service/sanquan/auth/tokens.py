@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from sanquan.auth.models import Account, ApiToken, Role
 from sanquan.errors import clean_text, invalid
 from sanquan.institutions.service import get_institution
+from sanquan.timeutil import utcnow
 
 PREFIX = "sq_"
 
@@ -71,6 +72,20 @@ def issue_token(db: Session, account: Account) -> str:
     db.add(ApiToken(account_id=account.id, token_hash=hash_token(token)))
     db.flush()
     return token
+
+
+def revoke_token(db: Session, token: str) -> bool:
+    """Mark ``token`` revoked; ``False`` when it is unknown or revoked already."""
+    row = db.scalar(
+        select(ApiToken).where(
+            ApiToken.token_hash == hash_token(token.strip()), ApiToken.revoked_at.is_(None)
+        )
+    )
+    if row is None:
+        return False
+    row.revoked_at = utcnow()
+    db.flush()
+    return True
 
 
 def authenticate(db: Session, authorization: str | None) -> Principal | None:
