@@ -96,3 +96,40 @@ def test_concluded_session_locks_scores(world: World) -> None:
     session_id = run_full_session(world)
     result = submit(world.api("thu"), session_id, "thu", "SELF", scores_for("SELF", 95.0))
     assert [e["code"] for e in result["userErrors"]] == ["SESSION_CONCLUDED"]
+
+
+DIAGNOSTICS = """
+query($id: ID!, $margin: Float, $gap: Float) {
+  reviewSession(id: $id) {
+    diagnostics(margin: $margin, gapThreshold: $gap) {
+      institution { code }
+      highlights { indicator value sessionMean delta }
+      weaknesses { indicator delta }
+      selfGaps { indicator selfValue consensus gap }
+      meanSelfGap
+    }
+  }
+}"""
+
+
+def test_diagnostics_find_highlights_weaknesses_and_self_gaps(world: World) -> None:
+    session_id = run_full_session(world)
+    data = world.api("viewer")(DIAGNOSTICS, {"id": session_id, "margin": 5, "gap": 10})
+    by_code = {d["institution"]["code"]: d for d in data["reviewSession"]["diagnostics"]}
+    thu, ruc, ustb = (by_code[SCHOOLS[s]] for s in SESSION)
+    # T01 session mean: (80.6 + 75.1 + 65.9) / 3 = 73.87; thu +6.73, ustb -7.97
+    assert [h["indicator"] for h in thu["highlights"]] == [f"T{n:02d}" for n in range(1, 21)]
+    assert thu["highlights"][0]["sessionMean"] == pytest.approx(73.8667, abs=1e-3)
+    assert thu["highlights"][0]["delta"] == pytest.approx(6.7333, abs=1e-3)
+    assert ruc["highlights"] == [] and ruc["weaknesses"] == []
+    assert len(ustb["weaknesses"]) == 20
+    # thu's self 90 against (0.3 × 82 + 0.5 × 76) / 0.8 = 78.25: gap 11.75, flagged;
+    # on T20 the experts gave 90: consensus 87, gap 3, not flagged.
+    assert [g["indicator"] for g in thu["selfGaps"]] == [f"T{n:02d}" for n in range(1, 20)]
+    assert thu["selfGaps"][0]["gap"] == pytest.approx(11.75)
+    assert thu["meanSelfGap"] == pytest.approx((19 * 11.75 + 3.0) / 20)
+    # ruc: 80 against (0.3 × 72 + 0.5 × 75) / 0.8 = 73.875: 6.125, under the threshold
+    assert ruc["selfGaps"] == []
+    assert world.api("viewer")(DIAGNOSTICS, {"id": session_id, "margin": 5, "gap": 6})[
+        "reviewSession"
+    ]["diagnostics"][1]["selfGaps"][0]["gap"] == pytest.approx(6.125)

@@ -22,6 +22,7 @@ from sanquan.institutions.models import Institution
 from sanquan.plugins.graphql import IndicatorSetType, SourceType
 from sanquan.quarter import Quarter
 from sanquan.review import conclusion, scoring, sessions, visibility
+from sanquan.review import diagnostics as diagnosing
 from sanquan.review.models import (
     IndicatorOutcome,
     InstitutionOutcome,
@@ -181,6 +182,10 @@ class ScoreType:
         ]
 
 
+def _position(session: ReviewSession, institution_id: int) -> int:
+    return next(m.position for m in session.members if m.institution_id == institution_id)
+
+
 def _member(session: ReviewSession, institution_id: int) -> Institution:
     return next(m.institution for m in session.members if m.institution_id == institution_id)
 
@@ -222,6 +227,35 @@ class InstitutionResultType:
     )
     rank: int | None
     indicators: list[IndicatorResultType]
+
+
+@strawberry.type(description="An indicator well above or below the session's level.")
+class Standout:
+    indicator: str
+    title: str
+    value: float = strawberry.field(description="The institution's combined value.")
+    session_mean: float
+    delta: float
+
+
+@strawberry.type(description="Self value against the peer and expert consensus.")
+class SelfAssessmentGap:
+    indicator: str
+    title: str
+    self_value: float
+    consensus: float
+    gap: float = strawberry.field(description="Positive: the school rates itself higher.")
+
+
+@strawberry.type(name="InstitutionDiagnosis", description="R17: highlights, weaknesses, gaps.")
+class InstitutionDiagnosisType:
+    institution: InstitutionType
+    highlights: list[Standout]
+    weaknesses: list[Standout]
+    self_gaps: list[SelfAssessmentGap] = strawberry.field(
+        description="Indicators whose gap reaches the threshold, largest first."
+    )
+    mean_self_gap: float | None
 
 
 @strawberry.type(name="ReviewSession", description="A quarterly review meeting (点评工作会).")
@@ -337,6 +371,70 @@ class ReviewSessionType:
                 self_weight=weights["SELF"], peer=weights["PEER"], expert=weights["EXPERT"]
             ),
         )
+
+    @strawberry.field(
+        description="Highlights, weaknesses and self-assessment gaps (R17); null until "
+        "concluded. `margin`: points from the session's mean for an indicator to stand out; "
+        "`gapThreshold`: points between self value and consensus to be flagged."
+    )
+    def diagnostics(
+        self,
+        info: Info,
+        margin: float = diagnosing.DEFAULT_MARGIN,
+        gap_threshold: float = diagnosing.DEFAULT_GAP_THRESHOLD,
+    ) -> list[InstitutionDiagnosisType] | None:
+        if self.row.status is not SessionStatus.CONCLUDED:
+            return None
+        if margin <= 0 or gap_threshold <= 0:
+            raise invalid(("margin",), "应为正数", "must be positive")
+        host = info.context.host
+        indicator_set = host.indicator_set(
+            self.row.indicator_set_key, self.row.indicator_set_version
+        )
+        titles = {i.code: i.title for i in indicator_set.indicators} if indicator_set else {}
+        outcomes = info.context.db.scalars(
+            select(IndicatorOutcome).where(IndicatorOutcome.session_id == self.row.id)
+        )
+        found = diagnosing.diagnose(
+            outcomes,
+            self.row.aggregation_weights or {},
+            margin=margin,
+            gap_threshold=gap_threshold,
+            order={code: n for n, code in enumerate(titles)},
+        )
+        institutions = {m.institution_id: m.institution for m in self.row.members}
+
+        def standouts(items: tuple[diagnosing.Standout, ...]) -> list[Standout]:
+            return [
+                Standout(
+                    indicator=s.indicator,
+                    title=titles.get(s.indicator, s.indicator),
+                    value=s.value,
+                    session_mean=s.session_mean,
+                    delta=s.delta,
+                )
+                for s in items
+            ]
+
+        return [
+            InstitutionDiagnosisType(
+                institution=InstitutionType.of(institutions[d.institution_id]),
+                highlights=standouts(d.highlights),
+                weaknesses=standouts(d.weaknesses),
+                self_gaps=[
+                    SelfAssessmentGap(
+                        indicator=g.indicator,
+                        title=titles.get(g.indicator, g.indicator),
+                        self_value=g.self_value,
+                        consensus=g.consensus,
+                        gap=g.gap,
+                    )
+                    for g in d.self_gaps
+                ],
+                mean_self_gap=d.mean_self_gap,
+            )
+            for d in sorted(found, key=lambda d: _position(self.row, d.institution_id))
+        ]
 
     @strawberry.field(description="Per-institution results; null until concluded.")
     def results(self, info: Info) -> list[InstitutionResultType] | None:
