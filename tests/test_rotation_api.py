@@ -9,13 +9,17 @@ import subprocess
 import sys
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sanquan.auth.models import Role
 from sanquan.auth.tokens import create_account
 from sanquan.config import Settings
+from sanquan.findings.models import Finding, FindingKind, ItemStatus
+from sanquan.institutions.models import Institution
 from sanquan.review.models import ReviewSession, SessionStatus
 from tests.conftest import SCHOOLS, World
+from tests.test_review_flow import run_full_session
 
 USER_ERRORS = "userErrors { field code message }"
 PLAN = f"""
@@ -232,3 +236,24 @@ def test_schedule_plan_command(world: World, settings: Settings) -> None:
     refused = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     assert refused.returncode == 2
     assert "92 所高校至少需要 19 次 5 所规模的点评会" in refused.stdout
+
+
+def test_overdue_rectification_items_come_first(world: World, db: Session) -> None:
+    session_id = run_full_session(world)
+    pku = db.scalar(select(Institution).where(Institution.code == SCHOOLS["pku"]))
+    assert pku is not None
+    db.add(
+        Finding(
+            session_id=int(session_id),
+            institution_id=pku.id,
+            kind=FindingKind.RECTIFICATION,
+            title="整改逾期",
+            owner="学工部",
+            due_quarter="2026Q1",
+            status=ItemStatus.OPEN,
+            raised_by_id=world.account_ids["admin"],
+        )
+    )
+    db.commit()
+    quarters = placed(plan(world, start="2027Q2"))
+    assert quarters[SCHOOLS["pku"]] == "2027Q2"

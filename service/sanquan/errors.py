@@ -64,6 +64,13 @@ class ErrorCode(StrEnum):
     UNKNOWN_PLAN = "UNKNOWN_PLAN"
     PLAN_NOT_DRAFT = "PLAN_NOT_DRAFT"
     PLAN_STALE = "PLAN_STALE"
+    DUE_IN_PAST = "DUE_IN_PAST"
+    UNKNOWN_FINDING = "UNKNOWN_FINDING"
+    NOT_A_RECTIFICATION_ITEM = "NOT_A_RECTIFICATION_ITEM"
+    NOT_YOUR_SCHOOL = "NOT_YOUR_SCHOOL"
+    INVALID_TRANSITION = "INVALID_TRANSITION"
+    NOT_DONE = "NOT_DONE"
+    NOT_A_LATER_REVIEW = "NOT_A_LATER_REVIEW"
 
 
 # code -> (zh-CN, en); parameters in braces.
@@ -226,6 +233,31 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
         "制定该计划后日程已有变化(有点评会已开始或已评分),请重新规划",
         "the schedule changed since this plan was made (a session started or was scored); "
         "plan again",
+    ),
+    ErrorCode.DUE_IN_PAST: (
+        "完成季度 {value} 已经过去(本季度为 {current})",
+        "the due quarter {value} has passed (this quarter is {current})",
+    ),
+    ErrorCode.UNKNOWN_FINDING: ("没有编号为 {value} 的点评发现", "no finding {value}"),
+    ErrorCode.NOT_A_RECTIFICATION_ITEM: (
+        "这是一条亮点,不是整改事项,无需跟踪",
+        "this is a highlight, not a rectification item; it is not tracked",
+    ),
+    ErrorCode.NOT_YOUR_SCHOOL: (
+        "只能报告本校整改事项的进展",
+        "you can report progress only on your own school's items",
+    ),
+    ErrorCode.INVALID_TRANSITION: (
+        "整改事项不能从 {current} 改为 {wanted}",
+        "a rectification item cannot go from {current} to {wanted}",
+    ),
+    ErrorCode.NOT_DONE: (
+        "整改事项尚未完成(当前为 {status}),不能核查通过",
+        "the item is not done (it is {status}); it cannot be verified",
+    ),
+    ErrorCode.NOT_A_LATER_REVIEW: (
+        "核查须在该校此后的一次点评中进行",
+        "verification needs a later review session of the same school",
     ),
 }
 

@@ -2,6 +2,7 @@
 
 from sanquan.auth.models import Account, ApiToken
 from sanquan.db import Base
+from sanquan.findings.models import Finding, ProgressNote
 from sanquan.institutions.models import Institution, InstitutionAlias
 from sanquan.review.models import (
     IndicatorOutcome,
@@ -18,11 +19,13 @@ __all__ = [
     "Account",
     "ApiToken",
     "Base",
+    "Finding",
     "IndicatorOutcome",
     "Institution",
     "InstitutionAlias",
     "InstitutionOutcome",
     "PanelMember",
+    "ProgressNote",
     "ReviewSession",
     "RotationConstraint",
     "RotationEntry",

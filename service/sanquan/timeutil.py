@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+from sanquan.quarter import Quarter
+
 BEIJING = ZoneInfo("Asia/Shanghai")
 
 
@@ -15,6 +17,12 @@ def utcnow() -> datetime:
 def beijing_today() -> date:
     """Deadlines are whole days in Beijing: a deadline of 6 May ends at midnight there."""
     return datetime.now(BEIJING).date()
+
+
+def current_quarter() -> Quarter:
+    """The quarter Beijing is in today."""
+    today = beijing_today()
+    return Quarter(today.year, (today.month - 1) // 3 + 1)
 
 
 def to_beijing(moment: datetime) -> datetime:

@@ -27,6 +27,7 @@ from sanquan.api.scalars import SCALARS
 from sanquan.auth.graphql import AuthMutation, AuthQuery
 from sanquan.config import Settings
 from sanquan.errors import DomainError
+from sanquan.findings.graphql import FindingMutation, FindingQuery
 from sanquan.institutions.graphql import InstitutionMutation, InstitutionQuery
 from sanquan.plugins.graphql import PluginQuery
 from sanquan.quarter import QuarterError
@@ -41,12 +42,14 @@ CACHE_SIZE = 256
 
 
 @strawberry.type
-class Query(InstitutionQuery, ReviewQuery, RotationQuery, PluginQuery, AuthQuery):
+class Query(InstitutionQuery, ReviewQuery, RotationQuery, FindingQuery, PluginQuery, AuthQuery):
     pass
 
 
 @strawberry.type
-class Mutation(InstitutionMutation, ReviewMutation, RotationMutation, AuthMutation):
+class Mutation(
+    InstitutionMutation, ReviewMutation, RotationMutation, FindingMutation, AuthMutation
+):
     pass
 
 

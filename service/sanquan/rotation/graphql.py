@@ -29,16 +29,11 @@ from sanquan.review.models import PanelMember, ReviewSession, SessionInstitution
 from sanquan.rotation import service
 from sanquan.rotation.model import CYCLE_QUARTERS, Policy, RuleRef
 from sanquan.rotation.models import ConstraintKind, PlanStatus, RotationConstraint, RotationPlan
-from sanquan.timeutil import beijing_today, to_beijing
+from sanquan.timeutil import current_quarter, to_beijing
 
 PolicyType = strawberry.enum(Policy, name="CompositionPolicy")
 PlanStatusType = strawberry.enum(PlanStatus, name="RotationPlanStatus")
 ConstraintKindType = strawberry.enum(ConstraintKind, name="RotationConstraintKind")
-
-
-def current_quarter() -> Quarter:
-    today = beijing_today()
-    return Quarter(today.year, (today.month - 1) // 3 + 1)
 
 
 @strawberry.type(description="A rule an infeasible request cannot keep together with others.")

@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session, selectinload
 from sanquan.auth.models import Account, Role
 from sanquan.auth.tokens import Principal
 from sanquan.errors import DomainError, ErrorCode, Localized, invalid, raise_all
+from sanquan.findings.models import Finding
+from sanquan.findings.service import overdue
 from sanquan.institutions.models import Institution
 from sanquan.institutions.service import get_institution
 from sanquan.plugins.host import PluginHost
@@ -54,7 +56,7 @@ from sanquan.rotation.models import (
 from sanquan.rotation.panels import appoint_panels, panel_violations
 from sanquan.rotation.planner import plan_cycle
 from sanquan.rotation.verifier import verify
-from sanquan.timeutil import beijing_today, utcnow
+from sanquan.timeutil import beijing_today, current_quarter, utcnow
 
 STARTED = (SessionStatus.OPEN, SessionStatus.CONCLUDED)
 
@@ -169,6 +171,7 @@ def build_request(db: Session, options: PlanOptions) -> PlanRequest:
             blackouts.append(Blackout(constraint.institution.code, when))
     return PlanRequest(
         start=options.start,
+        priorities=(*options.priorities, *overdue_first(db, options.priorities)),
         pool=[
             PoolMember(i.code, i.name, i.category or "综合")
             for i in sorted(institutions, key=lambda i: i.code)
@@ -181,10 +184,22 @@ def build_request(db: Session, options: PlanOptions) -> PlanRequest:
         last_reviewed=last_reviewed,
         pins=pins,
         blackouts=blackouts,
-        priorities=tuple(options.priorities),
         fixed=fixed,
         previous=previous,
     )
+
+
+def overdue_first(db: Session, listed: Sequence[str]) -> list[str]:
+    """Institutions with overdue rectification items, most overdue first (R5's example of
+    a priority), after those the commission listed itself."""
+    rows = db.execute(
+        select(Institution.code, func.min(Finding.due_quarter))
+        .join(Finding, Finding.institution_id == Institution.id)
+        .where(overdue(current_quarter()), Institution.active.is_(True))
+        .group_by(Institution.code)
+        .order_by(func.min(Finding.due_quarter), Institution.code)
+    )
+    return [code for code, _ in rows if code not in listed]
 
 
 def infeasible(error: Infeasible, path: Sequence[str | int] = ("start",)) -> DomainError:

@@ -1,0 +1,295 @@
+"""GraphQL for findings: the commission raises and verifies them; a school reports
+progress on its own rectification items; readers see them by role and relation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from sqlalchemy import select
+
+from sanquan.api.context import Info
+from sanquan.api.errors import Forbidden, UserError
+from sanquan.api.pagination import Connection, paginate
+from sanquan.auth.models import Role
+from sanquan.findings import service
+from sanquan.findings.models import Finding, FindingKind, ItemStatus
+from sanquan.institutions.graphql import InstitutionType
+from sanquan.institutions.service import get_institution
+from sanquan.quarter import Quarter
+from sanquan.review.graphql import parse_id
+from sanquan.review.models import ReviewSession
+from sanquan.review.sessions import get_session
+from sanquan.review.visibility import is_participant
+from sanquan.timeutil import current_quarter, to_beijing
+
+FindingKindType = strawberry.enum(FindingKind, name="FindingKind")
+ItemStatusType = strawberry.enum(ItemStatus, name="RectificationStatus")
+
+
+@strawberry.type
+class ProgressNoteType:
+    text: str
+    evidence: str
+    status: ItemStatusType  # type: ignore[valid-type]
+    author: str
+    written_at: datetime
+
+
+@strawberry.type(name="Finding", description="A highlight (亮点) or rectification item (整改事项).")
+class FindingType:
+    row: strawberry.Private[Finding]
+    quarter: strawberry.Private[Quarter]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.row.id))
+
+    @strawberry.field
+    def kind(self) -> FindingKindType:  # type: ignore[valid-type]
+        return FindingKind(self.row.kind)
+
+    @strawberry.field
+    def institution(self) -> InstitutionType:
+        return InstitutionType.of(self.row.institution)
+
+    @strawberry.field(description="The session that raised it.")
+    def session_id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.row.session_id))
+
+    @strawberry.field
+    def indicator(self) -> str | None:
+        return self.row.indicator_code
+
+    @strawberry.field
+    def title(self) -> str:
+        return self.row.title
+
+    @strawberry.field
+    def description(self) -> str:
+        return self.row.description
+
+    @strawberry.field(description="Who in the school answers for it (rectification items).")
+    def owner(self) -> str:
+        return self.row.owner
+
+    @strawberry.field
+    def due_quarter(self) -> Quarter | None:
+        return Quarter.parse(self.row.due_quarter) if self.row.due_quarter else None
+
+    @strawberry.field(description="Null for highlights.")
+    def status(self) -> ItemStatusType | None:  # type: ignore[valid-type]
+        return ItemStatus(self.row.status) if self.row.status else None
+
+    @strawberry.field(description="Not done and past its due quarter (derived, never stored).")
+    def overdue(self) -> bool:
+        return (
+            self.row.status in service.NOT_DONE
+            and self.row.due_quarter is not None
+            and Quarter.parse(self.row.due_quarter) < self.quarter
+        )
+
+    @strawberry.field
+    def raised_at(self) -> datetime:
+        return to_beijing(self.row.raised_at)
+
+    @strawberry.field
+    def verified_at(self) -> datetime | None:
+        return to_beijing(self.row.verified_at) if self.row.verified_at else None
+
+    @strawberry.field(description="The later review at which the commission verified it.")
+    def verified_in_session_id(self) -> strawberry.ID | None:
+        found = self.row.verified_in_session_id
+        return strawberry.ID(str(found)) if found else None
+
+    @strawberry.field
+    def notes(self) -> list[ProgressNoteType]:
+        return [
+            ProgressNoteType(
+                text=n.text,
+                evidence=n.evidence,
+                status=n.status,
+                author=n.author.name,
+                written_at=to_beijing(n.written_at),
+            )
+            for n in self.row.notes
+        ]
+
+
+def _scope(info: Info, for_session: ReviewSession | None) -> int | None:
+    """The institution a reader is limited to (``None``: no limit), or FORBIDDEN."""
+    principal = info.context.principal
+    if principal.role in (Role.ADMIN, Role.VIEWER):
+        return None
+    if principal.role is Role.INSTITUTION:
+        return principal.institution_id
+    if principal.role is Role.EXPERT and for_session and is_participant(for_session, principal):
+        return None
+    raise Forbidden("查看整改事项")
+
+
+@strawberry.type
+class FindingQuery:
+    @strawberry.field(
+        description="Rectification items, filtered. `overdue`: only those past due and not "
+        "done. `forSession`: the items still open of that session's institutions raised at "
+        "earlier reviews (what to look at when preparing it). Schools see their own only."
+    )
+    def rectification_items(
+        self,
+        info: Info,
+        institution_code: str | None = None,
+        status: ItemStatusType | None = None,  # type: ignore[valid-type]
+        overdue: bool = False,
+        for_session: strawberry.ID | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[FindingType]:
+        db = info.context.db
+        session = get_session(db, parse_id(for_session, "forSession")) if for_session else None
+        scope = _scope(info, session)
+        institution_id = None
+        if institution_code:
+            institution_id = get_institution(db, institution_code, ("institutionCode",)).id
+            if scope is not None and institution_id != scope:
+                raise Forbidden("查看其他高校的整改事项")
+        current = current_quarter()
+        query = service.items_query(
+            institution_id=institution_id if institution_id is not None else scope,
+            status=ItemStatus(status) if status else None,
+            only_overdue=overdue,
+            current=current,
+        )
+        if session is not None:
+            query = query.where(
+                Finding.institution_id.in_([m.institution_id for m in session.members]),
+                Finding.status != ItemStatus.VERIFIED,
+                Finding.session_id.in_(
+                    select(ReviewSession.id).where(ReviewSession.quarter < session.quarter)
+                ),
+            )
+        return paginate(
+            db,
+            query,
+            (Finding.id,),
+            lambda row: (row.id,),
+            lambda row: FindingType(row=row, quarter=current),
+            first,
+            after,
+        )
+
+    @strawberry.field(description="The findings raised in a session.")
+    def findings(self, info: Info, session_id: strawberry.ID) -> list[FindingType]:
+        db = info.context.db
+        session = get_session(db, parse_id(session_id, "sessionId"))
+        scope = _scope(info, session)
+        query = select(Finding).where(Finding.session_id == session.id).order_by(Finding.id)
+        if scope is not None:
+            query = query.where(Finding.institution_id == scope)
+        current = current_quarter()
+        return [FindingType(row=row, quarter=current) for row in db.scalars(query)]
+
+
+@strawberry.input
+class RaiseFindingInput:
+    session_id: strawberry.ID
+    institution_code: str
+    kind: FindingKindType  # type: ignore[valid-type]
+    title: str
+    description: str = ""
+    indicator: str | None = None
+    owner: str = strawberry.field(default="", description="Required for rectification items.")
+    due_quarter: Quarter | None = strawberry.field(
+        default=None, description="Required for rectification items; not in the past."
+    )
+
+
+@strawberry.input
+class ReportProgressInput:
+    finding_id: strawberry.ID
+    text: str
+    evidence: str = ""
+    status: ItemStatusType = ItemStatus.IN_PROGRESS  # type: ignore[valid-type]
+
+
+@strawberry.input
+class VerifyItemInput:
+    finding_id: strawberry.ID
+    session_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The later review of the school at which it was checked."
+    )
+    note: str = ""
+
+
+@strawberry.type
+class FindingPayload:
+    finding: FindingType | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class FindingMutation:
+    @strawberry.mutation(description="Raise a highlight or a rectification item (ADMIN).")
+    def raise_finding(self, info: Info, input: RaiseFindingInput) -> FindingPayload:
+        ctx = info.context
+        actor = ctx.require(Role.ADMIN, what="raiseFinding")
+        current = current_quarter()
+
+        def action() -> Finding:
+            new = service.NewFinding(
+                session_id=parse_id(input.session_id, "sessionId"),
+                institution_code=input.institution_code,
+                kind=FindingKind(input.kind),
+                title=input.title,
+                description=input.description,
+                indicator=input.indicator,
+                owner=input.owner,
+                due_quarter=input.due_quarter,
+            )
+            return service.raise_finding(ctx.db, ctx.host, actor, new, current=current)
+
+        row, errors = ctx.mutate(action)
+        return FindingPayload(
+            finding=FindingType(row=row, quarter=current) if row else None, user_errors=errors
+        )
+
+    @strawberry.mutation(
+        description="Report progress on one of your school's rectification items (INSTITUTION)."
+    )
+    def report_rectification_progress(
+        self, info: Info, input: ReportProgressInput
+    ) -> FindingPayload:
+        ctx = info.context
+        actor = ctx.require(Role.INSTITUTION, what="reportRectificationProgress")
+        row, errors = ctx.mutate(
+            lambda: service.report_progress(
+                ctx.db,
+                actor,
+                parse_id(input.finding_id, "findingId"),
+                input.text,
+                input.evidence,
+                ItemStatus(input.status),
+            )
+        )
+        return FindingPayload(
+            finding=FindingType(row=row, quarter=current_quarter()) if row else None,
+            user_errors=errors,
+        )
+
+    @strawberry.mutation(description="Verify a done rectification item (ADMIN).")
+    def verify_rectification_item(self, info: Info, input: VerifyItemInput) -> FindingPayload:
+        ctx = info.context
+        actor = ctx.require(Role.ADMIN, what="verifyRectificationItem")
+        row, errors = ctx.mutate(
+            lambda: service.verify_item(
+                ctx.db,
+                actor,
+                parse_id(input.finding_id, "findingId"),
+                parse_id(input.session_id, "sessionId") if input.session_id else None,
+                input.note,
+            )
+        )
+        return FindingPayload(
+            finding=FindingType(row=row, quarter=current_quarter()) if row else None,
+            user_errors=errors,
+        )
