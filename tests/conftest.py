@@ -21,6 +21,7 @@ from sanquan.db import make_engine, make_session_factory
 from sanquan.institutions.service import load_beijing
 from sanquan.migrate import upgrade
 from sanquan.plugins.host import PluginHost
+from sanquan.tables.service import import_jingjiaozufa
 from tests.postgres_server import PostgresServer, fresh_database, postgresql_server
 
 __all__ = ["postgresql_server"]
@@ -142,17 +143,18 @@ EXPERTS = {f"expert{i}": None for i in range(1, 7)} | {"expert_pku": SCHOOLS["pk
 @pytest.fixture
 def world(settings: Settings, host: PluginHost, db: Session) -> Iterator[World]:
     load_beijing(db)
+    import_jingjiaozufa(db)
     tokens: dict[str, str] = {}
     ids: dict[str, int] = {}
 
-    def add(key: str, role: Role, code: str | None = None) -> None:
-        account = create_account(db, name=key, role=role, institution_code=code)
+    def add(key: str, role: Role, code: str | None = None, unit: str | None = None) -> None:
+        account = create_account(db, name=key, role=role, institution_code=code, unit_name=unit)
         tokens[key] = issue_token(db, account)
         ids[key] = account.id
 
     add("admin", Role.ADMIN)
     add("viewer", Role.VIEWER)
-    add("unit", Role.UNIT)
+    add("unit", Role.UNIT, unit="市教委")
     for key, code in SCHOOLS.items():
         add(key, Role.INSTITUTION, code)
     for key, code in EXPERTS.items():

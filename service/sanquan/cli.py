@@ -16,6 +16,7 @@ from sanquan.auth.models import Account, Role
 from sanquan.auth.tokens import Principal
 from sanquan.config import Settings
 from sanquan.db import make_engine, make_session_factory
+from sanquan.errors import DomainError
 from sanquan.institutions.models import Institution
 
 app = typer.Typer(
@@ -25,10 +26,12 @@ app = typer.Typer(
 )
 token_app = typer.Typer(help="Manage bearer tokens.", no_args_is_help=True)
 schedule_app = typer.Typer(help="The three-year rotation.", no_args_is_help=True)
+tables_app = typer.Typer(help="Responsibility tables (一张表).", no_args_is_help=True)
 plugins_app = typer.Typer(help="Indicator-set plugins.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 app.add_typer(plugins_app, name="plugins")
 app.add_typer(schedule_app, name="schedule")
+app.add_typer(tables_app, name="tables")
 console = Console(soft_wrap=True)  # long URLs and tokens must stay on one line
 
 
@@ -38,6 +41,7 @@ def _settings() -> Settings:
 
 def _database(settings: Settings) -> Session:
     """A session on a database at the current schema; otherwise say what to run."""
+    import sanquan.models  # noqa: F401  (every table, so that foreign keys resolve)
     from sanquan.migrate import is_current
 
     engine = make_engine(settings.database_url)
@@ -132,10 +136,10 @@ def token_create(
     institution: Annotated[
         str | None, typer.Option(help="School code (INSTITUTION) or affiliation (EXPERT).")
     ] = None,
+    unit: Annotated[str | None, typer.Option(help="Responsible unit (UNIT), e.g. 市教委.")] = None,
 ) -> None:
     """Create an account and print its token (shown once; only a hash is kept)."""
     from sanquan.auth.tokens import create_account, issue_token
-    from sanquan.errors import DomainError
 
     try:
         parsed = Role(role.upper())
@@ -143,7 +147,9 @@ def token_create(
         raise typer.BadParameter(f"unknown role {role!r}", param_hint="--role") from None
     with _database(_settings()) as db:
         try:
-            account = create_account(db, name=name, role=parsed, institution_code=institution)
+            account = create_account(
+                db, name=name, role=parsed, institution_code=institution, unit_name=unit
+            )
         except DomainError as error:
             console.print(f"[red]{error.message()}[/red]")
             raise typer.Exit(2) from None
@@ -165,6 +171,21 @@ def token_revoke(
             raise typer.Exit(2)
         db.commit()
     console.print("revoked")
+
+
+@tables_app.command("import")
+def tables_import() -> None:
+    """Import (or refresh) the twenty tasks of 京教组发[2019]3号 and their units."""
+    from sanquan.tables.service import import_jingjiaozufa
+
+    with _database(_settings()) as db:
+        try:
+            plan = import_jingjiaozufa(db)
+        except DomainError as error:
+            console.print(f"[red]{error.message()}[/red]")
+            raise typer.Exit(2) from None
+        db.commit()
+        console.print(f"{plan.document}: {len(plan.tasks)} tasks imported")
 
 
 @plugins_app.command("list")
@@ -216,7 +237,6 @@ def schedule_plan(
     """Plan a cycle over the active pool and print it, quarters as rows."""
     import json
 
-    from sanquan.errors import DomainError
     from sanquan.plugins.host import PluginHost
     from sanquan.quarter import Quarter, QuarterError
     from sanquan.rotation.model import Policy

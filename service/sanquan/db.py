@@ -46,14 +46,23 @@ class UTCDateTime(TypeDecorator[datetime]):
         return None if value is None else value.replace(tzinfo=UTC)
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for ``url``; creates the SQLite file's directory when needed."""
+def make_engine(url: str, *, transactional_ddl: bool = False, **kwargs: Any) -> Engine:
+    """An engine for ``url``; creates the SQLite file's directory when needed.
+
+    ``transactional_ddl`` (SQLite, for migrations): the sqlite3 module begins a transaction
+    only before INSERT/UPDATE/DELETE, so DDL would commit statement by statement and a
+    failed migration would leave half a schema; with it, SQLAlchemy begins every
+    transaction itself (the recipe SQLAlchemy documents for pysqlite). The service keeps
+    the module's behaviour: its writers take the lock with their first statement."""
     if url.startswith("sqlite"):
         database = url.split("///", 1)[-1]
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        if transactional_ddl:
+            event.listen(engine, "connect", _sqlite_autocommit)
+            event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
@@ -65,6 +74,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+def _sqlite_autocommit(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -23,6 +23,7 @@ from sanquan.review.conclusion import conclude_session
 from sanquan.review.models import ReviewSession
 from sanquan.review.scoring import ScoreEntry, Submission, submit_scores
 from sanquan.review.sessions import SessionSpec, appoint_experts, create_session, open_session
+from sanquan.tables.service import import_jingjiaozufa
 from sanquan.timeutil import beijing_today
 from sanquan_sdk import IndicatorSet, Source
 
@@ -62,14 +63,15 @@ def load_demo(db: Session, host: PluginHost, seed: int = 2026) -> DemoTokens:
         raise RuntimeError(f"the {SET_KEY} plugin is not installed")
     rng = random.Random(seed)
     load_beijing(db)
+    import_jingjiaozufa(db)
     demo = DemoTokens()
 
-    def account(name: str, role: Role, code: str | None = None) -> Account:
-        return create_account(db, name=name, role=role, institution_code=code)
+    def account(name: str, role: Role, code: str | None = None, unit: str | None = None) -> Account:
+        return create_account(db, name=name, role=role, institution_code=code, unit_name=unit)
 
     admin = account("市委教育工委 管理员", Role.ADMIN)
     viewer = account("督导室 观察员", Role.VIEWER)
-    unit = account("市教委 思政处", Role.UNIT)
+    unit = account("市教委 思政处", Role.UNIT, unit="市教委")
     experts = [account(name, Role.EXPERT, code) for name, code in EXPERTS]
     reps = {
         code: account(f"{get_institution(db, code).name} 评估联络人", Role.INSTITUTION, code)

@@ -71,6 +71,11 @@ class ErrorCode(StrEnum):
     INVALID_TRANSITION = "INVALID_TRANSITION"
     NOT_DONE = "NOT_DONE"
     NOT_A_LATER_REVIEW = "NOT_A_LATER_REVIEW"
+    UNKNOWN_UNITS = "UNKNOWN_UNITS"
+    UNKNOWN_UNIT = "UNKNOWN_UNIT"
+    UNKNOWN_WORK_PLAN = "UNKNOWN_WORK_PLAN"
+    UNKNOWN_TASK = "UNKNOWN_TASK"
+    NOT_YOUR_TASK = "NOT_YOUR_TASK"
 
 
 # code -> (zh-CN, en); parameters in braces.
@@ -258,6 +263,17 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
     ErrorCode.NOT_A_LATER_REVIEW: (
         "核查须在该校此后的一次点评中进行",
         "verification needs a later review session of the same school",
+    ),
+    ErrorCode.UNKNOWN_UNITS: (
+        "以下责任单位名称无法识别,未导入任何内容:{names}",
+        "these unit names are not known, so nothing was imported: {names}",
+    ),
+    ErrorCode.UNKNOWN_UNIT: ("没有名为“{value}”的责任单位", "no responsible unit {value!r}"),
+    ErrorCode.UNKNOWN_WORK_PLAN: ("没有代号为“{value}”的方案", "no plan {value!r}"),
+    ErrorCode.UNKNOWN_TASK: ("方案中没有第 {value} 项任务", "the plan has no task {value}"),
+    ErrorCode.NOT_YOUR_TASK: (
+        "只能报告本单位负责的任务的进展",
+        "a unit reports progress only on the tasks it is responsible for",
     ),
 }
 

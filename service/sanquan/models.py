@@ -14,6 +14,13 @@ from sanquan.review.models import (
     SessionInstitution,
 )
 from sanquan.rotation.models import RotationConstraint, RotationEntry, RotationPlan
+from sanquan.tables.models import (
+    PlanTask,
+    ProgressReport,
+    ResponsibleUnit,
+    TaskUnit,
+    WorkPlan,
+)
 
 __all__ = [
     "Account",
@@ -25,7 +32,10 @@ __all__ = [
     "InstitutionAlias",
     "InstitutionOutcome",
     "PanelMember",
+    "PlanTask",
     "ProgressNote",
+    "ProgressReport",
+    "ResponsibleUnit",
     "ReviewSession",
     "RotationConstraint",
     "RotationEntry",
@@ -33,4 +43,6 @@ __all__ = [
     "Score",
     "ScoreRevision",
     "SessionInstitution",
+    "TaskUnit",
+    "WorkPlan",
 ]

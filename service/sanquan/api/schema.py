@@ -33,6 +33,7 @@ from sanquan.plugins.graphql import PluginQuery
 from sanquan.quarter import QuarterError
 from sanquan.review.graphql import ReviewMutation, ReviewQuery
 from sanquan.rotation.graphql import RotationMutation, RotationQuery
+from sanquan.tables.graphql import TableMutation, TableQuery
 
 log = logging.getLogger(__name__)
 
@@ -42,13 +43,26 @@ CACHE_SIZE = 256
 
 
 @strawberry.type
-class Query(InstitutionQuery, ReviewQuery, RotationQuery, FindingQuery, PluginQuery, AuthQuery):
+class Query(
+    InstitutionQuery,
+    ReviewQuery,
+    RotationQuery,
+    FindingQuery,
+    TableQuery,
+    PluginQuery,
+    AuthQuery,
+):
     pass
 
 
 @strawberry.type
 class Mutation(
-    InstitutionMutation, ReviewMutation, RotationMutation, FindingMutation, AuthMutation
+    InstitutionMutation,
+    ReviewMutation,
+    RotationMutation,
+    FindingMutation,
+    TableMutation,
+    AuthMutation,
 ):
     pass
 

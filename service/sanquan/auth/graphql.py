@@ -38,6 +38,9 @@ class CreateAccountInput:
     name: str
     role: RoleType  # type: ignore[valid-type]
     institution_code: str | None = None
+    unit_name: str | None = strawberry.field(
+        default=None, description="The responsible unit of a UNIT account, e.g. 市教委."
+    )
 
 
 @strawberry.type
@@ -77,6 +80,7 @@ class AuthMutation:
                 name=input.name,
                 role=Role(input.role),
                 institution_code=input.institution_code,
+                unit_name=input.unit_name,
             )
             return account, issue_token(ctx.db, account)
 

@@ -38,6 +38,8 @@ class Account(Base):
     institution_id: Mapped[int | None] = mapped_column(
         ForeignKey("institutions.id"), default=None, index=True
     )
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("responsible_units.id"), default=None)
+    """The responsible unit a ``UNIT`` account reports for."""
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     institution: Mapped[Institution | None] = relationship(lazy="joined")

@@ -40,10 +40,17 @@ def hash_token(token: str) -> str:
 
 
 def create_account(
-    db: Session, *, name: str, role: Role, institution_code: str | None = None
+    db: Session,
+    *,
+    name: str,
+    role: Role,
+    institution_code: str | None = None,
+    unit_name: str | None = None,
 ) -> Account:
     """An account; ``INSTITUTION`` accounts must name their school, experts may name
-    their affiliation, other roles must not name one."""
+    their affiliation, other roles must not name one; ``UNIT`` accounts name their unit."""
+    from sanquan.tables.service import get_unit  # tables build on accounts
+
     name = clean_text(name, ("name",), 200, required=True)
     institution = None
     if institution_code:
@@ -60,7 +67,18 @@ def create_account(
             "INSTITUTION 账号必须指定所代表的高校",
             "an INSTITUTION account must name the school it represents",
         )
-    account = Account(name=name, role=role, institution=institution)
+    unit_id = None
+    if role is Role.UNIT:
+        if not unit_name:
+            raise invalid(
+                ("unit",), "UNIT 账号必须指定责任单位", "a UNIT account must name its unit"
+            )
+        unit_id = get_unit(db, unit_name, ("unit",)).id
+    elif unit_name:
+        raise invalid(
+            ("unit",), "只有 UNIT 账号属于责任单位", "only UNIT accounts belong to a unit"
+        )
+    account = Account(name=name, role=role, institution=institution, unit_id=unit_id)
     db.add(account)
     db.flush()
     return account

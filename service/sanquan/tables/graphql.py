@@ -1,0 +1,206 @@
+"""GraphQL for the responsibility tables ("一张表"): plans, their tasks with the units in
+document order (lead first), each unit's tasks, quarterly progress; every signed-in user
+reads them, a unit reports on its own tasks."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from sqlalchemy import select
+
+from sanquan.api.context import Info
+from sanquan.api.errors import UserError
+from sanquan.auth.models import Role
+from sanquan.quarter import Quarter
+from sanquan.tables import service
+from sanquan.tables.models import (
+    PlanTask,
+    ProgressReport,
+    ProgressStatus,
+    ResponsibleUnit,
+    TaskUnit,
+    WorkPlan,
+)
+from sanquan.timeutil import to_beijing
+
+ProgressStatusType = strawberry.enum(ProgressStatus, name="ProgressStatus")
+
+
+@strawberry.type(name="ResponsibleUnit", description="A responsible unit (责任单位).")
+class UnitType:
+    row: strawberry.Private[ResponsibleUnit]
+
+    @strawberry.field(description="The short name the plan writes (市委教育工委, 市教委 …).")
+    def name(self) -> str:
+        return self.row.short_name
+
+    @strawberry.field
+    def full_name(self) -> str:
+        return self.row.full_name
+
+    @strawberry.field(description="Every task this unit answers for, in every plan (一张表).")
+    def tasks(self, info: Info) -> list[TaskType]:
+        rows = info.context.db.scalars(
+            select(PlanTask)
+            .join(TaskUnit, TaskUnit.task_id == PlanTask.id)
+            .where(TaskUnit.unit_id == self.row.id)
+            .order_by(PlanTask.plan_id, PlanTask.number)
+        )
+        return [TaskType(row=row) for row in rows]
+
+
+@strawberry.type(name="TaskUnit")
+class TaskUnitType:
+    unit: UnitType
+    lead: bool = strawberry.field(description="牵头单位: listed first by the plan.")
+
+
+@strawberry.type(name="ProgressReport")
+class ProgressReportType:
+    row: strawberry.Private[ProgressReport]
+
+    @strawberry.field
+    def unit(self) -> UnitType:
+        return UnitType(row=self.row.unit)
+
+    @strawberry.field
+    def quarter(self) -> Quarter:
+        return Quarter.parse(self.row.quarter)
+
+    @strawberry.field
+    def status(self) -> ProgressStatusType:  # type: ignore[valid-type]
+        return ProgressStatus(self.row.status)
+
+    @strawberry.field
+    def text(self) -> str:
+        return self.row.text
+
+    @strawberry.field
+    def reported_at(self) -> datetime:
+        return to_beijing(self.row.reported_at)
+
+
+@strawberry.type(name="Task", description="A task (任务) of a plan.")
+class TaskType:
+    row: strawberry.Private[PlanTask]
+
+    @strawberry.field(description="The task's number in the plan (1–20 for 京教组发[2019]3号).")
+    def number(self) -> int:
+        return self.row.number
+
+    @strawberry.field
+    def title(self) -> str:
+        return self.row.title
+
+    @strawberry.field(description="The part of the plan the task belongs to.")
+    def section(self) -> str:
+        return self.row.section
+
+    @strawberry.field(description="Responsible units in document order, the lead first.")
+    def units(self) -> list[UnitType]:
+        return [UnitType(row=a.unit) for a in self.row.assignments]
+
+    @strawberry.field
+    def assignments(self) -> list[TaskUnitType]:
+        return [
+            TaskUnitType(unit=UnitType(row=a.unit), lead=a.position == 0)
+            for a in self.row.assignments
+        ]
+
+    @strawberry.field(description="Progress reports, of one quarter when given.")
+    def progress(self, info: Info, quarter: Quarter | None = None) -> list[ProgressReportType]:
+        query = select(ProgressReport).where(ProgressReport.task_id == self.row.id)
+        if quarter is not None:
+            query = query.where(ProgressReport.quarter == str(quarter))
+        rows = info.context.db.scalars(query.order_by(ProgressReport.quarter, ProgressReport.id))
+        return [ProgressReportType(row=row) for row in rows]
+
+
+@strawberry.type(name="WorkPlan", description="A plan tracked by responsible units.")
+class PlanType:
+    row: strawberry.Private[WorkPlan]
+
+    @strawberry.field(description="The plan's key, e.g. jingjiaozufa-2019-3.")
+    def key(self) -> str:
+        return self.row.key
+
+    @strawberry.field
+    def title(self) -> str:
+        return self.row.title
+
+    @strawberry.field(description="The document number, e.g. 京教组发[2019]3号.")
+    def document(self) -> str:
+        return self.row.document
+
+    @strawberry.field
+    def tasks(self) -> list[TaskType]:
+        return [TaskType(row=t) for t in self.row.tasks]
+
+    @strawberry.field(description="Tasks no unit has reported on for `quarter`.")
+    def tasks_without_report(self, info: Info, quarter: Quarter) -> list[TaskType]:
+        reported = set(
+            info.context.db.scalars(
+                select(ProgressReport.task_id).where(ProgressReport.quarter == str(quarter))
+            )
+        )
+        return [TaskType(row=t) for t in self.row.tasks if t.id not in reported]
+
+
+@strawberry.type
+class TableQuery:
+    @strawberry.field(description="Every plan tracked by responsibility tables.")
+    def plans(self, info: Info) -> list[PlanType]:
+        rows = info.context.db.scalars(select(WorkPlan).order_by(WorkPlan.id))
+        return [PlanType(row=row) for row in rows]
+
+    @strawberry.field(description="The tasks of one plan, by number, units lead first.")
+    def tasks(self, info: Info, plan: str) -> list[TaskType]:
+        return [TaskType(row=t) for t in service.get_plan(info.context.db, plan).tasks]
+
+    @strawberry.field(description="Every responsible unit, or the one named (aliases work).")
+    def responsible_units(self, info: Info, name: str | None = None) -> list[UnitType]:
+        db = info.context.db
+        if name is not None:
+            return [UnitType(row=service.get_unit(db, name, ("name",)))]
+        rows = db.scalars(select(ResponsibleUnit).order_by(ResponsibleUnit.id))
+        return [UnitType(row=row) for row in rows]
+
+
+@strawberry.input
+class ReportTaskProgressInput:
+    plan: str
+    task_number: int
+    quarter: Quarter
+    status: ProgressStatusType  # type: ignore[valid-type]
+    text: str
+
+
+@strawberry.type
+class ReportTaskProgressPayload:
+    report: ProgressReportType | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class TableMutation:
+    @strawberry.mutation(description="A unit's quarterly progress on one of its tasks (UNIT).")
+    def report_task_progress(
+        self, info: Info, input: ReportTaskProgressInput
+    ) -> ReportTaskProgressPayload:
+        ctx = info.context
+        actor = ctx.require(Role.UNIT, what="reportTaskProgress")
+        row, errors = ctx.mutate(
+            lambda: service.report_progress(
+                ctx.db,
+                actor,
+                input.plan,
+                input.task_number,
+                input.quarter,
+                ProgressStatus(input.status),
+                input.text,
+            )
+        )
+        return ReportTaskProgressPayload(
+            report=ProgressReportType(row=row) if row else None, user_errors=errors
+        )

@@ -1,0 +1,102 @@
+"""The responsibility tables through GraphQL (R19–R21): the imported plan's tasks with
+their units lead first, each unit's table, quarterly progress and what has no report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.conftest import World
+
+PLAN = "jingjiaozufa-2019-3"
+TASKS = """query($plan: String!) { tasks(plan: $plan) {
+  number title units { name fullName } assignments { unit { name } lead } } }"""
+REPORT = """mutation($i: ReportTaskProgressInput!) { reportTaskProgress(input: $i) {
+  report { unit { name } quarter status text } userErrors { field code message } } }"""
+
+
+def report(world: World, who: str, number: int, text: str = "已完成年度计划", **extra: Any) -> Any:
+    variables = {
+        "i": {
+            "plan": PLAN,
+            "taskNumber": number,
+            "quarter": "2027Q1",
+            "status": "ON_TRACK",
+            "text": text,
+            **extra,
+        }
+    }
+    return world.api(who)(REPORT, variables)["reportTaskProgress"]
+
+
+def test_plans_and_their_twenty_tasks(world: World) -> None:
+    plans = world.api("viewer")("{ plans { key document title } }")["plans"]
+    assert plans == [
+        {
+            "key": PLAN,
+            "document": "京教组发[2019]3号",
+            "title": "北京市建设全国“三全育人”综合改革试点区实施方案",
+        }
+    ]
+    tasks = world.api("viewer")(TASKS, {"plan": PLAN})["tasks"]
+    assert [t["number"] for t in tasks] == list(range(1, 21))
+    first = tasks[0]
+    assert first["title"] == "充分发挥北京作为首都的政治优势"
+    assert first["units"] == [
+        {"name": "市委教育工委", "fullName": "中共北京市委教育工作委员会"},
+        {"name": "市教委", "fullName": "北京市教育委员会"},
+    ]
+    assert [a["lead"] for a in first["assignments"]] == [True, False]
+    # task 5 is written "(责任单位,:委教育工委…" and task 15 is led by 市教委
+    assert tasks[4]["units"][0]["name"] == "市委教育工委"
+    assert tasks[14]["units"][0]["name"] == "市教委"
+    assert {u["name"] for u in tasks[3]["units"]} >= {"市文化和旅游局", "团市委"}
+
+
+def test_one_table_per_unit(world: World) -> None:
+    data = world.api("unit")('{ responsibleUnits(name: "市教育工委") { name tasks { number } } }')[
+        "responsibleUnits"
+    ]
+    assert data[0]["name"] == "市委教育工委"  # found through the alias
+    assert [t["number"] for t in data[0]["tasks"]] == list(range(1, 21))
+    all_units = world.api("viewer")("{ responsibleUnits { name } }")["responsibleUnits"]
+    assert len(all_units) == 20
+
+
+def test_units_report_on_their_own_tasks_only(world: World) -> None:
+    done = report(world, "unit", 3)  # the unit account is 市教委, responsible for task 3
+    assert done["userErrors"] == []
+    assert done["report"] == {
+        "unit": {"name": "市教委"},
+        "quarter": "2027Q1",
+        "status": "ON_TRACK",
+        "text": "已完成年度计划",
+    }
+    again = report(world, "unit", 3, text="修订后的报告", status="DONE")
+    assert again["report"]["status"] == "DONE"
+    refused = report(world, "unit", 2)  # 市委办公厅 and 市委教育工委 only
+    assert [(e["code"], e["field"]) for e in refused["userErrors"]] == [
+        ("NOT_YOUR_TASK", ["taskNumber"])
+    ]
+    unknown = report(world, "unit", 21)
+    assert [e["code"] for e in unknown["userErrors"]] == ["UNKNOWN_TASK"]
+    body = world.api("admin").raw(
+        REPORT,
+        {"i": {"plan": PLAN, "taskNumber": 3, "quarter": "2027Q1", "status": "DONE", "text": "x"}},
+    )
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+def test_progress_for_a_quarter_and_tasks_without_report(world: World) -> None:
+    report(world, "unit", 1)
+    report(world, "unit", 15)
+    data = world.api("viewer")(
+        """query($plan: String!) { plans { tasksWithoutReport(quarter: "2027Q1") { number } }
+             tasks(plan: $plan) { number
+                                  progress(quarter: "2027Q1") { unit { name } status } } }""",
+        {"plan": PLAN},
+    )
+    missing = [t["number"] for t in data["plans"][0]["tasksWithoutReport"]]
+    assert missing == [n for n in range(1, 21) if n not in (1, 15)]
+    progress = {t["number"]: t["progress"] for t in data["tasks"]}
+    assert progress[1] == [{"unit": {"name": "市教委"}, "status": "ON_TRACK"}]
+    assert progress[2] == []
