@@ -148,7 +148,8 @@ def _minimal_core(model: cp_model.CpModel, literals: Sequence[cp_model.IntVar]) 
 
     by_index = {literal.index: literal for literal in literals}
     if not infeasible(literals):
-        raise RuntimeError("explain() called on a request that has a plan")
+        # Not proven within the time limit: cite every rule rather than guess a subset.
+        return {literal.index for literal in literals}
     core = [by_index[i] for i in solver.sufficient_assumptions_for_infeasibility()]
     for literal in list(core):
         trial = [other for other in core if other is not literal]

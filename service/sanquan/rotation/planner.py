@@ -13,7 +13,7 @@ balanced sizes and, for the mix policy, at most ⌈n/k⌉ of a category per sess
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from ortools.graph.python.min_cost_flow import SimpleMinCostFlow
 
@@ -90,6 +90,26 @@ def check_arithmetic(request: PlanRequest) -> None:
             f"{sessions}; {hint_en} or a sub-pool of at most {high * sessions}",
             rule,
         )
+    if request.policy is Policy.MIX:
+        counts = Counter(m.category for m in to_place(request))
+        cap = request.max_same_category
+        for category, count in sorted(counts.items()):
+            if count > cap * sessions:
+                raise Infeasible(
+                    f"{count} 所{category}类高校至少需要 {math.ceil(count / cap)} 次点评会"
+                    f"(每次同类不超过 {cap} 所),而一个周期只有 {sessions} 次;"
+                    "请放宽同类上限或改为按类别分组",
+                    f"{count} {category} institutions need at least "
+                    f"{math.ceil(count / cap)} sessions at {cap} of a category per session, but "
+                    f"a cycle holds {sessions}; allow more of a category or group categories",
+                    [
+                        RuleRef(
+                            "COMPOSITION",
+                            f"每次同类不超过 {cap} 所",
+                            f"at most {cap} of a category per session",
+                        )
+                    ],
+                )
     if n < low * sessions:
         k_fit = total // (low * CYCLE_QUARTERS)
         hint_zh = f"改为每季度 {k_fit} 次点评会" if k_fit >= 1 else "扩大高校范围"
@@ -197,7 +217,7 @@ def compose_sessions(request: PlanRequest, placed: dict[str, int]) -> tuple[Plan
         quarter = request.start.plus(offset)
         fixed = [s for s in request.fixed if s.quarter == quarter]
         for index, session in enumerate(fixed):
-            sessions.append(PlannedSession(quarter, index, tuple(session.codes)))
+            sessions.append(PlannedSession(quarter, index, tuple(sorted(session.codes))))
         count = free[offset]
         if count <= 0:
             continue
