@@ -257,3 +257,19 @@ def test_overdue_rectification_items_come_first(world: World, db: Session) -> No
     db.commit()
     quarters = placed(plan(world, start="2027Q2"))
     assert quarters[SCHOOLS["pku"]] == "2027Q2"
+
+
+def test_an_institutions_last_and_next_review(world: World) -> None:
+    concluded = run_full_session(world)
+    draft = plan(world, start="2027Q2")["plan"]
+    world.api("admin")(ADOPT, {"id": draft["id"]})
+    data = world.api("thu")(
+        "query($code: String!) { institutionReviews(code: $code) { lastReview { id quarter } "
+        "nextReview { quarter status } sessions { quarter } } }",
+        {"code": SCHOOLS["thu"]},
+    )["institutionReviews"]
+    assert data["lastReview"] == {"id": concluded, "quarter": "2027Q1"}
+    # reviewed in 2027Q1: the gap of 8–16 quarters puts the next one in 2029Q1 or later
+    assert data["nextReview"]["status"] == "DRAFT"
+    assert data["nextReview"]["quarter"] >= "2029Q1"
+    assert len(data["sessions"]) == 2

@@ -19,6 +19,7 @@ from sanquan.auth.models import Account, Role
 from sanquan.errors import DomainError, ErrorCode
 from sanquan.institutions.graphql import InstitutionType
 from sanquan.institutions.models import Institution
+from sanquan.institutions.service import get_institution
 from sanquan.quarter import Quarter
 from sanquan.review.graphql import (
     IndicatorSetRef,
@@ -178,8 +179,42 @@ class OverdueInstitution:
     due_by: Quarter | None
 
 
+@strawberry.type(description="An institution's place in the rotation.")
+class InstitutionReviews:
+    institution: InstitutionType
+    last_review: ReviewSessionType | None = strawberry.field(
+        description="The latest concluded session that reviewed it."
+    )
+    next_review: ReviewSessionType | None = strawberry.field(
+        description="The earliest session not yet concluded that will review it."
+    )
+    sessions: list[ReviewSessionType] = strawberry.field(description="Every session, by quarter.")
+
+
 @strawberry.type
 class RotationQuery:
+    @strawberry.field(description="An institution's last and next review and all its sessions.")
+    def institution_reviews(self, info: Info, code: str) -> InstitutionReviews:
+        db = info.context.db
+        institution = get_institution(db, code, ("code",))
+        rows = list(
+            db.scalars(
+                select(ReviewSession)
+                .join(SessionInstitution, SessionInstitution.session_id == ReviewSession.id)
+                .where(SessionInstitution.institution_id == institution.id)
+                .options(selectinload(ReviewSession.members), selectinload(ReviewSession.panel))
+                .order_by(ReviewSession.quarter, ReviewSession.id)
+            )
+        )
+        done = [r for r in rows if r.status is SessionStatus.CONCLUDED]
+        coming = [r for r in rows if r.status is not SessionStatus.CONCLUDED]
+        return InstitutionReviews(
+            institution=InstitutionType.of(institution),
+            last_review=ReviewSessionType(row=done[-1]) if done else None,
+            next_review=ReviewSessionType(row=coming[0]) if coming else None,
+            sessions=[ReviewSessionType(row=r) for r in rows],
+        )
+
     @strawberry.field(description="The sessions of the cycle starting at `start`, by quarter.")
     def rotation(self, info: Info, start: Quarter) -> RotationCycle:
         db = info.context.db
