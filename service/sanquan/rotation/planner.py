@@ -49,6 +49,7 @@ RHYTHM_COST = 1
 def plan_cycle(request: PlanRequest) -> Plan:
     """The plan for ``request``, or :class:`Infeasible` explaining why there is none."""
     check_arithmetic(request)
+    check_fixed(request)
     placed = place_in_quarters(request)
     if placed is None:
         raise explain(request)
@@ -121,6 +122,98 @@ def check_arithmetic(request: PlanRequest) -> None:
             f"{sessions}; {hint_en} or allow smaller sessions",
             rule,
         )
+
+
+def check_fixed(request: PlanRequest) -> None:
+    """R8 against the other rules: a started session stays as it is, so if it breaks a rule
+    (its size, the pool, a second review, a gap, a pin, a blackout, the mix policy) no plan
+    exists, and the conflict is named rather than left for the verifier to find."""
+    names = {m.code: m.name for m in request.pool}
+    low, high = request.session_size
+    seen: set[str] = set()
+    for session in request.fixed:
+        where = f"{session.quarter}"
+        started = RuleRef(
+            "FIXED",
+            f"{where} 已开始的点评会({'、'.join(names.get(c, c) for c in session.codes)})",
+            f"the started session of {where} ({', '.join(names.get(c, c) for c in session.codes)})",
+            quarter=session.quarter,
+        )
+        problems: list[tuple[str, str, RuleRef | None]] = []
+        offset = offset_of(request, session.quarter)
+        if offset is None:
+            problems.append(("不在本周期内", "is outside the cycle", None))
+        if not low <= len(session.codes) <= high:
+            problems.append((f"规模不在 {low}–{high} 之间", f"is not of {low}–{high}", None))
+        for code in session.codes:
+            name = names.get(code, code)
+            if code not in names:
+                problems.append((f"{code} 不在高校范围内", f"holds {code}, outside the pool", None))
+            if code in seen:
+                problems.append((f"{name} 在本周期已有点评", f"reviews {name} a second time", None))
+            seen.add(code)
+            window = gap_window(request, code)
+            if offset is not None and window.offsets is not None and offset not in window.offsets:
+                problems.append(
+                    (
+                        f"与 {name} 的点评间隔冲突",
+                        f"breaks {name}'s gap",
+                        RuleRef("GAP", f"{name} 的点评间隔", f"{name}'s gap", code=code),
+                    )
+                )
+            for pin in request.pins:
+                if pin.code == code and pin.quarter != session.quarter:
+                    problems.append(
+                        (
+                            f"与指定 {name} 在 {pin.quarter} 冲突",
+                            f"conflicts with the pin of {name} to {pin.quarter}",
+                            RuleRef(
+                                "PIN",
+                                f"指定 {name} 在 {pin.quarter}",
+                                f"pin {name} to {pin.quarter}",
+                                code=code,
+                                quarter=pin.quarter,
+                            ),
+                        )
+                    )
+            for blackout in request.blackouts:
+                if blackout.code == code and blackout.quarter == session.quarter:
+                    problems.append(
+                        (
+                            f"与 {name} 不安排在 {blackout.quarter} 冲突",
+                            f"conflicts with {name} not in {blackout.quarter}",
+                            RuleRef(
+                                "BLACKOUT",
+                                f"{name} 不安排在 {blackout.quarter}",
+                                f"{name} not in {blackout.quarter}",
+                                code=code,
+                                quarter=blackout.quarter,
+                            ),
+                        )
+                    )
+        if request.policy is Policy.MIX:
+            categories = Counter(m.category for m in request.pool if m.code in set(session.codes))
+            if categories and max(categories.values()) > request.max_same_category:
+                cap = request.max_same_category
+                problems.append(
+                    (
+                        f"同类高校超过 {cap} 所",
+                        f"holds more than {cap} of a category",
+                        RuleRef(
+                            "COMPOSITION",
+                            f"每次同类不超过 {cap} 所",
+                            f"at most {cap} of a category per session",
+                        ),
+                    )
+                )
+        if problems:
+            zh, en, other = problems[0]
+            rules = [started] + ([other] if other else [])
+            raise Infeasible(
+                f"{started.zh}{zh};已开始的点评会不能改动,请调整冲突的规则",
+                f"{started.en} {en}; a started session cannot change, so change the other rule",
+                rules,
+            )
 
 
 def allowed_offsets(request: PlanRequest, member: PoolMember) -> list[int]:
