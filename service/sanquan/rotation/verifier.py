@@ -216,21 +216,20 @@ def _started_sessions_kept(plan: Plan) -> Iterator[Violation]:
     """R8: a started session is in the plan unchanged, whatever its index. Codes compare as
     sorted tuples: the order a request lists them in carries no meaning."""
     available = Counter((s.quarter, tuple(sorted(s.codes))) for s in plan.sessions)
+    placed = _placements(plan)
     for fixed in plan.request.fixed:
         key = (fixed.quarter, tuple(sorted(fixed.codes)))
         if available[key] > 0:
             available[key] -= 1
             continue
-        moved = sorted(
-            code
-            for session in plan.sessions
-            if session.quarter != fixed.quarter or tuple(sorted(session.codes)) != key[1]
-            for code in session.codes
-            if code in fixed.codes
-        )
-        detail = f"; {_codes(moved)} moved or regrouped" if moved else ""
+        moved = [
+            f"{code} is in {_codes(str(q) for q in placed[code])}"
+            for code in fixed.codes
+            if placed.get(code) and fixed.quarter not in placed[code]
+        ]
+        detail = "; ".join(moved) or "its institutions are regrouped"
         yield Violation(
             "R8",
             f"the started session of {fixed.quarter} ({_codes(fixed.codes)}) "
-            f"is not in the plan unchanged{detail}",
+            f"is not in the plan unchanged: {detail}",
         )
