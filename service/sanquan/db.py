@@ -8,10 +8,11 @@ processes on one file wait for each other instead of failing.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -44,6 +45,11 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         return None if value is None else value.replace(tzinfo=UTC)
+
+
+def enum_column(kind: type[StrEnum]) -> Enum:
+    """An enum stored as its value in a short string column (portable, readable in SQL)."""
+    return Enum(kind, native_enum=False, length=20)
 
 
 def make_engine(url: str, *, transactional_ddl: bool = False, **kwargs: Any) -> Engine:

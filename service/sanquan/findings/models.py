@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Enum, ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sanquan.auth.models import Account
-from sanquan.db import Base, UTCDateTime
+from sanquan.db import Base, UTCDateTime, enum_column
 from sanquan.institutions.models import Institution
 from sanquan.timeutil import utcnow
 
@@ -30,10 +30,6 @@ class ItemStatus(StrEnum):
     """The commission checked it at a later review."""
 
 
-def _enum(kind: type[StrEnum]) -> Enum:
-    return Enum(kind, native_enum=False, length=20)
-
-
 class Finding(Base):
     """A highlight or a rectification item raised for an institution in a session."""
 
@@ -42,14 +38,14 @@ class Finding(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("review_sessions.id"), index=True)
     institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"), index=True)
-    kind: Mapped[FindingKind] = mapped_column(_enum(FindingKind))
+    kind: Mapped[FindingKind] = mapped_column(enum_column(FindingKind))
     indicator_code: Mapped[str | None] = mapped_column(String(50), default=None)
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     owner: Mapped[str] = mapped_column(String(200), default="")
     """Who inside the school answers for a rectification item (a department or a person)."""
     due_quarter: Mapped[str | None] = mapped_column(String(6), default=None)
-    status: Mapped[ItemStatus | None] = mapped_column(_enum(ItemStatus), default=None)
+    status: Mapped[ItemStatus | None] = mapped_column(enum_column(ItemStatus), default=None)
     """``None`` for highlights, which are not tracked."""
     raised_by_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
     raised_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -74,7 +70,7 @@ class ProgressNote(Base):
     author_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
     text: Mapped[str] = mapped_column(Text)
     evidence: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[ItemStatus] = mapped_column(_enum(ItemStatus))
+    status: Mapped[ItemStatus] = mapped_column(enum_column(ItemStatus))
     written_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finding: Mapped[Finding] = relationship(back_populates="notes")
     author: Mapped[Account] = relationship(lazy="joined")

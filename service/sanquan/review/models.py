@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sanquan.auth.models import Account
-from sanquan.db import Base, UTCDateTime
+from sanquan.db import Base, UTCDateTime, enum_column
 from sanquan.institutions.models import Institution
 from sanquan.timeutil import utcnow
 from sanquan_sdk import Source
@@ -29,10 +29,6 @@ class ScoreStatus(StrEnum):
     SUBMITTED = "SUBMITTED"
 
 
-def _enum(kind: type[StrEnum]) -> Enum:
-    return Enum(kind, native_enum=False, length=20)
-
-
 class ReviewSession(Base):
     """A quarterly review meeting (点评工作会) of 3–5 institutions against one pinned
     indicator set."""
@@ -44,7 +40,9 @@ class ReviewSession(Base):
     title: Mapped[str] = mapped_column(String(200), default="")
     indicator_set_key: Mapped[str] = mapped_column(String(100))
     indicator_set_version: Mapped[str] = mapped_column(String(50))
-    status: Mapped[SessionStatus] = mapped_column(_enum(SessionStatus), default=SessionStatus.DRAFT)
+    status: Mapped[SessionStatus] = mapped_column(
+        enum_column(SessionStatus), default=SessionStatus.DRAFT
+    )
     min_experts: Mapped[int] = mapped_column(default=5)
     self_deadline: Mapped[date | None] = mapped_column(default=None)
     peer_deadline: Mapped[date | None] = mapped_column(default=None)
@@ -128,7 +126,7 @@ class Score(Base):
     session_id: Mapped[int] = mapped_column(ForeignKey("review_sessions.id", ondelete="CASCADE"))
     subject_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"))
     indicator_code: Mapped[str] = mapped_column(String(50))
-    source: Mapped[Source] = mapped_column(_enum(Source))
+    source: Mapped[Source] = mapped_column(enum_column(Source))
     reviewer_key: Mapped[str] = mapped_column(String(40))
     reviewer_institution_id: Mapped[int | None] = mapped_column(
         ForeignKey("institutions.id"), default=None
@@ -139,7 +137,7 @@ class Score(Base):
     """The level code or figure the reviewer reported, when the scale is not numeric."""
     comment: Mapped[str] = mapped_column(Text, default="")
     evidence: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[ScoreStatus] = mapped_column(_enum(ScoreStatus))
+    status: Mapped[ScoreStatus] = mapped_column(enum_column(ScoreStatus))
     submitted_by_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -155,8 +153,8 @@ class ScoreRevision(Base):
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     old_value: Mapped[float | None] = mapped_column(default=None)
     new_value: Mapped[float]
-    old_status: Mapped[ScoreStatus | None] = mapped_column(_enum(ScoreStatus), default=None)
-    new_status: Mapped[ScoreStatus] = mapped_column(_enum(ScoreStatus))
+    old_status: Mapped[ScoreStatus | None] = mapped_column(enum_column(ScoreStatus), default=None)
+    new_status: Mapped[ScoreStatus] = mapped_column(enum_column(ScoreStatus))
     old_reported: Mapped[str | None] = mapped_column(String(50), default=None)
     new_reported: Mapped[str] = mapped_column(String(50), default="")
     old_comment: Mapped[str | None] = mapped_column(Text, default=None)

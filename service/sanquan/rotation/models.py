@@ -6,10 +6,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from sanquan.db import Base, UTCDateTime
+from sanquan.db import Base, UTCDateTime, enum_column
 from sanquan.institutions.models import Institution
 from sanquan.timeutil import utcnow
 
@@ -28,10 +28,6 @@ class ConstraintKind(StrEnum):
     BLACKOUT = "BLACKOUT"
 
 
-def _enum(kind: type[StrEnum]) -> Enum:
-    return Enum(kind, native_enum=False, length=20)
-
-
 class RotationPlan(Base):
     """A plan of one cycle: the parameters it was made with and its sessions."""
 
@@ -39,7 +35,7 @@ class RotationPlan(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cycle_start: Mapped[str] = mapped_column(String(6), index=True)
-    status: Mapped[PlanStatus] = mapped_column(_enum(PlanStatus), default=PlanStatus.DRAFT)
+    status: Mapped[PlanStatus] = mapped_column(enum_column(PlanStatus), default=PlanStatus.DRAFT)
     parameters: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -79,7 +75,7 @@ class RotationConstraint(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"))
     quarter: Mapped[str] = mapped_column(String(6))
-    kind: Mapped[ConstraintKind] = mapped_column(_enum(ConstraintKind))
+    kind: Mapped[ConstraintKind] = mapped_column(enum_column(ConstraintKind))
     note: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     institution: Mapped[Institution] = relationship(lazy="joined")

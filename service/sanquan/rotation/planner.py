@@ -48,8 +48,8 @@ RHYTHM_COST = 1
 
 def plan_cycle(request: PlanRequest) -> Plan:
     """The plan for ``request``, or :class:`Infeasible` explaining why there is none."""
+    check_fixed(request)  # first: a started session at fault is the real cause to name
     check_arithmetic(request)
-    check_fixed(request)
     placed = place_in_quarters(request)
     if placed is None:
         raise explain(request)
