@@ -26,7 +26,7 @@ from typing import TypeVar
 
 from ortools.sat.python import cp_model
 
-from sanquan.institutions.codes import infer_category
+from sanquan.institutions.codes import CATEGORIES, infer_category
 from sanquan.quarter import Quarter
 from sanquan.rotation.model import (
     CYCLE_QUARTERS,
@@ -74,19 +74,7 @@ def beijing() -> tuple[PlanRequest, list[Expert]]:
 
 def national() -> tuple[PlanRequest, list[Expert]]:
     rng = random.Random(2027)
-    categories = [
-        "综合",
-        "理工",
-        "师范",
-        "医药",
-        "艺术",
-        "财经",
-        "政法",
-        "语言",
-        "农林",
-        "体育",
-        "民族",
-    ]
+    categories = list(CATEGORIES)
     weights = [20, 30, 8, 8, 6, 8, 5, 3, 6, 3, 3]
     pool = [
         PoolMember(f"4111{n:06d}", f"高校{n}", rng.choices(categories, weights)[0])

@@ -24,7 +24,7 @@ from sanquan.review.models import (
     ScoreStatus,
     SessionStatus,
 )
-from sanquan.review.sessions import Lock, get_session
+from sanquan.review.sessions import Lock, get_session, set_not_installed
 from sanquan.timeutil import utcnow
 from sanquan_sdk import (
     IndicatorSet,
@@ -85,11 +85,8 @@ def reviewer_key(source: Source, actor: Principal) -> str:
 def pinned_set(host: PluginHost, session: ReviewSession) -> IndicatorSet:
     indicator_set = host.indicator_set(session.indicator_set_key, session.indicator_set_version)
     if indicator_set is None:
-        raise DomainError(
-            ErrorCode.UNKNOWN_INDICATOR_SET,
-            ("sessionId",),
-            key=session.indicator_set_key,
-            version=session.indicator_set_version,
+        raise set_not_installed(
+            session.indicator_set_key, session.indicator_set_version, ("sessionId",)
         )
     return indicator_set
 

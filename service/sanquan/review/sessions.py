@@ -60,6 +60,13 @@ class Lock(Enum):
     """Appointing, opening, concluding, correcting: nobody scores meanwhile."""
 
 
+def set_not_installed(
+    key: str, version: str | None, path: Sequence[str | int] = ("indicatorSet",)
+) -> DomainError:
+    """The error for an indicator set (or version) no installed plugin provides."""
+    return DomainError(ErrorCode.UNKNOWN_INDICATOR_SET, path, key=key, version=version or "")
+
+
 def get_session(
     db: Session,
     session_id: int,
@@ -135,14 +142,7 @@ def create_session(
             institutions.append(found[code])
     indicator_set = host.indicator_set(spec.indicator_set_key, spec.indicator_set_version)
     if indicator_set is None:
-        errors.append(
-            DomainError(
-                ErrorCode.UNKNOWN_INDICATOR_SET,
-                ("indicatorSet",),
-                key=spec.indicator_set_key,
-                version=spec.indicator_set_version or "",
-            )
-        )
+        errors.append(set_not_installed(spec.indicator_set_key, spec.indicator_set_version))
     if spec.min_experts < 1:
         errors.append(invalid(("minExperts",), "至少为 1", "must be at least 1"))
     try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import func, select
@@ -31,7 +31,12 @@ from sanquan.review.models import (
     SessionInstitution,
     SessionStatus,
 )
-from sanquan.review.sessions import SessionSpec, appoint_experts, create_session
+from sanquan.review.sessions import (
+    SessionSpec,
+    appoint_experts,
+    create_session,
+    set_not_installed,
+)
 from sanquan.rotation.model import (
     CYCLE_QUARTERS,
     Blackout,
@@ -106,14 +111,7 @@ def check_options(host: PluginHost, options: PlanOptions) -> str:
         )
     found = host.indicator_set(options.indicator_set_key, options.indicator_set_version)
     if found is None:
-        errors.append(
-            DomainError(
-                ErrorCode.UNKNOWN_INDICATOR_SET,
-                ("indicatorSet",),
-                key=options.indicator_set_key,
-                version=options.indicator_set_version or "",
-            )
-        )
+        errors.append(set_not_installed(options.indicator_set_key, options.indicator_set_version))
     raise_all(errors)
     assert found is not None
     return found.version
@@ -216,14 +214,15 @@ class Planned:
     """A plan as computed, before it is stored."""
 
     plan: Plan
+    version: str
+    """The indicator set version the sessions will pin."""
     panels: tuple[Panel, ...] = ()
-    problems: list[str] = field(default_factory=list)
 
 
 def compute(db: Session, host: PluginHost, options: PlanOptions) -> Planned:
     """Plan the cycle (quarters, sessions, panels) and check it independently; a plan the
     verifier faults is a bug, never something to adopt."""
-    check_options(host, options)
+    version = check_options(host, options)
     request = build_request(db, options)
     try:
         plan = plan_cycle(request)
@@ -248,7 +247,7 @@ def compute(db: Session, host: PluginHost, options: PlanOptions) -> Planned:
         raise RuntimeError(
             "the planner produced a plan the verifier refuses: " + "; ".join(problems)
         )
-    return Planned(plan, panels)
+    return Planned(plan, version, panels)
 
 
 def experts(db: Session) -> list[Expert]:
@@ -281,11 +280,10 @@ def make_draft(
 ) -> RotationPlan:
     """Plan the cycle and keep the result as a draft, to compare and then adopt."""
     planned = compute(db, host, options)
-    version = check_options(host, options)
     ids = {i.code: i.id for i in db.scalars(select(Institution))}
     panels = {(p.quarter, p.index): list(p.expert_ids) for p in planned.panels}
     fixed = {(f.quarter, f.codes) for f in planned.plan.request.fixed}
-    parameters = options.parameters() | {"indicator_set_version": version}
+    parameters = options.parameters() | {"indicator_set_version": planned.version}
     row = RotationPlan(
         cycle_start=str(options.start),
         parameters=parameters,

@@ -20,7 +20,7 @@ from sanquan.tables.models import (
     WorkPlan,
 )
 from sanquan.tables.plan_text import ImportedTask, PlanTextError, UnknownUnits, load_jingjiaozufa
-from sanquan.tables.units import ALIASES, UNITS, Unit
+from sanquan.tables.units import ALIASES, Unit
 from sanquan.timeutil import utcnow
 
 JINGJIAOZUFA = (
@@ -85,7 +85,6 @@ def import_jingjiaozufa(db: Session) -> WorkPlan:
             ErrorCode.INVALID_VALUE, ("plan",), field="plan", problem=str(error)
         ) from error
     key, title, document = JINGJIAOZUFA
-    upsert_units(db, UNITS)
     return import_plan(db, key, title, document, tasks)
 
 
