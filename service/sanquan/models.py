@@ -2,6 +2,7 @@
 
 from sanquan.auth.models import Account, ApiToken
 from sanquan.db import Base
+from sanquan.exports.models import ExportLink
 from sanquan.findings.models import Finding, ProgressNote
 from sanquan.institutions.models import Institution, InstitutionAlias
 from sanquan.review.models import (
@@ -26,6 +27,7 @@ __all__ = [
     "Account",
     "ApiToken",
     "Base",
+    "ExportLink",
     "Finding",
     "IndicatorOutcome",
     "Institution",
