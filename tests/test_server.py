@@ -145,6 +145,36 @@ def test_demo_serves_concluded_results(env: dict[str, str], demo_tokens: dict[st
     assert all(50 <= r["overallIndex"] <= 100 for r in session["results"])
 
 
+def test_an_export_link_downloads_over_loopback_as_the_cli_writes_it(
+    env: dict[str, str], demo_tokens: dict[str, str], tmp_path: Path
+) -> None:
+    written = tmp_path / "results.csv"
+    subprocess.run(
+        [*SANQUAN, "export", "results", "--session", "1", "--format", "csv", "--output", written],
+        env=env,
+        capture_output=True,
+        check=True,
+    )
+    port = free_port()
+    process = start(env, port)
+    try:
+        made = graphql(
+            port,
+            demo_tokens["SANQUAN_VIEWER_TOKEN"],
+            "mutation($i: ExportInput!) { createExportLink(input: $i) { link { url } } }",
+            {"i": {"kind": "SESSION_RESULTS", "sessionId": "1", "format": "CSV"}},
+        )["data"]
+        url = made["createExportLink"]["link"]["url"]  # type: ignore[index]
+        assert url.startswith(f"http://127.0.0.1:{port}/exports/sqx_")
+        downloaded = httpx.get(url, timeout=10)
+    finally:
+        process.kill()
+        process.wait()
+    assert downloaded.status_code == 200
+    assert downloaded.content == written.read_bytes()
+    assert downloaded.content.decode("utf-8-sig").count("\r\n") == 1 + 5 * 20
+
+
 def test_cli_token_create_and_graphiql(server: tuple[dict[str, str], int]) -> None:
     env, port = server
     made = subprocess.run(

@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
@@ -24,7 +25,11 @@ from sanquan.api.schema import build_schema
 from sanquan.auth.tokens import authenticate
 from sanquan.config import Settings
 from sanquan.db import make_engine, make_session_factory
+from sanquan.errors import AccessError, DomainError, ErrorCode
+from sanquan.exports import service as exports
+from sanquan.exports.formats import render
 from sanquan.plugins.host import PluginHost
+from sanquan.timeutil import current_quarter, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -61,17 +66,11 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             principal = authenticate(db, request.headers.get("authorization"))
             if principal is None:
                 zh, en = UNAUTHENTICATED
-                await JSONResponse(
-                    {
-                        "errors": [
-                            {
-                                "message": en if language == "en" else zh,
-                                "extensions": {"code": "UNAUTHENTICATED"},
-                            }
-                        ]
-                    },
-                    status_code=401,
-                    headers={"WWW-Authenticate": 'Bearer realm="sanquan"'},
+                await _error_response(
+                    "UNAUTHENTICATED",
+                    en if language == "en" else zh,
+                    401,
+                    {"WWW-Authenticate": 'Bearer realm="sanquan"'},
                 )(scope, receive, send)
                 return
             db.rollback()  # end the read transaction of the token lookup
@@ -81,6 +80,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
                 host=self.host,
                 settings=self.settings,
                 language=language,
+                base_url=str(request.base_url).rstrip("/"),
             )
             await super().__call__(scope, receive, send)
 
@@ -110,6 +110,60 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         return data
 
 
+class ExportDownload:
+    """``GET /exports/<secret>``: the file behind a link from ``createExportLink``.
+
+    :meth:`respond` is a plain (not async) endpoint, so Starlette runs it in its thread
+    pool: building an export reads the database synchronously. Errors are JSON in the
+    shape GraphQL clients know: 404 for an unknown link, 410 for an expired one, 403 when
+    the account may no longer read the data, 422 when the data no longer allows the export.
+    """
+
+    def __init__(self, sessions: sessionmaker[Session], host: PluginHost) -> None:
+        self.sessions = sessions
+        self.host = host
+
+    def respond(self, request: Request) -> Response:
+        language = language_of(request.headers.get("accept-language"))
+        with self.sessions() as db:
+            try:
+                principal, wanted, export_format = exports.open_link(
+                    db, request.path_params["secret"], utcnow()
+                )
+                table = exports.build(db, self.host, principal, wanted, current_quarter())
+            except DomainError as error:
+                status = DOWNLOAD_STATUS.get(error.code, 422)
+                return _error_response(error.code.value, error.message(language), status)
+            except AccessError as error:
+                return _error_response(error.code, error.message(language), 403)
+        name = table.name + export_format.suffix
+        return Response(
+            render(table, export_format),
+            media_type=export_format.media_type,
+            headers={
+                "Content-Disposition": (
+                    f'attachment; filename="{table.slug}{export_format.suffix}"; '
+                    f"filename*=UTF-8''{quote(name)}"
+                ),
+                "Cache-Control": "no-store",
+                "X-Content-Type-Options": "nosniff",
+            },
+        )
+
+
+DOWNLOAD_STATUS = {ErrorCode.UNKNOWN_EXPORT_LINK: 404, ErrorCode.EXPORT_LINK_EXPIRED: 410}
+
+
+def _error_response(
+    code: str, message: str, status: int, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    """An error outside GraphQL execution, in the shape GraphQL clients already read."""
+    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
+    return JSONResponse(
+        body, status_code=status, headers={"Cache-Control": "no-store", **(headers or {})}
+    )
+
+
 def create_app(settings: Settings | None = None, host: PluginHost | None = None) -> Starlette:
     """The service. ``host`` lets tests and benchmarks add plugins without packaging."""
     settings = settings or Settings.from_env()
@@ -134,6 +188,7 @@ def create_app(settings: Settings | None = None, host: PluginHost | None = None)
     app = Starlette(
         routes=[
             Route("/healthz", healthz, methods=["GET"]),
+            Route("/exports/{secret}", ExportDownload(sessions, host).respond, methods=["GET"]),
             Route("/graphql", GraphQLEndpoint(settings, sessions, host)),
         ],
         lifespan=lifespan,

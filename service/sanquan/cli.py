@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -17,6 +18,9 @@ from sanquan.auth.tokens import Principal
 from sanquan.config import Settings
 from sanquan.db import make_engine, make_session_factory
 from sanquan.errors import DomainError
+from sanquan.exports.formats import ExportFormat
+from sanquan.exports.service import ExportKind
+from sanquan.findings.models import ItemStatus
 from sanquan.institutions.models import Institution
 
 app = typer.Typer(
@@ -186,6 +190,83 @@ def tables_import() -> None:
             raise typer.Exit(2) from None
         db.commit()
         console.print(f"{plan.document}: {len(plan.tasks)} tasks imported")
+
+
+class ExportName(StrEnum):
+    """The exports by the names the command line uses."""
+
+    PLAN_TABLE = "plan-table"
+    UNIT_TABLE = "unit-table"
+    SCORES = "scores"
+    RESULTS = "results"
+    RECTIFICATION = "rectification"
+
+
+EXPORT_KINDS = {
+    ExportName.PLAN_TABLE: ExportKind.PLAN_TABLE,
+    ExportName.UNIT_TABLE: ExportKind.UNIT_TABLE,
+    ExportName.SCORES: ExportKind.SCORE_SHEET,
+    ExportName.RESULTS: ExportKind.SESSION_RESULTS,
+    ExportName.RECTIFICATION: ExportKind.RECTIFICATION_LIST,
+}
+
+
+@app.command()
+def export(
+    kind: Annotated[ExportName, typer.Argument(help="What to export.")],
+    plan: Annotated[str | None, typer.Option(help="plan-table: the plan key.")] = None,
+    unit: Annotated[str | None, typer.Option(help="unit-table: the unit's name.")] = None,
+    session: Annotated[int | None, typer.Option(help="scores, results: the session id.")] = None,
+    quarter: Annotated[
+        str | None, typer.Option(help="Progress quarter of the tables, e.g. 2026Q4.")
+    ] = None,
+    institution: Annotated[
+        str | None, typer.Option(help="rectification: one school's code.")
+    ] = None,
+    status: Annotated[
+        ItemStatus | None, typer.Option(help="rectification: one status only.")
+    ] = None,
+    overdue: Annotated[bool, typer.Option(help="rectification: only overdue items.")] = False,
+    export_format: Annotated[
+        ExportFormat, typer.Option("--format", case_sensitive=False, help="xlsx or csv.")
+    ] = ExportFormat.XLSX,
+    output: Annotated[
+        Path | None, typer.Option(help="File to write; named after the export by default.")
+    ] = None,
+) -> None:
+    """Export a table for Excel (.xlsx, or CSV in UTF-8), as the commission sees it."""
+    from sanquan.exports.formats import render
+    from sanquan.exports.service import ExportRequest, build
+    from sanquan.plugins.host import PluginHost
+    from sanquan.quarter import Quarter, QuarterError
+    from sanquan.timeutil import current_quarter
+
+    try:
+        progress_quarter = str(Quarter.parse(quarter)) if quarter else None
+    except QuarterError as error:
+        raise typer.BadParameter(str(error), param_hint="--quarter") from None
+    wanted = ExportRequest(
+        kind=EXPORT_KINDS[kind],
+        plan=plan,
+        unit=unit,
+        session_id=session,
+        quarter=progress_quarter,
+        institution_code=institution,
+        status=status,
+        only_overdue=overdue,
+    )
+    with _database(_settings()) as db:
+        try:
+            table = build(
+                db, PluginHost.discover(), _command_line_admin(db), wanted, current_quarter()
+            )
+        except DomainError as error:
+            console.print(f"[red]{error.message()}[/red]")
+            raise typer.Exit(2) from None
+        db.commit()  # the command line's own account, made on first use
+    target = output or Path(table.name + export_format.suffix)
+    target.write_bytes(render(table, export_format))
+    console.print(f"wrote {target} ({len(table.rows)} rows)")
 
 
 @plugins_app.command("list")

@@ -76,6 +76,8 @@ class ErrorCode(StrEnum):
     UNKNOWN_WORK_PLAN = "UNKNOWN_WORK_PLAN"
     UNKNOWN_TASK = "UNKNOWN_TASK"
     NOT_YOUR_TASK = "NOT_YOUR_TASK"
+    UNKNOWN_EXPORT_LINK = "UNKNOWN_EXPORT_LINK"
+    EXPORT_LINK_EXPIRED = "EXPORT_LINK_EXPIRED"
 
 
 # code -> (zh-CN, en); parameters in braces.
@@ -275,6 +277,14 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
         "只能报告本单位负责的任务的进展",
         "a unit reports progress only on the tasks it is responsible for",
     ),
+    ErrorCode.UNKNOWN_EXPORT_LINK: (
+        "下载链接无效:请重新生成",
+        "no such download link; ask for a new one",
+    ),
+    ErrorCode.EXPORT_LINK_EXPIRED: (
+        "下载链接已于 {expired} 过期:请重新生成",
+        "the download link expired at {expired}; ask for a new one",
+    ),
 }
 
 SOURCE_NAMES: dict[str, tuple[str, str]] = {
@@ -306,6 +316,26 @@ class DomainError(Exception):
 
     def message(self, language: str = "zh") -> str:
         return render(self.code, self.params, language)
+
+
+class AccessError(Exception):
+    """The caller may not do or see ``what``: a GraphQL error with ``code``, an HTTP 403
+    on plain routes. Raised by resolvers and by services whose rule is who may read."""
+
+    code = "FORBIDDEN"
+    messages = ("您无权执行此操作:{what}", "you are not allowed to {what}")
+
+    def __init__(self, what: str) -> None:
+        super().__init__(what)
+        self.what = what
+
+    def message(self, language: str = "zh") -> str:
+        zh, en = self.messages
+        return (en if language == "en" else zh).format(what=self.what)
+
+
+class Forbidden(AccessError):
+    pass
 
 
 class DomainErrors(Exception):

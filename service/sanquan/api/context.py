@@ -29,6 +29,8 @@ class Context:
     host: PluginHost
     settings: Settings
     language: str
+    base_url: str = ""
+    """Scheme, host and root path the client reached us at, for links handed out."""
     cache: dict[Any, Any] = field(default_factory=dict)
     """Per-request memo for batch loads, so a list of N items costs one query, not N."""
 

@@ -14,8 +14,20 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 
-from sanquan.errors import DomainError, DomainErrors, ErrorCode, render
+from sanquan.errors import AccessError, DomainError, DomainErrors, ErrorCode, Forbidden, render
 from sanquan.quarter import QuarterError
+
+__all__ = [
+    "UNAUTHENTICATED",
+    "AccessError",
+    "ErrorCodeType",
+    "Forbidden",
+    "UserError",
+    "format_error",
+    "language_of",
+    "root_cause",
+    "user_errors",
+]
 
 log = logging.getLogger(__name__)
 
@@ -37,21 +49,6 @@ def user_errors(error: DomainError | DomainErrors, language: str) -> list[UserEr
         UserError(field=[str(p) for p in e.field], code=e.code, message=e.message(language))
         for e in errors
     ]
-
-
-class AccessError(Exception):
-    """Raised by resolvers; rendered as a GraphQL error with ``code``."""
-
-    code = "FORBIDDEN"
-    messages = ("您无权执行此操作:{what}", "you are not allowed to {what}")
-
-    def __init__(self, what: str) -> None:
-        super().__init__(what)
-        self.what = what
-
-
-class Forbidden(AccessError):
-    pass
 
 
 UNAUTHENTICATED = (
@@ -76,8 +73,7 @@ def format_error(error: GraphQLError, language: str) -> dict[str, Any]:
         formatted["message"] = render(ErrorCode.INVALID_QUARTER, {"value": original.text}, language)
         formatted["extensions"] = {"code": ErrorCode.INVALID_QUARTER.value}
     elif isinstance(original, AccessError):
-        zh, en = original.messages
-        formatted["message"] = (en if english else zh).format(what=original.what)
+        formatted["message"] = original.message(language)
         formatted["extensions"] = {"code": original.code}
     elif isinstance(original, DomainError):
         formatted["message"] = original.message(language)

@@ -27,6 +27,7 @@ from sanquan.api.scalars import SCALARS
 from sanquan.auth.graphql import AuthMutation, AuthQuery
 from sanquan.config import Settings
 from sanquan.errors import DomainError
+from sanquan.exports.graphql import ExportMutation
 from sanquan.findings.graphql import FindingMutation, FindingQuery
 from sanquan.institutions.graphql import InstitutionMutation, InstitutionQuery
 from sanquan.plugins.graphql import PluginQuery
@@ -62,6 +63,7 @@ class Mutation(
     RotationMutation,
     FindingMutation,
     TableMutation,
+    ExportMutation,
     AuthMutation,
 ):
     pass

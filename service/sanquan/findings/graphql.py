@@ -20,7 +20,6 @@ from sanquan.quarter import Quarter
 from sanquan.review.graphql import parse_id
 from sanquan.review.models import ReviewSession
 from sanquan.review.sessions import get_session
-from sanquan.review.visibility import is_participant
 from sanquan.timeutil import current_quarter, to_beijing
 
 FindingKindType = strawberry.enum(FindingKind, name="FindingKind")
@@ -83,11 +82,7 @@ class FindingType:
 
     @strawberry.field(description="Not done and past its due quarter (derived, never stored).")
     def overdue(self) -> bool:
-        return (
-            self.row.status in service.NOT_DONE
-            and self.row.due_quarter is not None
-            and Quarter.parse(self.row.due_quarter) < self.quarter
-        )
+        return service.is_overdue(self.row, self.quarter)
 
     @strawberry.field
     def raised_at(self) -> datetime:
@@ -116,18 +111,6 @@ class FindingType:
         ]
 
 
-def _scope(info: Info, for_session: ReviewSession | None) -> int | None:
-    """The institution a reader is limited to (``None``: no limit), or FORBIDDEN."""
-    principal = info.context.principal
-    if principal.role in (Role.ADMIN, Role.VIEWER):
-        return None
-    if principal.role is Role.INSTITUTION:
-        return principal.institution_id
-    if principal.role is Role.EXPERT and for_session and is_participant(for_session, principal):
-        return None
-    raise Forbidden("查看整改事项")
-
-
 @strawberry.type
 class FindingQuery:
     @strawberry.field(
@@ -147,7 +130,7 @@ class FindingQuery:
     ) -> Connection[FindingType]:
         db = info.context.db
         session = get_session(db, parse_id(for_session, "forSession")) if for_session else None
-        scope = _scope(info, session)
+        scope = service.reader_scope(info.context.principal, session)
         institution_id = None
         if institution_code:
             institution_id = get_institution(db, institution_code, ("institutionCode",)).id
@@ -182,7 +165,7 @@ class FindingQuery:
     def findings(self, info: Info, session_id: strawberry.ID) -> list[FindingType]:
         db = info.context.db
         session = get_session(db, parse_id(session_id, "sessionId"))
-        scope = _scope(info, session)
+        scope = service.reader_scope(info.context.principal, session)
         query = select(Finding).where(Finding.session_id == session.id).order_by(Finding.id)
         if scope is not None:
             query = query.where(Finding.institution_id == scope)

@@ -16,13 +16,14 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from sanquan.auth.models import Role
 from sanquan.auth.tokens import Principal
-from sanquan.errors import DomainError, ErrorCode, clean_text, invalid, raise_all
+from sanquan.errors import DomainError, ErrorCode, Forbidden, clean_text, invalid, raise_all
 from sanquan.findings.models import Finding, FindingKind, ItemStatus, ProgressNote
 from sanquan.institutions.service import get_institution
 from sanquan.plugins.host import PluginHost
 from sanquan.quarter import Quarter
 from sanquan.review.models import ReviewSession, SessionStatus
 from sanquan.review.sessions import get_session
+from sanquan.review.visibility import is_participant
 from sanquan.timeutil import utcnow
 
 FORWARD = {
@@ -204,6 +205,28 @@ def verify_item(
     finding.verified_at = utcnow()
     db.flush()
     return finding
+
+
+def is_overdue(finding: Finding, current: Quarter) -> bool:
+    """Not done and past its due quarter: the rule of :func:`overdue`, for one item."""
+    return (
+        finding.status in NOT_DONE
+        and finding.due_quarter is not None
+        and Quarter.parse(finding.due_quarter) < current
+    )
+
+
+def reader_scope(actor: Principal, for_session: ReviewSession | None = None) -> int | None:
+    """The one institution whose items ``actor`` may read (``None``: every one), or
+    FORBIDDEN: the commission and viewers read all, a school its own, an expert those of
+    a session on whose panel they sit."""
+    if actor.role in (Role.ADMIN, Role.VIEWER):
+        return None
+    if actor.role is Role.INSTITUTION:
+        return actor.institution_id
+    if actor.role is Role.EXPERT and for_session and is_participant(for_session, actor):
+        return None
+    raise Forbidden("查看整改事项")
 
 
 def overdue(current: Quarter) -> ColumnElement[bool]:

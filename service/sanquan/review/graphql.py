@@ -4,6 +4,7 @@ concluding, and reading scores and results under the blind-review rule."""
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
 
@@ -25,13 +26,13 @@ from sanquan.review import conclusion, scoring, sessions, visibility
 from sanquan.review import diagnostics as diagnosing
 from sanquan.review.models import (
     IndicatorOutcome,
-    InstitutionOutcome,
     ReviewSession,
     Score,
     ScoreRevision,
     ScoreStatus,
     SessionStatus,
 )
+from sanquan.review.results import IndicatorResult, session_results
 from sanquan.timeutil import to_beijing
 from sanquan_sdk import Reported, Source
 
@@ -208,15 +209,8 @@ def _revisions(info: Info, session: ReviewSession) -> dict[int, list[ScoreRevisi
 
 
 @strawberry.type(name="IndicatorResult")
-class IndicatorResultType:
-    indicator: str
-    title: str
-    self_value: float | None
-    peer_mean: float | None
-    expert_mean: float | None
-    combined: float | None
-    peer_count: int
-    expert_count: int
+class IndicatorResultType(IndicatorResult):
+    pass
 
 
 @strawberry.type(name="InstitutionResult")
@@ -438,54 +432,18 @@ class ReviewSessionType:
 
     @strawberry.field(description="Per-institution results; null until concluded.")
     def results(self, info: Info) -> list[InstitutionResultType] | None:
-        if self.row.status is not SessionStatus.CONCLUDED:
+        found = session_results(info.context.db, info.context.host, self.row)
+        if found is None:
             return None
-        db = info.context.db
-        host = info.context.host
-        indicator_set = host.indicator_set(
-            self.row.indicator_set_key, self.row.indicator_set_version
-        )
-        titles = {i.code: i.title for i in indicator_set.indicators} if indicator_set else {}
-        order = {code: position for position, code in enumerate(titles)}
-        by_institution: dict[int, list[IndicatorOutcome]] = defaultdict(list)
-        for outcome in db.scalars(
-            select(IndicatorOutcome).where(IndicatorOutcome.session_id == self.row.id)
-        ):
-            by_institution[outcome.institution_id].append(outcome)
-        overall = {
-            o.institution_id: o
-            for o in db.scalars(
-                select(InstitutionOutcome).where(InstitutionOutcome.session_id == self.row.id)
+        return [
+            InstitutionResultType(
+                institution=InstitutionType.of(r.institution),
+                overall_index=r.overall_index,
+                rank=r.rank,
+                indicators=[IndicatorResultType(**asdict(i)) for i in r.indicators],
             )
-        }
-        results = []
-        for member in self.row.members:
-            outcomes = sorted(
-                by_institution[member.institution_id],
-                key=lambda o: order.get(o.indicator_code, len(order)),
-            )
-            summary = overall.get(member.institution_id)
-            results.append(
-                InstitutionResultType(
-                    institution=InstitutionType.of(member.institution),
-                    overall_index=summary.overall if summary else None,
-                    rank=summary.rank if summary else None,
-                    indicators=[
-                        IndicatorResultType(
-                            indicator=o.indicator_code,
-                            title=titles.get(o.indicator_code, o.indicator_code),
-                            self_value=o.self_value,
-                            peer_mean=o.peer_mean,
-                            expert_mean=o.expert_mean,
-                            combined=o.combined,
-                            peer_count=o.peer_count,
-                            expert_count=o.expert_count,
-                        )
-                        for o in outcomes
-                    ],
-                )
-            )
-        return results
+            for r in found
+        ]
 
 
 def load_session(info: Info, session_id: int) -> ReviewSession | None:

@@ -1,0 +1,100 @@
+"""A concluded session's results as readers see them: per institution in the session's
+order, indicators in the indicator set's order, titles from the set that was scored.
+
+The figures are the stored outcomes (R16), so a later plugin version never changes them;
+the GraphQL ``results`` field and the exports both read them from here.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sanquan.institutions.models import Institution
+from sanquan.plugins.host import PluginHost
+from sanquan.review.models import (
+    IndicatorOutcome,
+    InstitutionOutcome,
+    ReviewSession,
+    SessionStatus,
+)
+
+
+@dataclass
+class IndicatorResult:
+    """Not frozen: the GraphQL type of the same name extends it."""
+
+    indicator: str
+    title: str
+    self_value: float | None
+    peer_mean: float | None
+    expert_mean: float | None
+    combined: float | None
+    peer_count: int
+    expert_count: int
+
+
+@dataclass(frozen=True)
+class InstitutionResult:
+    institution: Institution
+    overall_index: float | None
+    rank: int | None
+    indicators: tuple[IndicatorResult, ...]
+
+
+def indicator_titles(host: PluginHost, session: ReviewSession) -> dict[str, str]:
+    """Code → title in the set's order; empty when the set is no longer installed."""
+    indicator_set = host.indicator_set(session.indicator_set_key, session.indicator_set_version)
+    return {i.code: i.title for i in indicator_set.indicators} if indicator_set else {}
+
+
+def session_results(
+    db: Session, host: PluginHost, session: ReviewSession
+) -> list[InstitutionResult] | None:
+    """``None`` until the session is concluded: before that there are no results."""
+    if session.status is not SessionStatus.CONCLUDED:
+        return None
+    titles = indicator_titles(host, session)
+    order = {code: position for position, code in enumerate(titles)}
+    by_institution: dict[int, list[IndicatorOutcome]] = defaultdict(list)
+    for outcome in db.scalars(
+        select(IndicatorOutcome).where(IndicatorOutcome.session_id == session.id)
+    ):
+        by_institution[outcome.institution_id].append(outcome)
+    overall = {
+        o.institution_id: o
+        for o in db.scalars(
+            select(InstitutionOutcome).where(InstitutionOutcome.session_id == session.id)
+        )
+    }
+    results = []
+    for member in session.members:
+        outcomes = sorted(
+            by_institution[member.institution_id],
+            key=lambda o: order.get(o.indicator_code, len(order)),
+        )
+        summary = overall.get(member.institution_id)
+        results.append(
+            InstitutionResult(
+                institution=member.institution,
+                overall_index=summary.overall if summary else None,
+                rank=summary.rank if summary else None,
+                indicators=tuple(
+                    IndicatorResult(
+                        indicator=o.indicator_code,
+                        title=titles.get(o.indicator_code, o.indicator_code),
+                        self_value=o.self_value,
+                        peer_mean=o.peer_mean,
+                        expert_mean=o.expert_mean,
+                        combined=o.combined,
+                        peer_count=o.peer_count,
+                        expert_count=o.expert_count,
+                    )
+                    for o in outcomes
+                ),
+            )
+        )
+    return results

@@ -1,0 +1,359 @@
+"""Exports end to end: a link from ``createExportLink``, the file downloaded from it, read
+back with openpyxl (and the csv module) and compared cell by cell with what GraphQL says
+about the same data; who may export what; and every way a link can fail."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from sanquan.auth.models import Account
+from sanquan.exports.formats import csv_cell
+from sanquan.exports.models import ExportLink
+from sanquan.timeutil import utcnow
+from tests.conftest import SCHOOLS, World
+from tests.test_findings import raise_item
+from tests.test_review_flow import run_full_session
+from tests.test_tables import PLAN, report
+
+LINK = """mutation($i: ExportInput!) { createExportLink(input: $i) {
+  link { url fileName format rows expiresAt } userErrors { field code message } } }"""
+QUARTER = "2027Q1"
+PROGRESS = {"ON_TRACK": "按计划推进", "BEHIND": "进度滞后", "DONE": "已完成"}
+SOURCES = {"SELF": "学校自评", "PEER": "同行互评", "EXPERT": "专家点评"}
+ITEM_STATUS = {"OPEN": "待整改", "IN_PROGRESS": "整改中", "DONE": "已完成", "VERIFIED": "已核查"}
+
+
+def link(world: World, who: str, **wanted: Any) -> dict[str, Any]:
+    payload: dict[str, Any] = world.api(who)(LINK, {"i": wanted})["createExportLink"]
+    return payload
+
+
+def download(world: World, url: str) -> Any:
+    """The file behind a link, fetched without any token, as a browser would."""
+    return world.client.get(urlsplit(url).path)
+
+
+def fetch(world: World, who: str, **wanted: Any) -> Any:
+    made = link(world, who, **wanted)
+    assert made["userErrors"] == [], made
+    response = download(world, made["link"]["url"])
+    assert response.status_code == 200, response.text
+    return response
+
+
+def xlsx_rows(content: bytes) -> list[tuple[Any, ...]]:
+    sheet = load_workbook(io.BytesIO(content)).active
+    assert sheet is not None
+    assert sheet.freeze_panes == "A2", "the header stays in view"
+    return [tuple(row) for row in sheet.iter_rows(values_only=True)]
+
+
+def csv_rows(content: bytes) -> list[list[str]]:
+    assert content.startswith("\ufeff".encode()), "Excel needs the BOM to read UTF-8"
+    return list(csv.reader(io.StringIO(content.decode("utf-8-sig"), newline="")))
+
+
+def assert_both_formats(
+    world: World, who: str, expected: Sequence[tuple[Any, ...]], **wanted: Any
+) -> None:
+    """``expected`` (header first) is what the .xlsx holds, cell by cell, and what the CSV
+    holds as text."""
+    xlsx = fetch(world, who, format="XLSX", **wanted).content
+    assert xlsx_rows(xlsx) == list(expected)
+    text = fetch(world, who, format="CSV", **wanted).content
+    assert csv_rows(text) == [[csv_cell(cell) for cell in row] for row in expected]
+
+
+def minute(iso: str | None) -> str | None:
+    return datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M") if iso else None
+
+
+TASKS = """query($plan: String!, $q: Quarter!) { tasks(plan: $plan) { number section title
+  assignments { lead unit { name fullName } }
+  progress(quarter: $q) { unit { name } status text reportedAt } } }"""
+
+
+def test_a_plans_table_matches_its_tasks_and_progress_cell_by_cell(world: World) -> None:
+    assert report(world, "unit", 1, "组织专题培训 3 场")["userErrors"] == []
+    assert report(world, "unit", 15, "已形成工作方案", status="BEHIND")["userErrors"] == []
+    tasks = world.api("viewer")(TASKS, {"plan": PLAN, "q": QUARTER})["tasks"]
+    header = ("序号", "部分", "任务", "责任单位", "单位全称", "分工")
+    header += ("进展季度", "进展状态", "进展情况", "报告时间")
+    expected: list[tuple[Any, ...]] = [header]
+    for task in tasks:
+        reports = {r["unit"]["name"]: r for r in task["progress"]}
+        for assignment in task["assignments"]:
+            unit = assignment["unit"]
+            found = reports.get(unit["name"])
+            expected.append(
+                (
+                    task["number"],
+                    task["section"],
+                    task["title"],
+                    unit["name"],
+                    unit["fullName"],
+                    "牵头" if assignment["lead"] else "参与",
+                    QUARTER,
+                    PROGRESS[found["status"]] if found else "未报告",
+                    found["text"] if found else None,
+                    minute(found["reportedAt"]) if found else None,
+                )
+            )
+    assert len(expected) > 60 and sum(1 for row in expected[1:] if row[7] != "未报告") == 2
+    assert_both_formats(world, "viewer", expected, kind="PLAN_TABLE", plan=PLAN, quarter=QUARTER)
+
+
+UNIT = """query($q: Quarter!) { responsibleUnits(name: "市教委") { name tasks { number title
+  assignments { lead unit { name } } progress(quarter: $q) { unit { name } status text } } } }"""
+
+
+def test_a_units_table_lists_its_tasks_with_its_part_and_its_own_progress(world: World) -> None:
+    assert report(world, "unit", 3, "印发实施细则", status="DONE")["userErrors"] == []
+    unit = world.api("unit")(UNIT, {"q": QUARTER})["responsibleUnits"][0]
+    header = ("方案", "序号", "任务", "分工", "牵头单位", "其他责任单位")
+    expected: list[tuple[Any, ...]] = [(*header, "进展季度", "进展状态", "进展情况")]
+    for task in unit["tasks"]:
+        names = [a["unit"]["name"] for a in task["assignments"]]
+        mine = next(a for a in task["assignments"] if a["unit"]["name"] == "市教委")
+        own = [r for r in task["progress"] if r["unit"]["name"] == "市教委"]
+        expected.append(
+            (
+                "京教组发[2019]3号",
+                task["number"],
+                task["title"],
+                "牵头" if mine["lead"] else "参与",
+                names[0],
+                "、".join(n for n in names if n != "市教委") or None,
+                QUARTER,
+                PROGRESS[own[0]["status"]] if own else "未报告",
+                own[0]["text"] if own else None,
+            )
+        )
+    wanted = {"kind": "UNIT_TABLE", "unit": "市教委", "quarter": QUARTER}
+    rows = xlsx_rows(fetch(world, "unit", **wanted).content)
+    assert [row[:9] for row in rows] == expected
+    assert rows[0][9] == "报告时间"
+    assert rows[2][9] is not None, "task 3's report carries its time"
+    assert len(rows) == 17, "市教委 answers for 16 of the 20 tasks"
+
+
+RESULTS = """query($id: ID!) { reviewSession(id: $id) { results { rank overallIndex
+  institution { code name }
+  indicators { indicator title selfValue peerMean expertMean combined peerCount expertCount }
+} } }"""
+
+
+def test_results_sheet_matches_the_results_query_cell_by_cell(world: World) -> None:
+    session_id = run_full_session(world)
+    results = world.api("viewer")(RESULTS, {"id": session_id})["reviewSession"]["results"]
+    header = ("排名", "高校代码", "高校", "综合指数", "指标代码", "指标", "自评")
+    expected: list[tuple[Any, ...]] = [
+        (*header, "互评均值", "专家均值", "综合", "互评份数", "专家份数")
+    ]
+    for result in sorted(results, key=lambda r: r["rank"]):
+        for i in result["indicators"]:
+            expected.append(
+                (
+                    result["rank"],
+                    result["institution"]["code"],
+                    result["institution"]["name"],
+                    result["overallIndex"],
+                    i["indicator"],
+                    i["title"],
+                    i["selfValue"],
+                    i["peerMean"],
+                    i["expertMean"],
+                    i["combined"],
+                    i["peerCount"],
+                    i["expertCount"],
+                )
+            )
+    assert len(expected) == 1 + 3 * 20
+    assert_both_formats(world, "viewer", expected, kind="SESSION_RESULTS", sessionId=session_id)
+
+
+SCORES = """query($id: ID!) { reviewSession(id: $id) { scores { institution { code }
+  indicator source value reviewerInstitution { name } reviewerExpert { name } updatedAt } } }"""
+
+
+def score_keys(world: World, who: str, session_id: str) -> list[tuple[Any, ...]]:
+    """What GraphQL shows ``who`` of the session's scores, as (subject, indicator, source,
+    reviewer, value); an expert GraphQL does not name is the anonymous expert."""
+    scores = world.api(who)(SCORES, {"id": session_id})["reviewSession"]["scores"]
+    return sorted(
+        (
+            s["institution"]["code"],
+            s["indicator"],
+            SOURCES[s["source"]],
+            (s["reviewerInstitution"] or s["reviewerExpert"] or {"name": "专家(匿名)"})["name"],
+            s["value"],
+        )
+        for s in scores
+    )
+
+
+def test_score_sheet_holds_exactly_the_scores_the_reader_may_see(world: World) -> None:
+    session_id = run_full_session(world)
+    sheets = {
+        who: xlsx_rows(fetch(world, who, kind="SCORE_SHEET", sessionId=session_id).content)
+        for who in ("admin", "thu", "expert1")
+    }
+    for who, rows in sheets.items():
+        assert rows[0][:4] == ("被评高校代码", "被评高校", "指标代码", "指标")
+        assert rows[0][4:7] == ("评价类型", "评价方", "分值")
+        exported = sorted((r[0], r[2], r[4], r[5], r[6]) for r in rows[1:])
+        assert exported == score_keys(world, who, session_id), who
+    # 3 self, 6 peer and 21 expert evaluations of 20 indicators
+    assert len(sheets["admin"]) == 1 + (3 + 6 + 21) * 20
+    school = sheets["thu"][1:]
+    anonymous = [r for r in school if r[4] == "专家点评"]
+    assert anonymous and all(r[5] == "专家(匿名)" and r[11] is None for r in anonymous)
+    assert all(r[11] is not None for r in school if r[4] != "专家点评")
+    named = {r[5] for r in sheets["admin"][1:] if r[4] == "专家点评"}
+    assert named == {f"expert{i}" for i in range(1, 7)} | {"expert_pku"}
+
+
+def test_score_sheet_before_conclusion_is_the_readers_own_scores_only(world: World) -> None:
+    session_id = run_full_session(world, conclude=False)
+    rows = xlsx_rows(fetch(world, "ruc", kind="SCORE_SHEET", sessionId=session_id).content)
+    assert {r[5] for r in rows[1:]} == {"中国人民大学"}
+    assert len(rows) == 1 + 3 * 20  # its self-evaluation and two peer evaluations
+    outsider = world.api("buaa").raw(LINK, {"i": {"kind": "SCORE_SHEET", "sessionId": session_id}})
+    assert outsider["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+ITEMS = """query { rectificationItems { edges { node { id title owner dueQuarter status overdue
+  institution { code name } } } } }"""
+
+
+def test_rectification_list_matches_the_items_and_a_school_gets_its_own(world: World) -> None:
+    session_id = run_full_session(world)
+    for school, title in (("ustb", "志愿服务长效机制不健全"), ("thu", "=网络育人平台访问量低")):
+        assert raise_item(world, session_id, school, title=title)["userErrors"] == []
+    nodes = [e["node"] for e in world.api("viewer")(ITEMS)["rectificationItems"]["edges"]]
+    rows = xlsx_rows(fetch(world, "viewer", kind="RECTIFICATION_LIST").content)
+    assert rows[0][:2] == ("编号", "高校代码")
+    assert sorted((r[0], r[1], r[2], r[6], r[8], r[9], r[10], r[11]) for r in rows[1:]) == sorted(
+        (
+            int(n["id"]),
+            n["institution"]["code"],
+            n["institution"]["name"],
+            n["title"],
+            n["owner"],
+            n["dueQuarter"],
+            ITEM_STATUS[n["status"]],
+            "是" if n["overdue"] else "否",
+        )
+        for n in nodes
+    )
+    assert len(rows) == 3
+    own = xlsx_rows(fetch(world, "thu", kind="RECTIFICATION_LIST").content)
+    assert [r[1] for r in own[1:]] == [SCHOOLS["thu"]]
+    assert own[1][6] == "=网络育人平台访问量低", "formula-like text stays text"
+
+
+def test_formula_like_text_is_text_in_both_formats(world: World) -> None:
+    assert report(world, "unit", 1, '=HYPERLINK("http://x","点击")')["userErrors"] == []
+    wanted = {"kind": "PLAN_TABLE", "plan": PLAN, "quarter": QUARTER}
+    xlsx = fetch(world, "viewer", format="XLSX", **wanted).content
+    sheet = load_workbook(io.BytesIO(xlsx)).active
+    assert sheet is not None
+    cell = sheet.cell(row=3, column=9)  # task 1, 市教委, 进展情况
+    assert (cell.value, cell.data_type) == ('=HYPERLINK("http://x","点击")', "s")
+    text = csv_rows(fetch(world, "viewer", format="CSV", **wanted).content)
+    assert text[2][8] == '\'=HYPERLINK("http://x","点击")'
+
+
+def test_download_names_the_file_in_chinese_with_an_ascii_fallback(world: World) -> None:
+    made = link(world, "viewer", kind="PLAN_TABLE", plan=PLAN, quarter=QUARTER, format="CSV")
+    assert made["link"]["fileName"] == "责任分工表_京教组发[2019]3号_2027Q1.csv"
+    assert made["link"]["format"] == "CSV" and made["link"]["rows"] > 60
+    response = download(world, made["link"]["url"])
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert response.headers["cache-control"] == "no-store"
+    disposition = response.headers["content-disposition"]
+    assert 'filename="responsibility_jingjiaozufa-2019-3_2027Q1.csv"' in disposition
+    assert "filename*=UTF-8''" + quote(made["link"]["fileName"]) in disposition
+
+
+def links_count(db: Session) -> int:
+    db.rollback()
+    return db.scalar(select(func.count()).select_from(ExportLink)) or 0
+
+
+def test_bad_requests_get_typed_errors_and_no_link(world: World, db: Session) -> None:
+    missing = link(world, "viewer", kind="PLAN_TABLE")
+    assert [(e["code"], e["field"]) for e in missing["userErrors"]] == [("INVALID_VALUE", ["plan"])]
+    unknown = link(world, "viewer", kind="PLAN_TABLE", plan="no-such-plan")
+    assert [e["code"] for e in unknown["userErrors"]] == ["UNKNOWN_WORK_PLAN"]
+    session_id = run_full_session(world, conclude=False)
+    early = link(world, "viewer", kind="SESSION_RESULTS", sessionId=session_id)
+    assert [e["code"] for e in early["userErrors"]] == ["SESSION_NOT_CONCLUDED"]
+    for who, wanted in (
+        ("expert1", {"kind": "RECTIFICATION_LIST"}),
+        ("unit", {"kind": "RECTIFICATION_LIST"}),
+        ("thu", {"kind": "RECTIFICATION_LIST", "institutionCode": SCHOOLS["pku"]}),
+        ("viewer", {"kind": "SCORE_SHEET", "sessionId": session_id}),
+    ):
+        body = world.api(who).raw(LINK, {"i": wanted})
+        assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN", (who, wanted)
+    assert links_count(db) == 0, "a refused request leaves no link behind"
+    anonymous = world.anonymous().post(LINK, {"i": {"kind": "RECTIFICATION_LIST"}})
+    assert anonymous.status_code == 401
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_unknown_expired_and_orphaned_links_are_refused(
+    world: World, db: Session, language: str
+) -> None:
+    headers = {"Accept-Language": language}
+    unknown = world.client.get("/exports/sqx_nothing-here", headers=headers)
+    assert unknown.status_code == 404
+    assert unknown.json()["errors"][0]["extensions"]["code"] == "UNKNOWN_EXPORT_LINK"
+    assert "sqx_" not in unknown.text
+
+    url = link(world, "viewer", kind="PLAN_TABLE", plan=PLAN)["link"]["url"]
+    db.execute(update(ExportLink).values(expires_at=utcnow() - timedelta(seconds=1)))
+    db.commit()
+    expired = world.client.get(urlsplit(url).path, headers=headers)
+    assert expired.status_code == 410
+    error = expired.json()["errors"][0]
+    assert error["extensions"]["code"] == "EXPORT_LINK_EXPIRED"
+    assert ("expired" if language == "en" else "过期") in error["message"]
+
+    url = link(world, "thu", kind="RECTIFICATION_LIST")["link"]["url"]
+    assert download(world, url).status_code == 200
+    db.execute(update(Account).where(Account.name == "thu").values(active=False))
+    db.commit()
+    assert download(world, url).status_code == 404, "a link dies with its account"
+
+
+def test_a_link_is_stored_only_as_a_hash_and_expires_in_minutes(world: World, db: Session) -> None:
+    made = link(world, "viewer", kind="PLAN_TABLE", plan=PLAN)["link"]
+    secret = urlsplit(made["url"]).path.rsplit("/", 1)[1]
+    db.rollback()
+    stored = db.scalars(select(ExportLink)).one()
+    assert secret not in stored.token_hash and len(stored.token_hash) == 64
+    lifetime = stored.expires_at - stored.created_at
+    assert timedelta(minutes=5) <= lifetime <= timedelta(hours=1)
+    assert datetime.fromisoformat(made["expiresAt"]).utcoffset() == timedelta(hours=8)
+
+
+def test_a_malformed_session_id_or_kind_is_a_typed_error(world: World) -> None:
+    made = link(world, "viewer", kind="SCORE_SHEET", sessionId="x")
+    assert [(e["code"], e["field"]) for e in made["userErrors"]] == [
+        ("INVALID_VALUE", ["sessionId"])
+    ]
+    body = world.api("viewer").raw(LINK, {"i": {"kind": "NOT_A_KIND"}})
+    assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert "NOT_A_KIND" in body["errors"][0]["message"]
