@@ -39,6 +39,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/scoreboard.py
 	$(BIN)/python bench/rotation.py
 	$(BIN)/python bench/panels.py
+	$(BIN)/python bench/exports.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
