@@ -35,12 +35,13 @@ def env(database_url: str, tmp_path: Path) -> dict[str, str]:
     }
 
 
-def start(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+def start(env: dict[str, str], port: int, log: Path | None = None) -> subprocess.Popen[bytes]:
+    output = log.open("wb") if log else subprocess.DEVNULL
     process = subprocess.Popen(
         [*SANQUAN, "serve", "--host", "127.0.0.1", "--port", str(port)],
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=output,
+        stderr=output,
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -156,7 +157,8 @@ def test_an_export_link_downloads_over_loopback_as_the_cli_writes_it(
         check=True,
     )
     port = free_port()
-    process = start(env, port)
+    log = tmp_path / "server.log"
+    process = start(env, port, log)
     try:
         made = graphql(
             port,
@@ -173,6 +175,9 @@ def test_an_export_link_downloads_over_loopback_as_the_cli_writes_it(
     assert downloaded.status_code == 200
     assert downloaded.content == written.read_bytes()
     assert downloaded.content.decode("utf-8-sig").count("\r\n") == 1 + 5 * 20
+    logged = log.read_text()
+    assert '"GET /exports/<secret> HTTP/1.1" 200' in logged
+    assert url.rsplit("/", 1)[1] not in logged, "the access log keeps no live link"
 
 
 def test_cli_token_create_and_graphiql(server: tuple[dict[str, str], int]) -> None:

@@ -151,6 +151,22 @@ class ExportDownload:
         )
 
 
+class HideExportSecrets(logging.Filter):
+    """A download link works for anyone holding it until it expires, so the access log
+    must not hold it: uvicorn logs the path as the third argument of its record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) > 2 and str(args[2]).startswith("/exports/"):
+            record.args = (*args[:2], "/exports/<secret>", *args[3:])
+        return True
+
+
+def hide_export_secrets(logger: logging.Logger) -> None:
+    if not any(isinstance(f, HideExportSecrets) for f in logger.filters):
+        logger.addFilter(HideExportSecrets())
+
+
 DOWNLOAD_STATUS = {ErrorCode.UNKNOWN_EXPORT_LINK: 404, ErrorCode.EXPORT_LINK_EXPIRED: 410}
 
 
@@ -167,6 +183,7 @@ def _error_response(
 def create_app(settings: Settings | None = None, host: PluginHost | None = None) -> Starlette:
     """The service. ``host`` lets tests and benchmarks add plugins without packaging."""
     settings = settings or Settings.from_env()
+    hide_export_secrets(logging.getLogger("uvicorn.access"))
     engine = make_engine(settings.database_url)
     sessions = make_session_factory(engine)
     host = host or PluginHost.discover()
