@@ -71,6 +71,8 @@ class ErrorCode(StrEnum):
     INVALID_TRANSITION = "INVALID_TRANSITION"
     NOT_DONE = "NOT_DONE"
     NOT_A_LATER_REVIEW = "NOT_A_LATER_REVIEW"
+    NOT_A_DRAFT = "NOT_A_DRAFT"
+    DRAFT_ALREADY_RAISED = "DRAFT_ALREADY_RAISED"
     UNKNOWN_UNITS = "UNKNOWN_UNITS"
     UNKNOWN_UNIT = "UNKNOWN_UNIT"
     UNKNOWN_WORK_PLAN = "UNKNOWN_WORK_PLAN"
@@ -265,6 +267,16 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
     ErrorCode.NOT_A_LATER_REVIEW: (
         "核查须在该校此后的一次点评中进行",
         "verification needs a later review session of the same school",
+    ),
+    ErrorCode.NOT_A_DRAFT: (
+        "本次点评的诊断没有给出指标 {indicator} 的{kind}草稿"
+        "(草稿只来自诊断中的亮点、不足和自评偏高)",
+        "the session's diagnosis gives no {kind} draft for indicator {indicator} (drafts come "
+        "only from its highlights, weaknesses and over-rated self-evaluations)",
+    ),
+    ErrorCode.DRAFT_ALREADY_RAISED: (
+        "指标 {indicator} 的{kind}草稿已提出为点评发现 {finding},不能重复提出",
+        "the {kind} draft for indicator {indicator} was already raised as finding {finding}",
     ),
     ErrorCode.UNKNOWN_UNITS: (
         "以下责任单位名称无法识别,未导入任何内容:{names}",

@@ -1,5 +1,6 @@
-"""GraphQL for findings: the commission raises and verifies them; a school reports
-progress on its own rectification items; readers see them by role and relation."""
+"""GraphQL for findings: the commission raises them (typed in, or from the drafts of the
+diagnosis) and verifies them; a school reports progress on its own rectification items;
+readers see them by role and relation."""
 
 from __future__ import annotations
 
@@ -13,17 +14,20 @@ from sanquan.api.errors import Forbidden, UserError
 from sanquan.api.pagination import Connection, paginate
 from sanquan.auth.models import Role
 from sanquan.findings import service
+from sanquan.findings.drafts import DraftBasis, FindingDraft
 from sanquan.findings.models import Finding, FindingKind, ItemStatus
 from sanquan.institutions.graphql import InstitutionType
+from sanquan.institutions.models import Institution
 from sanquan.institutions.service import get_institution
 from sanquan.quarter import Quarter
 from sanquan.review.graphql import parse_id
-from sanquan.review.models import ReviewSession
+from sanquan.review.models import ReviewSession, SessionStatus
 from sanquan.review.sessions import get_session
 from sanquan.timeutil import current_quarter, to_beijing
 
 FindingKindType = strawberry.enum(FindingKind, name="FindingKind")
 ItemStatusType = strawberry.enum(ItemStatus, name="RectificationStatus")
+DraftBasisType = strawberry.enum(DraftBasis, name="FindingDraftBasis")
 
 
 @strawberry.type
@@ -111,6 +115,47 @@ class FindingType:
         ]
 
 
+@strawberry.type(
+    name="FindingDraft",
+    description="A finding the session's diagnosis suggests (R17 → R18), worded with its "
+    "figures; raise it with raiseFindingsFromDrafts.",
+)
+class FindingDraftType:
+    institution: InstitutionType
+    kind: FindingKindType  # type: ignore[valid-type]
+    indicator: str
+    title: str
+    description: str
+    bases: list[DraftBasisType] = strawberry.field(  # type: ignore[valid-type]
+        description="The diagnosis behind it: HIGHLIGHT and WEAKNESS as in `diagnostics`, "
+        "SELF_GAP for a self value well above the consensus; a rectification item may have "
+        "both WEAKNESS and SELF_GAP."
+    )
+    raised: bool = strawberry.field(
+        description="Already raised as a finding (same kind and indicator)."
+    )
+    raised_finding_id: strawberry.Private[int | None]
+
+    @strawberry.field(description="The finding that raised it; null while it is still a draft.")
+    def raised_finding(self, info: Info) -> FindingType | None:
+        found = self.raised_finding_id
+        row = info.context.db.get(Finding, found) if found is not None else None
+        return FindingType(row=row, quarter=current_quarter()) if row else None
+
+    @classmethod
+    def of(cls, draft: FindingDraft, school: Institution) -> FindingDraftType:
+        return cls(
+            institution=InstitutionType.of(school),
+            kind=draft.kind,
+            indicator=draft.indicator,
+            title=draft.title,
+            description=draft.description,
+            bases=list(draft.bases),
+            raised=draft.raised_finding_id is not None,
+            raised_finding_id=draft.raised_finding_id,
+        )
+
+
 @strawberry.type
 class FindingQuery:
     @strawberry.field(
@@ -172,6 +217,27 @@ class FindingQuery:
         current = current_quarter()
         return [FindingType(row=row, quarter=current) for row in db.scalars(query)]
 
+    @strawberry.field(
+        description="What the session's diagnosis suggests raising (ADMIN), per school in "
+        "session order: a highlight per indicator well above the session's level, then a "
+        "rectification item per indicator well below it or over-rated by the school itself. "
+        "Drafts already raised are marked. Null until the session is concluded."
+    )
+    def finding_drafts(
+        self, info: Info, session_id: strawberry.ID, institution_code: str | None = None
+    ) -> list[FindingDraftType] | None:
+        ctx = info.context
+        ctx.require(Role.ADMIN, what="findingDrafts")
+        session = get_session(ctx.db, parse_id(session_id, "sessionId"))
+        if session.status is not SessionStatus.CONCLUDED:
+            return None
+        school = service.member(ctx.db, session, institution_code) if institution_code else None
+        schools = {m.institution_id: m.institution for m in session.members}
+        return [
+            FindingDraftType.of(draft, schools[draft.institution_id])
+            for draft in service.session_drafts(ctx.db, ctx.host, session, school)
+        ]
+
 
 @strawberry.input
 class RaiseFindingInput:
@@ -184,6 +250,27 @@ class RaiseFindingInput:
     owner: str = strawberry.field(default="", description="Required for rectification items.")
     due_quarter: Quarter | None = strawberry.field(
         default=None, description="Required for rectification items; not in the past."
+    )
+
+
+@strawberry.input(description="A draft to raise, named by its kind and indicator.")
+class DraftItemInput:
+    kind: FindingKindType  # type: ignore[valid-type]
+    indicator: str
+    owner: str = strawberry.field(default="", description="Required for rectification items.")
+    due_quarter: Quarter | None = strawberry.field(
+        default=None, description="Required for rectification items; not in the past."
+    )
+    title: str | None = strawberry.field(default=None, description="Defaults to the draft's.")
+    description: str | None = strawberry.field(default=None, description="Defaults to the draft's.")
+
+
+@strawberry.input
+class RaiseFindingsFromDraftsInput:
+    session_id: strawberry.ID
+    institution_code: str
+    items: list[DraftItemInput] = strawberry.field(
+        description=f"1 to {service.MAX_DRAFT_ITEMS} drafts of this school."
     )
 
 
@@ -211,6 +298,12 @@ class FindingPayload:
 
 
 @strawberry.type
+class FindingsPayload:
+    findings: list[FindingType]
+    user_errors: list[UserError]
+
+
+@strawberry.type
 class FindingMutation:
     @strawberry.mutation(description="Raise a highlight or a rectification item (ADMIN).")
     def raise_finding(self, info: Info, input: RaiseFindingInput) -> FindingPayload:
@@ -234,6 +327,41 @@ class FindingMutation:
         row, errors = ctx.mutate(action)
         return FindingPayload(
             finding=FindingType(row=row, quarter=current) if row else None, user_errors=errors
+        )
+
+    @strawberry.mutation(
+        description="Raise several drafts of one school at once, all or none (ADMIN); each "
+        "item passes the checks of raiseFinding, and errors name `items.<index>.<field>`."
+    )
+    def raise_findings_from_drafts(
+        self, info: Info, input: RaiseFindingsFromDraftsInput
+    ) -> FindingsPayload:
+        ctx = info.context
+        actor = ctx.require(Role.ADMIN, what="raiseFindingsFromDrafts")
+        current = current_quarter()
+
+        def action() -> list[Finding]:
+            batch = service.DraftBatch(
+                session_id=parse_id(input.session_id, "sessionId"),
+                institution_code=input.institution_code,
+                items=[
+                    service.DraftChoice(
+                        kind=FindingKind(item.kind),
+                        indicator=item.indicator,
+                        owner=item.owner,
+                        due_quarter=item.due_quarter,
+                        title=item.title,
+                        description=item.description,
+                    )
+                    for item in input.items
+                ],
+            )
+            return service.raise_drafts(ctx.db, ctx.host, actor, batch, current=current)
+
+        rows, errors = ctx.mutate(action)
+        return FindingsPayload(
+            findings=[FindingType(row=row, quarter=current) for row in rows or []],
+            user_errors=errors,
         )
 
     @strawberry.mutation(

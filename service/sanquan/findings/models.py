@@ -13,6 +13,11 @@ from sanquan.db import Base, UTCDateTime, enum_column
 from sanquan.institutions.models import Institution
 from sanquan.timeutil import utcnow
 
+TITLE_LENGTH = 200
+OWNER_LENGTH = 200
+TEXT_LENGTH = 5000
+"""The longest title, owner and free text (descriptions, notes) a finding stores."""
+
 
 class FindingKind(StrEnum):
     HIGHLIGHT = "HIGHLIGHT"
@@ -40,9 +45,9 @@ class Finding(Base):
     institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"), index=True)
     kind: Mapped[FindingKind] = mapped_column(enum_column(FindingKind))
     indicator_code: Mapped[str | None] = mapped_column(String(50), default=None)
-    title: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(TITLE_LENGTH))
     description: Mapped[str] = mapped_column(Text, default="")
-    owner: Mapped[str] = mapped_column(String(200), default="")
+    owner: Mapped[str] = mapped_column(String(OWNER_LENGTH), default="")
     """Who inside the school answers for a rectification item (a department or a person)."""
     due_quarter: Mapped[str | None] = mapped_column(String(6), default=None)
     status: Mapped[ItemStatus | None] = mapped_column(enum_column(ItemStatus), default=None)

@@ -10,6 +10,9 @@ changes unless its results do:
 - the *self-assessment gap* is the self value minus the external consensus, the peer and
   expert means weighted as the session's results weighted them (experts count most); it is
   flagged from ``gap_threshold`` points either way.
+
+:func:`diagnose_session` reads a session's stored results for the arithmetic; the
+``diagnostics`` field and the finding drafts both start from it, so they cannot disagree.
 """
 
 from __future__ import annotations
@@ -19,7 +22,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from statistics import fmean
 
-from sanquan.review.models import IndicatorOutcome
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sanquan.plugins.host import PluginHost
+from sanquan.review.models import IndicatorOutcome, ReviewSession
 
 DEFAULT_MARGIN = 5.0
 DEFAULT_GAP_THRESHOLD = 10.0
@@ -114,3 +121,40 @@ def diagnose(
             )
         )
     return diagnoses
+
+
+@dataclass(frozen=True)
+class SessionDiagnosis:
+    """A concluded session's diagnoses, in the session's institution order."""
+
+    diagnoses: tuple[Diagnosis, ...]
+    titles: Mapping[str, str]
+    """Indicator titles of the pinned set, in its order; empty when its plugin is gone."""
+
+    def title(self, code: str) -> str:
+        """The indicator's title, or its code when the set's plugin is not installed."""
+        return self.titles.get(code, code)
+
+
+def diagnose_session(
+    db: Session,
+    host: PluginHost,
+    session: ReviewSession,
+    *,
+    margin: float = DEFAULT_MARGIN,
+    gap_threshold: float = DEFAULT_GAP_THRESHOLD,
+) -> SessionDiagnosis:
+    """:func:`diagnose` applied to ``session``'s stored results, with the weights stored
+    with them (R16), so a later plugin version never changes the diagnosis."""
+    indicator_set = host.indicator_set(session.indicator_set_key, session.indicator_set_version)
+    titles = {i.code: i.title for i in indicator_set.indicators} if indicator_set else {}
+    outcomes = db.scalars(select(IndicatorOutcome).where(IndicatorOutcome.session_id == session.id))
+    found = diagnose(
+        outcomes,
+        session.aggregation_weights or {},
+        margin=margin,
+        gap_threshold=gap_threshold,
+        order={code: n for n, code in enumerate(titles)},
+    )
+    position = {m.institution_id: m.position for m in session.members}
+    return SessionDiagnosis(tuple(sorted(found, key=lambda d: position[d.institution_id])), titles)

@@ -25,7 +25,6 @@ from sanquan.quarter import Quarter
 from sanquan.review import conclusion, scoring, sessions, visibility
 from sanquan.review import diagnostics as diagnosing
 from sanquan.review.models import (
-    IndicatorOutcome,
     ReviewSession,
     Score,
     ScoreRevision,
@@ -181,10 +180,6 @@ class ScoreType:
             )
             for r in revisions.get(self.row.id, ())
         ]
-
-
-def _position(session: ReviewSession, institution_id: int) -> int:
-    return next(m.position for m in session.members if m.institution_id == institution_id)
 
 
 def _member(session: ReviewSession, institution_id: int) -> Institution:
@@ -379,22 +374,15 @@ class ReviewSessionType:
     ) -> list[InstitutionDiagnosisType] | None:
         if self.row.status is not SessionStatus.CONCLUDED:
             return None
-        if margin <= 0 or gap_threshold <= 0:
-            raise invalid(("margin",), "应为正数", "must be positive")
-        host = info.context.host
-        indicator_set = host.indicator_set(
-            self.row.indicator_set_key, self.row.indicator_set_version
-        )
-        titles = {i.code: i.title for i in indicator_set.indicators} if indicator_set else {}
-        outcomes = info.context.db.scalars(
-            select(IndicatorOutcome).where(IndicatorOutcome.session_id == self.row.id)
-        )
-        found = diagnosing.diagnose(
-            outcomes,
-            self.row.aggregation_weights or {},
+        for name, value in (("margin", margin), ("gapThreshold", gap_threshold)):
+            if value <= 0:
+                raise invalid((name,), "应为正数", "must be positive")
+        found = diagnosing.diagnose_session(
+            info.context.db,
+            info.context.host,
+            self.row,
             margin=margin,
             gap_threshold=gap_threshold,
-            order={code: n for n, code in enumerate(titles)},
         )
         institutions = {m.institution_id: m.institution for m in self.row.members}
 
@@ -402,7 +390,7 @@ class ReviewSessionType:
             return [
                 Standout(
                     indicator=s.indicator,
-                    title=titles.get(s.indicator, s.indicator),
+                    title=found.title(s.indicator),
                     value=s.value,
                     session_mean=s.session_mean,
                     delta=s.delta,
@@ -418,7 +406,7 @@ class ReviewSessionType:
                 self_gaps=[
                     SelfAssessmentGap(
                         indicator=g.indicator,
-                        title=titles.get(g.indicator, g.indicator),
+                        title=found.title(g.indicator),
                         self_value=g.self_value,
                         consensus=g.consensus,
                         gap=g.gap,
@@ -427,7 +415,7 @@ class ReviewSessionType:
                 ],
                 mean_self_gap=d.mean_self_gap,
             )
-            for d in sorted(found, key=lambda d: _position(self.row, d.institution_id))
+            for d in found.diagnoses
         ]
 
     @strawberry.field(description="Per-institution results; null until concluded.")
