@@ -129,7 +129,7 @@ def _problem(request: PlanRequest) -> _Problem | None:
         for code in codes:
             allowed[code] &= {where}
         vector = _vector((category_of[c] for c in codes), len(categories))
-        if not _sized(request, vector) or not _composed(request, [vector]):
+        if not _sized(request, vector) or not _composed(request, [vector], 0):
             return None
         fixed[where].append(vector)
         fixed_codes[where].append(tuple(sorted(codes)))
@@ -344,7 +344,7 @@ def _split(problem: _Problem, q: int, counts: Vector) -> tuple[Vector, ...] | No
         return None
     for free in _splits(rest, request.sessions_per_quarter - len(fixed)):
         sessions = (*fixed, *free)
-        if all(_sized(request, s) for s in sessions) and _composed(request, sessions):
+        if all(_sized(request, s) for s in sessions) and _composed(request, sessions, len(fixed)):
             return sessions
     return None
 
@@ -369,13 +369,18 @@ def _sized(request: PlanRequest, session: Vector) -> bool:
     return low <= sum(session) <= high
 
 
-def _composed(request: PlanRequest, sessions: Sequence[Vector]) -> bool:
-    """R6 for one quarter's sessions, read straight from the rule."""
+def _composed(request: PlanRequest, sessions: Sequence[Vector], started: int) -> bool:
+    """R6 for one quarter's sessions, the first ``started`` of them started, read straight
+    from the rule: mix bounds every session; group bounds the scattering of the sessions
+    still to be composed, as a started session is kept whatever it holds."""
     if request.policy is Policy.MIX:
         return all(c <= request.max_same_category for s in sessions for c in s)
-    pairs = sum(1 for s in sessions for c in s if c)
-    distinct = sum(1 for c in _total(sessions, len(sessions[0])) if c)
-    return pairs <= distinct + len(sessions) - 1
+    free = sessions[started:]
+    if not free:
+        return True
+    pairs = sum(1 for s in free for c in s if c)
+    distinct = sum(1 for c in _total(free, len(free[0])) if c)
+    return pairs <= distinct + len(free) - 1
 
 
 def _plan(search: _Search) -> Plan:

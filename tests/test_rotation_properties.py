@@ -225,6 +225,26 @@ def test_a_started_session_listed_in_any_order_gives_a_canonical_plan() -> None:
     check(answer)
 
 
+def test_a_mixed_started_session_does_not_bind_the_group_policy_of_its_quarter() -> None:
+    # R6 with R8: under GROUP, 2027Q1 started as one 综合 and one 理工. The quarter's other
+    # session holds what the plan decides; the started one is kept whatever it holds, so the
+    # group rule judges only the free session (here one 综合 and one 理工 again is fine).
+    started = FixedSession(START, (code_of(0), code_of(1)))
+    request = PlanRequest(
+        start=START,
+        pool=hand_pool(36, ["综合", "理工"]),
+        session_size=(1, 2),
+        sessions_per_quarter=2,
+        policy=Policy.GROUP,
+        fixed=(started,),
+    )
+    answer = plan_or_refusal(request)
+    assert isinstance(answer, Plan)
+    check(answer)
+    assert answer.sessions[0].codes == started.codes
+    assert find_plan(request) is not None
+
+
 # The exhaustive search against the verifier (no planner involved)
 
 
@@ -406,6 +426,13 @@ def test_r6_group_a_category_scattered() -> None:
     assert broken(plan) == ["R6"]
     assert "2027Q1 scatters its 2 categories over 4 (session, category) pairs" in messages(plan)
     assert "the group policy allows at most 3" in messages(plan)
+    # Started as {综合, 理工}, 2027Q1's first session is kept as it is (R8): the rule judges
+    # the free session alone, which holds one of each and scatters nothing it could group.
+    started = FixedSession(START, plan.sessions[0].codes)
+    assert verify(replace(plan, request=replace(plan.request, fixed=(started,)))) == []
+    started_later = FixedSession(START.plus(1), plan.sessions[2].codes)
+    later = replace(plan, request=replace(plan.request, fixed=(started_later,)))
+    assert broken(later) == ["R6"], "a quarter without a started session is judged whole"
 
 
 def test_r7_sessions_and_codes_in_canonical_order() -> None:

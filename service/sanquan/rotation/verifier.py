@@ -155,7 +155,22 @@ def _composition(plan: Plan) -> Iterator[Violation]:
     if request.policy is Policy.MIX:
         yield from _mixed(plan.sessions, category, request.max_same_category)
     else:
-        yield from _grouped(plan.sessions, category)
+        yield from _grouped(_free_sessions(plan), category)
+
+
+def _free_sessions(plan: Plan) -> list[PlannedSession]:
+    """The sessions the plan decided: a started session is kept as it was (R8), so the
+    group policy judges only the others; a mixed started session is no scattering the
+    plan could have avoided."""
+    started = Counter((s.quarter, tuple(sorted(s.codes))) for s in plan.request.fixed)
+    free = []
+    for session in plan.sessions:
+        key = (session.quarter, tuple(sorted(session.codes)))
+        if started[key] > 0:
+            started[key] -= 1
+        else:
+            free.append(session)
+    return free
 
 
 def _mixed(
@@ -177,10 +192,10 @@ def _mixed(
 
 def _grouped(sessions: Sequence[PlannedSession], category: dict[str, str]) -> Iterator[Violation]:
     """Sorting a quarter's institutions by category and cutting the list into its ``s``
-    sessions splits at most ``s - 1`` categories, so a grouped quarter has at most
-    (distinct categories) + ``s`` - 1 (session, category) pairs; more means a category was
-    scattered that could have been kept together. The bound is always reachable, whatever
-    the session sizes, so it is a rule and not a preference."""
+    free sessions splits at most ``s - 1`` categories, so a grouped quarter's free sessions
+    have at most (their distinct categories) + ``s`` - 1 (session, category) pairs; more
+    means a category was scattered that could have been kept together. The bound is always
+    reachable, whatever the session sizes, so it is a rule and not a preference."""
     by_quarter: dict[Quarter, list[PlannedSession]] = defaultdict(list)
     for session in sessions:
         by_quarter[session.quarter].append(session)
