@@ -21,7 +21,7 @@ from sanquan.db import make_engine, make_session_factory
 from sanquan.institutions.service import load_beijing
 from sanquan.migrate import upgrade
 from sanquan.plugins.host import PluginHost
-from sanquan.tables.service import import_jingjiaozufa
+from sanquan.tables.service import import_plans
 from tests.postgres_server import PostgresServer, fresh_database, postgresql_server
 
 __all__ = ["postgresql_server"]
@@ -143,7 +143,7 @@ EXPERTS = {f"expert{i}": None for i in range(1, 7)} | {"expert_pku": SCHOOLS["pk
 @pytest.fixture
 def world(settings: Settings, host: PluginHost, db: Session) -> Iterator[World]:
     load_beijing(db)
-    import_jingjiaozufa(db)
+    import_plans(db)
     tokens: dict[str, str] = {}
     ids: dict[str, int] = {}
 

@@ -28,6 +28,7 @@ from tests.test_tables import PLAN, report
 LINK = """mutation($i: ExportInput!) { createExportLink(input: $i) {
   link { url fileName format rows expiresAt } userErrors { field code message } } }"""
 QUARTER = "2027Q1"
+SCHOOL_PLAN, SCHOOL = "hnkjzydx-ideology-2023", "河南科技职业大学"
 PROGRESS = {"ON_TRACK": "按计划推进", "BEHIND": "进度滞后", "DONE": "已完成"}
 SOURCES = {"SELF": "学校自评", "PEER": "同行互评", "EXPERT": "专家点评"}
 ITEM_STATUS = {"OPEN": "待整改", "IN_PROGRESS": "整改中", "DONE": "已完成", "VERIFIED": "已核查"}
@@ -83,13 +84,11 @@ TASKS = """query($plan: String!, $q: Quarter!) { tasks(plan: $plan) { number sec
   progress(quarter: $q) { unit { name } status text reportedAt } } }"""
 
 
-def test_a_plans_table_matches_its_tasks_and_progress_cell_by_cell(world: World) -> None:
-    assert report(world, "unit", 1, "组织专题培训 3 场")["userErrors"] == []
-    assert report(world, "unit", 15, "已形成工作方案", status="BEHIND")["userErrors"] == []
-    tasks = world.api("viewer")(TASKS, {"plan": PLAN, "q": QUARTER})["tasks"]
+def expected_plan_table(world: World, plan: str) -> list[tuple[Any, ...]]:
+    """The responsibility table of ``plan`` as GraphQL describes it, header first."""
+    tasks = world.api("viewer")(TASKS, {"plan": plan, "q": QUARTER})["tasks"]
     header = ("序号", "部分", "任务", "责任单位", "单位全称", "分工")
-    header += ("进展季度", "进展状态", "进展情况", "报告时间")
-    expected: list[tuple[Any, ...]] = [header]
+    expected: list[tuple[Any, ...]] = [(*header, "进展季度", "进展状态", "进展情况", "报告时间")]
     for task in tasks:
         reports = {r["unit"]["name"]: r for r in task["progress"]}
         for assignment in task["assignments"]:
@@ -109,8 +108,28 @@ def test_a_plans_table_matches_its_tasks_and_progress_cell_by_cell(world: World)
                     minute(found["reportedAt"]) if found else None,
                 )
             )
+    return expected
+
+
+def test_a_plans_table_matches_its_tasks_and_progress_cell_by_cell(world: World) -> None:
+    assert report(world, "unit", 1, "组织专题培训 3 场")["userErrors"] == []
+    assert report(world, "unit", 15, "已形成工作方案", status="BEHIND")["userErrors"] == []
+    expected = expected_plan_table(world, PLAN)
     assert len(expected) > 60 and sum(1 for row in expected[1:] if row[7] != "未报告") == 2
     assert_both_formats(world, "viewer", expected, kind="PLAN_TABLE", plan=PLAN, quarter=QUARTER)
+
+
+def test_a_schools_own_plan_and_unit_export_the_same_way(world: World) -> None:
+    expected = expected_plan_table(world, SCHOOL_PLAN)
+    assert {row[0] for row in expected[1:]} == set(range(1, 23))
+    assert_both_formats(
+        world, "viewer", expected, kind="PLAN_TABLE", plan=SCHOOL_PLAN, quarter=QUARTER
+    )
+    wanted = {"kind": "UNIT_TABLE", "unit": "党委宣传部", "quarter": QUARTER}
+    refused = link(world, "viewer", **wanted)
+    assert [e["code"] for e in refused["userErrors"]] == ["UNKNOWN_UNIT"], "not a municipal unit"
+    rows = xlsx_rows(fetch(world, "viewer", unitOwner=SCHOOL, **wanted).content)
+    assert [(r[1], r[3]) for r in rows[1:]] == [(3, "牵头"), (12, "牵头")]
 
 
 UNIT = """query($q: Quarter!) { responsibleUnits(name: "市教委") { name tasks { number title

@@ -94,3 +94,43 @@ def test_upgrading_a_database_with_data_keeps_it(tmp_path: Path) -> None:
         ]
         assert connection.execute(text("PRAGMA foreign_key_check")).all() == []
     engine.dispose()
+
+
+def test_plan_owners_keep_the_tables_and_their_references(tmp_path: Path) -> None:
+    """0007 copies ``responsible_units`` on SQLite, which tasks, reports and UNIT accounts
+    point at; existing plans and units become municipal, and a school may then reuse a name."""
+    from sqlalchemy import text
+
+    from sanquan.config import sqlite_url
+    from sanquan.migrate import upgrade
+
+    engine = make_engine(sqlite_url(tmp_path / "tables.sqlite3"))
+    upgrade(engine, "0006")
+    rows = (
+        "INSERT INTO responsible_units (id, short_name, full_name) "
+        "VALUES (1, '党委宣传部', '某部')",
+        "INSERT INTO work_plans (id, key, title, document) VALUES (1, 'p', '方案', '')",
+        "INSERT INTO plan_tasks (id, plan_id, number, title, section, body) "
+        "VALUES (1, 1, 1, '任务', '', '')",
+        "INSERT INTO task_units (id, task_id, unit_id, position) VALUES (1, 1, 1, 0)",
+        "INSERT INTO accounts (id, name, role, unit_id, active, created_at) "
+        "VALUES (1, '联络员', 'UNIT', 1, 1, '2026-01-01 00:00:00')",
+        "INSERT INTO progress_reports (id, task_id, unit_id, quarter, status, text, "
+        "reported_by_id, reported_at) VALUES (1, 1, 1, '2027Q1', 'DONE', '完成', 1, "
+        "'2027-01-02 00:00:00')",
+    )
+    with engine.begin() as connection:
+        for row in rows:
+            connection.execute(text(row))
+    upgrade(engine)
+    with engine.begin() as connection:
+        assert connection.execute(text("SELECT owner FROM work_plans")).all() == [("",)]
+        assert connection.execute(text("SELECT owner FROM responsible_units")).all() == [("",)]
+        assert connection.execute(text("PRAGMA foreign_key_check")).all() == []
+        connection.execute(
+            text(
+                "INSERT INTO responsible_units (owner, short_name, full_name) "
+                "VALUES ('河南科技职业大学', '党委宣传部', '中共河南科技职业大学委员会宣传部')"
+            )
+        )
+    engine.dispose()

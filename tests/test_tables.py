@@ -29,14 +29,14 @@ def report(world: World, who: str, number: int, text: str = "已完成年度计�
 
 
 def test_plans_and_their_twenty_tasks(world: World) -> None:
-    plans = world.api("viewer")("{ plans { key document title } }")["plans"]
-    assert plans == [
-        {
-            "key": PLAN,
-            "document": "京教组发[2019]3号",
-            "title": "北京市建设全国“三全育人”综合改革试点区实施方案",
-        }
-    ]
+    plans = world.api("viewer")("{ plans { key document title owner } }")["plans"]
+    assert plans[0] == {
+        "key": PLAN,
+        "document": "京教组发[2019]3号",
+        "title": "北京市建设全国“三全育人”综合改革试点区实施方案",
+        "owner": "",
+    }
+    assert [p["key"] for p in plans[1:]] == ["hnkjzydx-ideology-2023"]  # test_tables_school
     tasks = world.api("viewer")(TASKS, {"plan": PLAN})["tasks"]
     assert [t["number"] for t in tasks] == list(range(1, 21))
     first = tasks[0]
@@ -58,8 +58,10 @@ def test_one_table_per_unit(world: World) -> None:
     ]
     assert data[0]["name"] == "市委教育工委"  # found through the alias
     assert [t["number"] for t in data[0]["tasks"]] == list(range(1, 21))
-    all_units = world.api("viewer")("{ responsibleUnits { name } }")["responsibleUnits"]
-    assert len(all_units) == 20
+    query = '{ responsibleUnits(owner: "") { name owner } }'
+    municipal = world.api("viewer")(query)["responsibleUnits"]
+    assert len(municipal) == 20
+    assert {u["owner"] for u in municipal} == {""}
 
 
 def test_units_report_on_their_own_tasks_only(world: World) -> None:
@@ -90,12 +92,13 @@ def test_progress_for_a_quarter_and_tasks_without_report(world: World) -> None:
     report(world, "unit", 1)
     report(world, "unit", 15)
     data = world.api("viewer")(
-        """query($plan: String!) { plans { tasksWithoutReport(quarter: "2027Q1") { number } }
+        """query($plan: String!) { plans { key tasksWithoutReport(quarter: "2027Q1") { number } }
              tasks(plan: $plan) { number
                                   progress(quarter: "2027Q1") { unit { name } status } } }""",
         {"plan": PLAN},
     )
-    missing = [t["number"] for t in data["plans"][0]["tasksWithoutReport"]]
+    (plan,) = [p for p in data["plans"] if p["key"] == PLAN]
+    missing = [t["number"] for t in plan["tasksWithoutReport"]]
     assert missing == [n for n in range(1, 21) if n not in (1, 15)]
     progress = {t["number"]: t["progress"] for t in data["tasks"]}
     assert progress[1] == [{"unit": {"name": "市教委"}, "status": "ON_TRACK"}]

@@ -1,4 +1,5 @@
-"""R19: the twenty tasks of 京教组发[2019]3号 and their units, imported from the plan's text."""
+"""R19: the twenty tasks of 京教组发[2019]3号 and their units, imported from the plan's text;
+the unit tables of every shipped plan are checked alike."""
 
 from __future__ import annotations
 
@@ -9,11 +10,10 @@ from sanquan.tables.plan_text import (
     ParsedTask,
     PlanTextError,
     UnknownUnits,
-    jingjiaozufa_text,
-    load_jingjiaozufa,
     normalise,
     parse_tasks,
 )
+from sanquan.tables.shipped import JINGJIAOZUFA, SHIPPED_PLANS, PlanSource
 from sanquan.tables.units import ALIASES, UNITS, Unit
 
 # Written by reading the document, not from the parser's output: number -> (title, units with
@@ -97,7 +97,7 @@ SECTIONS = {
 
 @pytest.fixture(scope="module")
 def tasks() -> dict[int, ImportedTask]:
-    return {task.number: task for task in load_jingjiaozufa()}
+    return {task.number: task for task in JINGJIAOZUFA.tasks()}
 
 
 def test_shipped_plan_imports_as_the_hand_made_table(tasks: dict[int, ImportedTask]) -> None:
@@ -121,7 +121,7 @@ def test_first_listed_unit_leads(tasks: dict[int, ImportedTask]) -> None:
 
 
 def test_misspelt_education_commission_still_leads_task_5(tasks: dict[int, ImportedTask]) -> None:
-    raw = {task.number: task for task in parse_tasks(jingjiaozufa_text())}
+    raw = {task.number: task for task in parse_tasks(JINGJIAOZUFA.text())}
     assert raw[5].raw_units[0] == "委教育工委"
     assert tasks[5].lead == Unit("市委教育工委", "中共北京市委教育工作委员会")
 
@@ -129,7 +129,7 @@ def test_misspelt_education_commission_still_leads_task_5(tasks: dict[int, Impor
 def test_short_education_work_committee_maps_to_the_party_committee(
     tasks: dict[int, ImportedTask],
 ) -> None:
-    raw = {task.number: task for task in parse_tasks(jingjiaozufa_text())}
+    raw = {task.number: task for task in parse_tasks(JINGJIAOZUFA.text())}
     for number in (4, 13, 17):
         assert raw[number].raw_units[0] == "市教育工委"
         assert tasks[number].lead.short == "市委教育工委"
@@ -138,7 +138,7 @@ def test_short_education_work_committee_maps_to_the_party_committee(
 
 
 def test_both_culture_and_tourism_spellings_are_one_unit(tasks: dict[int, ImportedTask]) -> None:
-    raw = {task.number: task for task in parse_tasks(jingjiaozufa_text())}
+    raw = {task.number: task for task in parse_tasks(JINGJIAOZUFA.text())}
     assert "市文化和旅游委" in raw[4].raw_units
     assert "市文化和旅游局" in raw[10].raw_units
     culture = Unit("市文化和旅游局", "北京市文化和旅游局")
@@ -147,7 +147,7 @@ def test_both_culture_and_tourism_spellings_are_one_unit(tasks: dict[int, Import
 
 
 def test_unknown_unit_names_are_all_listed_and_nothing_imported() -> None:
-    text = jingjiaozufa_text()
+    text = JINGJIAOZUFA.text()
     # 市国资委 is named in tasks 6 and 7, 市应急管理局 only in task 9.
     assert text.count("市国资委") == 2
     assert text.count("市应急管理局") == 1
@@ -168,26 +168,32 @@ def test_a_unit_named_twice_in_one_task_counts_once() -> None:
 
 
 def test_a_task_without_its_unit_clause_is_refused() -> None:
-    text = jingjiaozufa_text().replace(
+    text = JINGJIAOZUFA.text().replace(
         "(责任单位:市委教育工委、市教委、市委政法委", "(市委教育工委、市教委、市委政法委"
     )
     with pytest.raises(PlanTextError, match="第 9 项"):
         parse_tasks(text)
 
 
-def test_every_unit_has_a_distinct_full_name() -> None:
-    fulls = [unit.full for unit in UNITS]
+EVERY_PLAN = pytest.mark.parametrize("plan", SHIPPED_PLANS.values(), ids=SHIPPED_PLANS)
+
+
+@EVERY_PLAN
+def test_every_unit_has_a_distinct_full_name(plan: PlanSource) -> None:
+    fulls = [unit.full for unit in plan.units]
     assert all(full.strip() for full in fulls)
     assert len(set(fulls)) == len(fulls)
-    assert len({unit.short for unit in UNITS}) == len(UNITS)
+    assert len({unit.short for unit in plan.units}) == len(plan.units)
 
 
-def test_aliases_lead_to_units_and_never_shadow_one() -> None:
-    shorts = {unit.short for unit in UNITS}
-    assert set(ALIASES.values()) <= shorts
-    assert not set(ALIASES) & shorts
+@EVERY_PLAN
+def test_aliases_lead_to_units_and_never_shadow_one(plan: PlanSource) -> None:
+    shorts = {unit.short for unit in plan.units}
+    assert set(plan.aliases.values()) <= shorts
+    assert not set(plan.aliases) & shorts
 
 
-def test_every_known_unit_is_named_in_the_plan(tasks: dict[int, ImportedTask]) -> None:
-    named = {unit for task in tasks.values() for unit in task.units}
-    assert named == set(UNITS)
+@EVERY_PLAN
+def test_every_known_unit_is_named_in_the_plan(plan: PlanSource) -> None:
+    named = {unit for task in plan.tasks() for unit in task.units}
+    assert named == set(plan.units)

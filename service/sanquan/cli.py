@@ -141,6 +141,9 @@ def token_create(
         str | None, typer.Option(help="School code (INSTITUTION) or affiliation (EXPERT).")
     ] = None,
     unit: Annotated[str | None, typer.Option(help="Responsible unit (UNIT), e.g. 市教委.")] = None,
+    unit_owner: Annotated[
+        str, typer.Option(help="The school a UNIT's unit belongs to; omit for a municipal one.")
+    ] = "",
 ) -> None:
     """Create an account and print its token (shown once; only a hash is kept)."""
     from sanquan.auth.tokens import create_account, issue_token
@@ -152,7 +155,12 @@ def token_create(
     with _database(_settings()) as db:
         try:
             account = create_account(
-                db, name=name, role=parsed, institution_code=institution, unit_name=unit
+                db,
+                name=name,
+                role=parsed,
+                institution_code=institution,
+                unit_name=unit,
+                unit_owner=unit_owner,
             )
         except DomainError as error:
             console.print(f"[red]{error.message()}[/red]")
@@ -178,18 +186,32 @@ def token_revoke(
 
 
 @tables_app.command("import")
-def tables_import() -> None:
-    """Import (or refresh) the twenty tasks of 京教组发[2019]3号 and their units."""
-    from sanquan.tables.service import import_jingjiaozufa
+def tables_import(
+    plan: Annotated[
+        list[str] | None,
+        typer.Option(help="Key of a shipped plan; repeat for several. Default: every one."),
+    ] = None,
+) -> None:
+    """Import (or refresh) shipped plans with their tasks and units: 京教组发[2019]3号 and a
+    school's 22 ideology-work measures. A bad unit name in any of them imports nothing."""
+    from sanquan.tables.service import import_plans
+    from sanquan.tables.shipped import UnknownPlanKeys, shipped_plans
 
+    try:
+        sources = shipped_plans(plan or None)
+    except UnknownPlanKeys as error:
+        raise typer.BadParameter(str(error), param_hint="--plan") from None
     with _database(_settings()) as db:
         try:
-            plan = import_jingjiaozufa(db)
+            plans = import_plans(db, sources)
         except DomainError as error:
             console.print(f"[red]{error.message()}[/red]")
             raise typer.Exit(2) from None
         db.commit()
-        console.print(f"{plan.document}: {len(plan.tasks)} tasks imported")
+        for imported in plans:
+            console.print(
+                f"{imported.key} ({imported.document}): {len(imported.tasks)} tasks imported"
+            )
 
 
 class ExportName(StrEnum):
@@ -216,6 +238,9 @@ def export(
     kind: Annotated[ExportName, typer.Argument(help="What to export.")],
     plan: Annotated[str | None, typer.Option(help="plan-table: the plan key.")] = None,
     unit: Annotated[str | None, typer.Option(help="unit-table: the unit's name.")] = None,
+    unit_owner: Annotated[
+        str, typer.Option(help="unit-table: the school owning the unit; none: municipal.")
+    ] = "",
     session: Annotated[int | None, typer.Option(help="scores, results: the session id.")] = None,
     quarter: Annotated[
         str | None, typer.Option(help="Progress quarter of the tables, e.g. 2026Q4.")
@@ -249,6 +274,7 @@ def export(
         kind=EXPORT_KINDS[kind],
         plan=plan,
         unit=unit,
+        unit_owner=unit_owner,
         session_id=session,
         quarter=progress_quarter,
         institution_code=institution,

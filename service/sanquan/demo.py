@@ -23,7 +23,7 @@ from sanquan.review.conclusion import conclude_session
 from sanquan.review.models import ReviewSession
 from sanquan.review.scoring import ScoreEntry, Submission, submit_scores
 from sanquan.review.sessions import SessionSpec, appoint_experts, create_session, open_session
-from sanquan.tables.service import import_jingjiaozufa
+from sanquan.tables.service import import_plans
 from sanquan.timeutil import beijing_today
 from sanquan_sdk import IndicatorSet, Source
 
@@ -63,7 +63,7 @@ def load_demo(db: Session, host: PluginHost, seed: int = 2026) -> DemoTokens:
         raise RuntimeError(f"the {SET_KEY} plugin is not installed")
     rng = random.Random(seed)
     load_beijing(db)
-    import_jingjiaozufa(db)
+    import_plans(db)
     demo = DemoTokens()
 
     def account(name: str, role: Role, code: str | None = None, unit: str | None = None) -> Account:

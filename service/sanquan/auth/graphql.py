@@ -41,6 +41,10 @@ class CreateAccountInput:
     unit_name: str | None = strawberry.field(
         default=None, description="The responsible unit of a UNIT account, e.g. 市教委."
     )
+    unit_owner: str = strawberry.field(
+        default="",
+        description="The school of a school's unit, e.g. 河南科技职业大学; empty: municipal.",
+    )
 
 
 @strawberry.type
@@ -81,6 +85,7 @@ class AuthMutation:
                 role=Role(input.role),
                 institution_code=input.institution_code,
                 unit_name=input.unit_name,
+                unit_owner=input.unit_owner,
             )
             return account, issue_token(ctx.db, account)
 

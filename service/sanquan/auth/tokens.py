@@ -46,9 +46,11 @@ def create_account(
     role: Role,
     institution_code: str | None = None,
     unit_name: str | None = None,
+    unit_owner: str = "",
 ) -> Account:
     """An account; ``INSTITUTION`` accounts must name their school, experts may name
-    their affiliation, other roles must not name one; ``UNIT`` accounts name their unit."""
+    their affiliation, other roles must not name one; ``UNIT`` accounts name their unit,
+    a municipal one unless ``unit_owner`` names the school whose unit it is."""
     from sanquan.tables.service import get_unit  # tables build on accounts
 
     name = clean_text(name, ("name",), 200, required=True)
@@ -73,8 +75,8 @@ def create_account(
             raise invalid(
                 ("unit",), "UNIT 账号必须指定责任单位", "a UNIT account must name its unit"
             )
-        unit_id = get_unit(db, unit_name, ("unit",)).id
-    elif unit_name:
+        unit_id = get_unit(db, unit_name, ("unit",), unit_owner).id
+    elif unit_name or unit_owner:
         raise invalid(
             ("unit",), "只有 UNIT 账号属于责任单位", "only UNIT accounts belong to a unit"
         )

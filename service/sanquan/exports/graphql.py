@@ -29,6 +29,9 @@ class ExportInput:
     unit: str | None = strawberry.field(
         default=None, description="UNIT_TABLE: the unit's name (aliases work)."
     )
+    unit_owner: str = strawberry.field(
+        default="", description="UNIT_TABLE: the school owning the unit; empty: municipal."
+    )
     session_id: strawberry.ID | None = strawberry.field(
         default=None, description="SCORE_SHEET and SESSION_RESULTS: the session."
     )
@@ -48,6 +51,7 @@ class ExportInput:
             kind=service.ExportKind(self.kind),
             plan=self.plan,
             unit=self.unit,
+            unit_owner=self.unit_owner,
             session_id=parse_id(self.session_id, "sessionId") if self.session_id else None,
             quarter=str(self.quarter) if self.quarter else None,
             institution_code=self.institution_code,

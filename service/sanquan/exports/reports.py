@@ -29,6 +29,7 @@ from sanquan.review.results import indicator_titles, session_results
 from sanquan.review.sessions import get_session
 from sanquan.tables.models import PlanTask, ProgressReport, ProgressStatus, TaskUnit
 from sanquan.tables.service import get_plan, get_unit
+from sanquan.tables.units import MUNICIPAL
 from sanquan.timeutil import to_beijing
 
 PROGRESS_NAMES = {
@@ -115,10 +116,11 @@ def plan_table(db: Session, plan_key: str, quarter: Quarter) -> Table:
     )
 
 
-def unit_table(db: Session, unit_name: str, quarter: Quarter) -> Table:
+def unit_table(db: Session, unit_name: str, quarter: Quarter, owner: str = MUNICIPAL) -> Table:
     """One unit's tasks across every plan, with its part (lead or partner), the other
-    units of each task, and its own progress report for ``quarter``."""
-    unit = get_unit(db, unit_name, ("unit",))
+    units of each task, and its own progress report for ``quarter``. ``owner`` is the
+    school whose unit is meant (a municipal unit when empty)."""
+    unit = get_unit(db, unit_name, ("unit",), owner)
     tasks = list(
         db.scalars(
             select(PlanTask)

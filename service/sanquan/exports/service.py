@@ -66,6 +66,8 @@ class ExportRequest:
     kind: ExportKind
     plan: str | None = None
     unit: str | None = None
+    unit_owner: str = ""
+    """The school owning ``unit``; empty for a municipal unit."""
     session_id: int | None = None
     quarter: str | None = None
     """The progress quarter of the tables, ``2026Q4``; the current quarter when omitted."""
@@ -79,6 +81,7 @@ class ExportRequest:
     @classmethod
     def from_json(cls, text: str) -> ExportRequest:
         data: dict[str, Any] = json.loads(text)
+        data.setdefault("unit_owner", "")
         data["kind"] = ExportKind(data["kind"])
         data["status"] = ItemStatus(data["status"]) if data.get("status") else None
         return cls(**data)
@@ -100,7 +103,7 @@ def build(
             return reports.plan_table(db, request.plan, quarter)
         case ExportKind.UNIT_TABLE:
             assert request.unit is not None
-            return reports.unit_table(db, request.unit, quarter)
+            return reports.unit_table(db, request.unit, quarter, request.unit_owner)
         case ExportKind.SCORE_SHEET:
             assert request.session_id is not None
             return reports.score_sheet(db, host, actor, request.session_id)

@@ -22,6 +22,7 @@ from sanquan.tables.models import (
     TaskUnit,
     WorkPlan,
 )
+from sanquan.tables.units import MUNICIPAL
 from sanquan.timeutil import to_beijing
 
 ProgressStatusType = strawberry.enum(ProgressStatus, name="ProgressStatus")
@@ -31,13 +32,19 @@ ProgressStatusType = strawberry.enum(ProgressStatus, name="ProgressStatus")
 class UnitType:
     row: strawberry.Private[ResponsibleUnit]
 
-    @strawberry.field(description="The short name the plan writes (市委教育工委, 市教委 …).")
+    @strawberry.field(
+        description="The short name the plan writes (市委教育工委, 市教委, 党委宣传部 …)."
+    )
     def name(self) -> str:
         return self.row.short_name
 
     @strawberry.field
     def full_name(self) -> str:
         return self.row.full_name
+
+    @strawberry.field(description="Empty for a municipal unit, else the school it belongs to.")
+    def owner(self) -> str:
+        return self.row.owner
 
     @strawberry.field(description="Every task this unit answers for, in every plan (一张表).")
     def tasks(self, info: Info) -> list[TaskType]:
@@ -85,9 +92,16 @@ class ProgressReportType:
 class TaskType:
     row: strawberry.Private[PlanTask]
 
-    @strawberry.field(description="The task's number in the plan (1–20 for 京教组发[2019]3号).")
+    @strawberry.field(
+        description="The task's number in the plan (1–20 for 京教组发[2019]3号, 1–22 for the "
+        "ideology-work measures)."
+    )
     def number(self) -> int:
         return self.row.number
+
+    @strawberry.field(description="The plan the task belongs to.")
+    def plan(self) -> PlanType:
+        return PlanType(row=self.row.plan)
 
     @strawberry.field
     def title(self) -> str:
@@ -129,9 +143,15 @@ class PlanType:
     def title(self) -> str:
         return self.row.title
 
-    @strawberry.field(description="The document number, e.g. 京教组发[2019]3号.")
+    @strawberry.field(
+        description="The document number, e.g. 京教组发[2019]3号; issuer and date if it has none."
+    )
     def document(self) -> str:
         return self.row.document
+
+    @strawberry.field(description="Empty for a municipal plan, else the school that owns it.")
+    def owner(self) -> str:
+        return self.row.owner
 
     @strawberry.field
     def tasks(self) -> list[TaskType]:
@@ -158,13 +178,20 @@ class TableQuery:
     def tasks(self, info: Info, plan: str) -> list[TaskType]:
         return [TaskType(row=t) for t in service.get_plan(info.context.db, plan).tasks]
 
-    @strawberry.field(description="Every responsible unit, or the one named (aliases work).")
-    def responsible_units(self, info: Info, name: str | None = None) -> list[UnitType]:
+    @strawberry.field(
+        description='Every responsible unit, or those of one owner ("" for the municipal '
+        "ones), or the one named (aliases work) among the owner's, municipal by default."
+    )
+    def responsible_units(
+        self, info: Info, name: str | None = None, owner: str | None = None
+    ) -> list[UnitType]:
         db = info.context.db
         if name is not None:
-            return [UnitType(row=service.get_unit(db, name, ("name",)))]
-        rows = db.scalars(select(ResponsibleUnit).order_by(ResponsibleUnit.id))
-        return [UnitType(row=row) for row in rows]
+            return [UnitType(row=service.get_unit(db, name, ("name",), owner or MUNICIPAL))]
+        query = select(ResponsibleUnit).order_by(ResponsibleUnit.id)
+        if owner is not None:
+            query = query.where(ResponsibleUnit.owner == owner)
+        return [UnitType(row=row) for row in db.scalars(query)]
 
 
 @strawberry.input

@@ -22,7 +22,8 @@ class ProgressStatus(StrEnum):
 
 
 class WorkPlan(Base):
-    """A plan whose tasks are tracked by responsible units, e.g. 京教组发[2019]3号."""
+    """A plan whose tasks are tracked by responsible units, e.g. 京教组发[2019]3号, or a
+    school's own plan, e.g. a university party committee's measures."""
 
     __tablename__ = "work_plans"
 
@@ -30,18 +31,25 @@ class WorkPlan(Base):
     key: Mapped[str] = mapped_column(String(100), unique=True)
     title: Mapped[str] = mapped_column(String(300))
     document: Mapped[str] = mapped_column(String(100), default="")
+    owner: Mapped[str] = mapped_column(String(200), default="")
+    """Empty for a municipal plan, else the school that owns it; its units are that owner's."""
     tasks: Mapped[list[PlanTask]] = relationship(
         back_populates="plan", order_by="PlanTask.number", cascade="all, delete-orphan"
     )
 
 
 class ResponsibleUnit(Base):
-    """A responsible unit (责任单位): the short name the plans write and the full name."""
+    """A responsible unit (责任单位): the short name the plans write and the full name.
+
+    Short names are unique per owner only: every school has its own 党委宣传部."""
 
     __tablename__ = "responsible_units"
+    __table_args__ = (UniqueConstraint("owner", "short_name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    short_name: Mapped[str] = mapped_column(String(100), unique=True)
+    owner: Mapped[str] = mapped_column(String(200), default="")
+    """Empty for a municipal unit, else the school it belongs to."""
+    short_name: Mapped[str] = mapped_column(String(100))
     full_name: Mapped[str] = mapped_column(String(200))
 
 

@@ -10,14 +10,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from importlib import resources
 
-from sanquan.tables.units import ALIASES, UNITS, Unit
+from sanquan.tables.units import Unit
 
-JINGJIAOZUFA_FILE = "data/jingjiaozufa-2019-3.txt"
-
-# The source mixes ASCII and full-width punctuation, so every pattern accepts both.
-_SECTION = re.compile(r"[(（](?P<numeral>[一二三四五六七八九十]+)[)）]\s*(?P<title>.+?)[。.]?")
+# The source mixes ASCII and full-width punctuation, so every pattern accepts both. A part is
+# headed "(一)…" in a municipal plan and "一、…" in a school's.
+_SECTION = re.compile(
+    r"(?:[(（][一二三四五六七八九十]+[)）]|[一二三四五六七八九十]+、)\s*(?P<title>.+?)[。.]?"
+)
 _TASK = re.compile(r"(?P<number>\d{1,2})[.．、]\s*(?P<text>.+)")
 # The clause closes the paragraph; stray commas and colons after 责任单位 are typos in the source.
 _UNITS_CLAUSE = re.compile(r"[(（]\s*责任单位[\s,，:：]*(?P<names>[^()（）]*)[)）][。.]?")
@@ -81,13 +81,19 @@ def parse_tasks(text: str) -> list[ParsedTask]:
     """The numbered tasks of a plan, each under its part heading, with its units as written.
 
     A task is a paragraph "N.标题。正文(责任单位:甲、乙)"; its title is the heading up to the
-    first 。, and its part is the nearest "(一)…" heading above it. Numbers must run 1, 2, 3 …,
-    so a lost or merged paragraph is noticed rather than silently shifting the table.
+    first 。, and its part is the nearest "(一)…" or "一、…" heading above it. Numbers must run
+    1, 2, 3 …, so a lost or merged paragraph is noticed rather than silently shifting the table.
 
     >>> text = "(一)统筹资源\\n1.发挥优势。开展活动。(责任单位,:委教育工委、市教委)"
     >>> task = parse_tasks(text)[0]
     >>> task.number, task.title, task.section, task.raw_units
     (1, '发挥优势', '统筹资源', ('委教育工委', '市教委'))
+
+    A school's plan heads its parts "一、…":
+
+    >>> text = "一、强化理论武装\\n1.加强学习。每年6次。(责任单位:党委理论学习中心组)"
+    >>> [(task.section, task.title) for task in parse_tasks(text)]
+    [('强化理论武装', '加强学习')]
     """
     tasks: list[ParsedTask] = []
     problems: list[str] = []
@@ -126,7 +132,7 @@ def _parse_task(number: int, text: str, section: str | None) -> tuple[ParsedTask
     if not names:
         return None, f"第 {number} 项没有写责任单位"
     if section is None:
-        return None, f"第 {number} 项不在任何“(一)…”部分之下"
+        return None, f"第 {number} 项不在任何“(一)…”或“一、…”部分之下"
     return ParsedTask(number, title.strip(), body.strip(), section, names), ""
 
 
@@ -161,13 +167,3 @@ def normalise(
     if unknown:
         raise UnknownUnits(unknown)
     return imported
-
-
-def jingjiaozufa_text() -> str:
-    """The text of 京教组发[2019]3号 as shipped with the service."""
-    return resources.files("sanquan.tables").joinpath(JINGJIAOZUFA_FILE).read_text("utf-8")
-
-
-def load_jingjiaozufa() -> list[ImportedTask]:
-    """The twenty tasks of 京教组发[2019]3号 with their responsible units, lead first."""
-    return normalise(parse_tasks(jingjiaozufa_text()), ALIASES, UNITS)

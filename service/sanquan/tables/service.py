@@ -19,23 +19,22 @@ from sanquan.tables.models import (
     TaskUnit,
     WorkPlan,
 )
-from sanquan.tables.plan_text import ImportedTask, PlanTextError, UnknownUnits, load_jingjiaozufa
-from sanquan.tables.units import ALIASES, Unit
+from sanquan.tables.plan_text import ImportedTask, PlanTextError, UnknownUnits
+from sanquan.tables.shipped import PlanSource, aliases_of, shipped_plans
+from sanquan.tables.units import MUNICIPAL, Unit
 from sanquan.timeutil import utcnow
 
-JINGJIAOZUFA = (
-    "jingjiaozufa-2019-3",
-    "北京市建设全国“三全育人”综合改革试点区实施方案",
-    "京教组发[2019]3号",
-)
 
-
-def upsert_units(db: Session, units: Sequence[Unit]) -> dict[str, ResponsibleUnit]:
-    existing = {u.short_name: u for u in db.scalars(select(ResponsibleUnit))}
+def upsert_units(db: Session, owner: str, units: Sequence[Unit]) -> dict[str, ResponsibleUnit]:
+    """The rows of ``owner``'s units by short name, created or their full names refreshed."""
+    existing = {
+        u.short_name: u
+        for u in db.scalars(select(ResponsibleUnit).where(ResponsibleUnit.owner == owner))
+    }
     for unit in units:
         row = existing.get(unit.short)
         if row is None:
-            row = ResponsibleUnit(short_name=unit.short, full_name=unit.full)
+            row = ResponsibleUnit(owner=owner, short_name=unit.short, full_name=unit.full)
             db.add(row)
             existing[unit.short] = row
         else:
@@ -44,48 +43,59 @@ def upsert_units(db: Session, units: Sequence[Unit]) -> dict[str, ResponsibleUni
     return existing
 
 
-def import_plan(
-    db: Session, key: str, title: str, document: str, tasks: Sequence[ImportedTask]
-) -> WorkPlan:
-    """Store a plan's tasks with their units in document order, lead first. Importing a plan
-    again refreshes its titles and units; tasks already reported on keep their reports."""
-    units = upsert_units(db, [u for task in tasks for u in task.units])
-    plan = db.scalar(select(WorkPlan).where(WorkPlan.key == key))
+def store_plan(db: Session, source: PlanSource, tasks: Sequence[ImportedTask]) -> WorkPlan:
+    """Store a plan's tasks with its owner's units in document order, lead first. Importing a
+    plan again refreshes its titles and units; tasks already reported on keep their reports."""
+    units = upsert_units(db, source.owner, [u for task in tasks for u in task.units])
+    plan = db.scalar(select(WorkPlan).where(WorkPlan.key == source.key))
     if plan is None:
-        plan = WorkPlan(key=key, title=title, document=document)
+        plan = WorkPlan(key=source.key)
         db.add(plan)
-    plan.title, plan.document = title, document
+    plan.title, plan.document, plan.owner = source.title, source.document, source.owner
     by_number = {t.number: t for t in plan.tasks}
     for task in tasks:
         row = by_number.get(task.number) or PlanTask(number=task.number, title="")
         row.title, row.section = task.title, task.section
-        row.assignments = [
-            TaskUnit(unit=units[unit.short], position=position)
-            for position, unit in enumerate(task.units)
-        ]
+        _assign(row, [units[unit.short] for unit in task.units])
         if task.number not in by_number:
             plan.tasks.append(row)
     db.flush()
     return plan
 
 
-def import_jingjiaozufa(db: Session) -> WorkPlan:
-    """The shipped plan 京教组发[2019]3号; an unmappable unit name imports nothing."""
+def _assign(task: PlanTask, units: Sequence[ResponsibleUnit]) -> None:
+    """Give ``task`` these units in this order. A unit it keeps keeps its row, renumbered:
+    a fresh row would be inserted before the old one is deleted, and (task, unit) is unique."""
+    kept = {assignment.unit_id: assignment for assignment in task.assignments}
+    task.assignments = [kept.get(unit.id) or TaskUnit(unit=unit) for unit in units]
+    for position, assignment in enumerate(task.assignments):
+        assignment.position = position
+
+
+def read_plan(source: PlanSource, text: str | None = None) -> list[ImportedTask]:
+    """The plan's tasks, its units resolved, or a typed error that lists every problem."""
     try:
-        tasks = load_jingjiaozufa()
+        return source.tasks(text)
     except UnknownUnits as error:
         listed = "、".join(
             f"{name}(任务 {', '.join(map(str, at))})" for name, at in error.unknown.items()
         )
+        names = f"{source.key}:{listed}"
         raise DomainError(
-            ErrorCode.UNKNOWN_UNITS, ("plan",), names=Localized(listed, listed)
+            ErrorCode.UNKNOWN_UNITS, ("plan",), names=Localized(names, names)
         ) from error
     except PlanTextError as error:
         raise DomainError(
             ErrorCode.INVALID_VALUE, ("plan",), field="plan", problem=str(error)
         ) from error
-    key, title, document = JINGJIAOZUFA
-    return import_plan(db, key, title, document, tasks)
+
+
+def import_plans(db: Session, sources: Sequence[PlanSource] | None = None) -> list[WorkPlan]:
+    """Import ``sources``, every shipped plan by default. All are read before any is stored,
+    so an unmappable unit name in one of them imports nothing at all."""
+    chosen = shipped_plans() if sources is None else sources
+    read = [(source, read_plan(source)) for source in chosen]
+    return [store_plan(db, source, tasks) for source, tasks in read]
 
 
 def get_plan(db: Session, key: str) -> WorkPlan:
@@ -95,12 +105,17 @@ def get_plan(db: Session, key: str) -> WorkPlan:
     return plan
 
 
-def get_unit(db: Session, name: str, path: Sequence[str | int] = ("unit",)) -> ResponsibleUnit:
-    """By short name, full name, or any alias the plans use."""
-    short = ALIASES.get(name.strip(), name.strip())
+def get_unit(
+    db: Session, name: str, path: Sequence[str | int] = ("unit",), owner: str = MUNICIPAL
+) -> ResponsibleUnit:
+    """One of ``owner``'s units (the municipal ones by default), by short name, full name, or
+    any alias that owner's plans use: two schools may each have a 党委宣传部."""
+    wanted, owner = name.strip(), owner.strip()
+    short = aliases_of(owner).get(wanted, wanted)
     unit = db.scalar(
         select(ResponsibleUnit).where(
-            (ResponsibleUnit.short_name == short) | (ResponsibleUnit.full_name == name.strip())
+            ResponsibleUnit.owner == owner,
+            (ResponsibleUnit.short_name == short) | (ResponsibleUnit.full_name == wanted),
         )
     )
     if unit is None:

@@ -1,7 +1,10 @@
-"""The responsible units (责任单位) of 京教组发[2019]3号: short names, full names and aliases.
+"""The municipal responsible units (责任单位) of 京教组发[2019]3号: short names, full names
+and aliases.
 
 The plan names each unit by its short form, and not always the same way (typos, an outdated
 name), so every variant goes through :data:`ALIASES` before it becomes a :class:`Unit`.
+A school's own units live apart, in :mod:`sanquan.tables.school_units`: a school's 宣传部 is
+not a municipal bureau, and two schools may both have one.
 """
 
 from __future__ import annotations
@@ -19,6 +22,10 @@ class Unit:
 
     short: str
     full: str
+
+
+MUNICIPAL = ""
+"""The owner of the municipal plans and units; a school's plans and units are owned by it."""
 
 
 # In the order the plan first names them. Names as they stood in 2019, after the 2018
