@@ -39,6 +39,11 @@ ADMIN_ONLY = {
         "mutation($i: CreateAccountInput!) { createAccount(input: $i) { userErrors { code } } }",
         lambda s: {"i": {"name": "x", "role": "VIEWER"}},
     ),
+    "setAccountActive": (
+        "mutation($i: SetAccountActiveInput!) { setAccountActive(input: $i) "
+        "{ userErrors { code } } }",
+        lambda s: {"i": {"accountId": "1", "active": False}},
+    ),
 }
 
 
@@ -62,6 +67,34 @@ def test_bad_token_is_unauthenticated(world: World, header: str) -> None:
     )
     assert response.status_code == 401
     assert "Bearer" in response.json()["errors"][0]["message"]
+
+
+SET_ACTIVE = """mutation($id: ID!, $on: Boolean!) { setAccountActive(input:
+  {accountId: $id, active: $on}) { account { name active } userErrors { field code message } } }"""
+
+
+def test_an_account_switched_off_is_refused_until_switched_on(world: World) -> None:
+    thu = str(world.account_ids["thu"])
+    off = world.api("admin")(SET_ACTIVE, {"id": thu, "on": False})["setAccountActive"]
+    assert off == {"account": {"name": "thu", "active": False}, "userErrors": []}
+    assert world.api("thu").post("{ viewer { name } }").status_code == 401
+    listed = world.api("admin")("{ accounts(role: INSTITUTION) { name active } }")["accounts"]
+    assert {"name": "thu", "active": False} in listed
+    on = world.api("admin")(SET_ACTIVE, {"id": thu, "on": True})["setAccountActive"]
+    assert on["account"]["active"] is True
+    assert world.api("thu")("{ viewer { name } }") == {"viewer": {"name": "thu"}}
+
+
+def test_switching_off_oneself_or_no_account_is_refused(world: World) -> None:
+    admin = world.api("admin", "en")
+    own = admin(SET_ACTIVE, {"id": str(world.account_ids["admin"]), "on": False})
+    assert [(e["code"], e["field"]) for e in own["setAccountActive"]["userErrors"]] == [
+        ("OWN_ACCOUNT", ["accountId"])
+    ]
+    assert "another administrator" in own["setAccountActive"]["userErrors"][0]["message"]
+    assert world.api("admin")("{ viewer { name } }") == {"viewer": {"name": "admin"}}
+    missing = admin(SET_ACTIVE, {"id": "999999", "on": False})["setAccountActive"]
+    assert [e["code"] for e in missing["userErrors"]] == ["UNKNOWN_ACCOUNT"]
 
 
 def test_health_check_needs_no_token(world: World) -> None:

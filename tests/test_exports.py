@@ -13,12 +13,14 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from sanquan.auth.models import Account
-from sanquan.exports.formats import csv_cell
+from sanquan.auth.tokens import revoke_token
 from sanquan.exports.models import ExportLink
+from sanquan.tables.models import ProgressReport
 from sanquan.timeutil import utcnow
 from tests.conftest import SCHOOLS, World
 from tests.test_findings import raise_item
@@ -39,24 +41,35 @@ def link(world: World, who: str, **wanted: Any) -> dict[str, Any]:
     return payload
 
 
-def download(world: World, url: str) -> Any:
-    """The file behind a link, fetched without any token, as a browser would."""
-    return world.client.get(urlsplit(url).path)
+def download(world: World, who: str | None, url: str, language: str = "zh") -> Any:
+    """The file behind a link, fetched with ``who``'s token (none when ``None``)."""
+    headers = {"Accept-Language": language}
+    if who is not None:
+        headers["Authorization"] = f"Bearer {world.tokens[who]}"
+    return world.client.get(urlsplit(url).path, headers=headers)
 
 
 def fetch(world: World, who: str, **wanted: Any) -> Any:
     made = link(world, who, **wanted)
     assert made["userErrors"] == [], made
-    response = download(world, made["link"]["url"])
+    response = download(world, who, made["link"]["url"])
     assert response.status_code == 200, response.text
     return response
 
 
 def xlsx_rows(content: bytes) -> list[tuple[Any, ...]]:
+    """The sheet's values, after checking what makes it usable in Excel: the header frozen
+    and filterable over every row, and columns wide enough for their Chinese header."""
     sheet = load_workbook(io.BytesIO(content)).active
     assert sheet is not None
     assert sheet.freeze_panes == "A2", "the header stays in view"
-    return [tuple(row) for row in sheet.iter_rows(values_only=True)]
+    rows = [tuple(row) for row in sheet.iter_rows(values_only=True)]
+    if len(rows) > 1:
+        assert sheet.auto_filter.ref == f"A1:{get_column_letter(len(rows[0]))}{len(rows)}"
+    for index, header in enumerate(rows[0], start=1):
+        width = sheet.column_dimensions[get_column_letter(index)].width
+        assert width >= 2 * len(str(header)), f"column {header} too narrow for its header"
+    return rows
 
 
 def csv_rows(content: bytes) -> list[list[str]]:
@@ -72,7 +85,17 @@ def assert_both_formats(
     xlsx = fetch(world, who, format="XLSX", **wanted).content
     assert xlsx_rows(xlsx) == list(expected)
     text = fetch(world, who, format="CSV", **wanted).content
-    assert csv_rows(text) == [[csv_cell(cell) for cell in row] for row in expected]
+    assert csv_rows(text) == [[as_csv(cell) for cell in row] for row in expected]
+
+
+def as_csv(cell: Any) -> str:
+    """How a cell must read in the CSV, said independently of the exporter: numbers as
+    Python writes them in full, nothing for empty, formula-like text behind a quote."""
+    if cell is None:
+        return ""
+    if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@"):
+        return "'" + cell
+    return f"{cell!r}" if isinstance(cell, float) else str(cell)
 
 
 def minute(iso: str | None) -> str | None:
@@ -278,7 +301,10 @@ def test_rectification_list_matches_the_items_and_a_school_gets_its_own(world: W
     assert len(rows) == 3
     own = xlsx_rows(fetch(world, "thu", kind="RECTIFICATION_LIST").content)
     assert [r[1] for r in own[1:]] == [SCHOOLS["thu"]]
-    assert own[1][6] == "=网络育人平台访问量低", "formula-like text stays text"
+    sheet = load_workbook(io.BytesIO(fetch(world, "thu", kind="RECTIFICATION_LIST").content)).active
+    assert sheet is not None
+    title = sheet.cell(row=2, column=7)
+    assert (title.value, title.data_type) == ("=网络育人平台访问量低", "s"), "text, no formula"
 
 
 def test_formula_like_text_is_text_in_both_formats(world: World) -> None:
@@ -297,7 +323,7 @@ def test_download_names_the_file_in_chinese_with_an_ascii_fallback(world: World)
     made = link(world, "viewer", kind="PLAN_TABLE", plan=PLAN, quarter=QUARTER, format="CSV")
     assert made["link"]["fileName"] == "责任分工表_京教组发[2019]3号_2027Q1.csv"
     assert made["link"]["format"] == "CSV" and made["link"]["rows"] > 60
-    response = download(world, made["link"]["url"])
+    response = download(world, "viewer", made["link"]["url"])
     assert response.headers["content-type"] == "text/csv; charset=utf-8"
     assert response.headers["cache-control"] == "no-store"
     disposition = response.headers["content-disposition"]
@@ -331,30 +357,78 @@ def test_bad_requests_get_typed_errors_and_no_link(world: World, db: Session) ->
     assert anonymous.status_code == 401
 
 
+def error_code(response: Any) -> str:
+    return str(response.json()["errors"][0]["extensions"]["code"])
+
+
 @pytest.mark.parametrize("language", ["zh", "en"])
 def test_unknown_expired_and_orphaned_links_are_refused(
     world: World, db: Session, language: str
 ) -> None:
-    headers = {"Accept-Language": language}
-    unknown = world.client.get("/exports/sqx_nothing-here", headers=headers)
-    assert unknown.status_code == 404
-    assert unknown.json()["errors"][0]["extensions"]["code"] == "UNKNOWN_EXPORT_LINK"
+    unknown = download(world, "viewer", "/exports/sqx_nothing-here", language)
+    assert (unknown.status_code, error_code(unknown)) == (404, "UNKNOWN_EXPORT_LINK")
     assert "sqx_" not in unknown.text
 
     url = link(world, "viewer", kind="PLAN_TABLE", plan=PLAN)["link"]["url"]
     db.execute(update(ExportLink).values(expires_at=utcnow() - timedelta(seconds=1)))
     db.commit()
-    expired = world.client.get(urlsplit(url).path, headers=headers)
-    assert expired.status_code == 410
-    error = expired.json()["errors"][0]
-    assert error["extensions"]["code"] == "EXPORT_LINK_EXPIRED"
-    assert ("expired" if language == "en" else "过期") in error["message"]
+    expired = download(world, "viewer", url, language)
+    assert (expired.status_code, error_code(expired)) == (410, "EXPORT_LINK_EXPIRED")
+    assert ("expired" if language == "en" else "过期") in expired.json()["errors"][0]["message"]
 
     url = link(world, "thu", kind="RECTIFICATION_LIST")["link"]["url"]
-    assert download(world, url).status_code == 200
+    assert download(world, "thu", url).status_code == 200
     db.execute(update(Account).where(Account.name == "thu").values(active=False))
     db.commit()
-    assert download(world, url).status_code == 404, "a link dies with its account"
+    assert download(world, "thu", url).status_code == 401, "a link dies with its account"
+
+
+def test_a_link_needs_the_token_of_the_account_that_asked_for_it(world: World, db: Session) -> None:
+    url = link(world, "thu", kind="RECTIFICATION_LIST")["link"]["url"]
+    anonymous = download(world, None, url)
+    assert (anonymous.status_code, error_code(anonymous)) == (401, "UNAUTHENTICATED")
+    assert anonymous.headers["www-authenticate"].startswith("Bearer")
+    for other in ("ruc", "admin"):
+        refused = download(world, other, url)
+        assert (refused.status_code, error_code(refused)) == (404, "UNKNOWN_EXPORT_LINK")
+    assert download(world, "thu", url).status_code == 200
+    assert download(world, "thu", url).status_code == 200, "usable until it expires"
+    assert revoke_token(db, world.tokens["thu"])
+    db.commit()
+    assert download(world, "thu", url).status_code == 401, "a revoked token opens nothing"
+
+
+def test_a_stored_link_this_version_cannot_read_is_unknown(world: World, db: Session) -> None:
+    url = link(world, "viewer", kind="PLAN_TABLE", plan=PLAN)["link"]["url"]
+    db.execute(update(ExportLink).values(params='{"kind": "GONE"}'))
+    db.commit()
+    response = download(world, "viewer", url)
+    assert (response.status_code, error_code(response)) == (404, "UNKNOWN_EXPORT_LINK")
+
+
+def test_parameters_a_kind_does_not_use_are_refused_by_name(world: World) -> None:
+    made = link(world, "viewer", kind="PLAN_TABLE", plan=PLAN, sessionId="1", overdue=True)
+    assert [(e["code"], e["field"]) for e in made["userErrors"]] == [
+        ("INVALID_VALUE", ["overdue"]),
+        ("INVALID_VALUE", ["sessionId"]),
+    ]
+    made = link(world, "viewer", kind="RECTIFICATION_LIST", quarter=QUARTER)
+    assert [e["field"] for e in made["userErrors"]] == [["quarter"]]
+
+
+def test_control_characters_are_refused_and_old_ones_exported_visibly(
+    world: World, db: Session
+) -> None:
+    refused = report(world, "unit", 1, "进展\x01说明")
+    assert [(e["code"], e["field"]) for e in refused["userErrors"]] == [("INVALID_VALUE", ["text"])]
+    assert report(world, "unit", 1, "进展说明")["userErrors"] == []
+    db.execute(update(ProgressReport).values(text="旧数据\x01含控制字符"))
+    db.commit()
+    wanted = {"kind": "PLAN_TABLE", "plan": PLAN, "quarter": QUARTER}
+    rows = xlsx_rows(fetch(world, "viewer", format="XLSX", **wanted).content)
+    assert rows[2][8] == "旧数据\ufffd含控制字符"
+    text = csv_rows(fetch(world, "viewer", format="CSV", **wanted).content)
+    assert text[2][8] == "旧数据\ufffd含控制字符"
 
 
 def test_a_link_is_stored_only_as_a_hash_and_expires_in_minutes(world: World, db: Session) -> None:

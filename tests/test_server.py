@@ -168,7 +168,8 @@ def test_an_export_link_downloads_over_loopback_as_the_cli_writes_it(
         )["data"]
         url = made["createExportLink"]["link"]["url"]  # type: ignore[index]
         assert url.startswith(f"http://127.0.0.1:{port}/exports/sqx_")
-        downloaded = httpx.get(url, timeout=10)
+        token = demo_tokens["SANQUAN_VIEWER_TOKEN"]
+        downloaded = httpx.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=10)
     finally:
         process.kill()
         process.wait()

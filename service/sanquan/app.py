@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -25,7 +26,7 @@ from sanquan.api.schema import build_schema
 from sanquan.auth.tokens import authenticate
 from sanquan.config import Settings
 from sanquan.db import make_engine, make_session_factory
-from sanquan.errors import AccessError, DomainError, ErrorCode
+from sanquan.errors import AccessError, DomainError, DomainErrors, ErrorCode
 from sanquan.exports import service as exports
 from sanquan.exports.formats import render
 from sanquan.plugins.host import PluginHost
@@ -65,13 +66,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         with self.sessions() as db:
             principal = authenticate(db, request.headers.get("authorization"))
             if principal is None:
-                zh, en = UNAUTHENTICATED
-                await _error_response(
-                    "UNAUTHENTICATED",
-                    en if language == "en" else zh,
-                    401,
-                    {"WWW-Authenticate": 'Bearer realm="sanquan"'},
-                )(scope, receive, send)
+                await _unauthenticated(language)(scope, receive, send)
                 return
             db.rollback()  # end the read transaction of the token lookup
             scope.setdefault("state", {})["sanquan"] = Context(
@@ -80,7 +75,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
                 host=self.host,
                 settings=self.settings,
                 language=language,
-                base_url=str(request.base_url).rstrip("/"),
+                base_url=self.settings.public_url or str(request.base_url).rstrip("/"),
             )
             await super().__call__(scope, receive, send)
 
@@ -115,9 +110,9 @@ class ExportDownload:
 
     :meth:`respond` is a plain (not async) endpoint, so Starlette runs it in its thread
     pool: building an export reads the database synchronously. Errors are JSON in the
-    shape GraphQL clients know: 404 for an unknown link, 410 for an expired one, 403 when
-    the account may no longer read the data, 422 when the data no longer allows the export.
-    """
+    shape GraphQL clients know: 401 without a valid token, 404 for a link unknown to that
+    token's account, 410 for an expired one, 403 when the account may no longer read the
+    data, 422 when the data no longer allows the export."""
 
     def __init__(self, sessions: sessionmaker[Session], host: PluginHost) -> None:
         self.sessions = sessions
@@ -126,19 +121,24 @@ class ExportDownload:
     def respond(self, request: Request) -> Response:
         language = language_of(request.headers.get("accept-language"))
         with self.sessions() as db:
+            principal = authenticate(db, request.headers.get("authorization"))
+            if principal is None:
+                return _unauthenticated(language)
             try:
-                principal, wanted, export_format = exports.open_link(
-                    db, request.path_params["secret"], utcnow()
+                wanted, export_format = exports.open_link(
+                    db, request.path_params["secret"], principal, utcnow()
                 )
                 table = exports.build(db, self.host, principal, wanted, current_quarter())
-            except DomainError as error:
+                content = render(table, export_format)
+            except (DomainError, DomainErrors) as refused:
+                error = refused if isinstance(refused, DomainError) else refused.errors[0]
                 status = DOWNLOAD_STATUS.get(error.code, 422)
                 return _error_response(error.code.value, error.message(language), status)
             except AccessError as error:
                 return _error_response(error.code, error.message(language), 403)
         name = table.name + export_format.suffix
         return Response(
-            render(table, export_format),
+            content,
             media_type=export_format.media_type,
             headers={
                 "Content-Disposition": (
@@ -152,19 +152,34 @@ class ExportDownload:
 
 
 class HideExportSecrets(logging.Filter):
-    """A download link works for anyone holding it until it expires, so the access log
-    must not hold it: uvicorn logs the path as the third argument of its record."""
+    """A download link is half a credential until it expires (the other half is the
+    account's token), so the access log must not hold it: uvicorn logs the path, under any
+    root path, as the third argument of its record."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         args = record.args
-        if isinstance(args, tuple) and len(args) > 2 and str(args[2]).startswith("/exports/"):
-            record.args = (*args[:2], "/exports/<secret>", *args[3:])
+        if isinstance(args, tuple) and len(args) > 2 and "/exports/" in str(args[2]):
+            path = EXPORT_PATH.sub("/exports/<secret>", str(args[2]))
+            record.args = (*args[:2], path, *args[3:])
         return True
+
+
+EXPORT_PATH = re.compile(r"/exports/[^/?#\s]+")
 
 
 def hide_export_secrets(logger: logging.Logger) -> None:
     if not any(isinstance(f, HideExportSecrets) for f in logger.filters):
         logger.addFilter(HideExportSecrets())
+
+
+def _unauthenticated(language: str) -> JSONResponse:
+    zh, en = UNAUTHENTICATED
+    return _error_response(
+        "UNAUTHENTICATED",
+        en if language == "en" else zh,
+        401,
+        {"WWW-Authenticate": 'Bearer realm="sanquan"'},
+    )
 
 
 DOWNLOAD_STATUS = {ErrorCode.UNKNOWN_EXPORT_LINK: 404, ErrorCode.EXPORT_LINK_EXPIRED: 410}

@@ -14,10 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sanquan.auth.models import Account, Role
-from sanquan.auth.tokens import Principal
+from sanquan.auth.tokens import Principal, principal_of
 from sanquan.config import Settings
 from sanquan.db import make_engine, make_session_factory
-from sanquan.errors import DomainError
+from sanquan.errors import DomainError, DomainErrors
 from sanquan.exports.formats import ExportFormat
 from sanquan.exports.service import ExportKind
 from sanquan.findings.models import ItemStatus
@@ -286,8 +286,10 @@ def export(
             table = build(
                 db, PluginHost.discover(), _command_line_admin(db), wanted, current_quarter()
             )
-        except DomainError as error:
-            console.print(f"[red]{error.message()}[/red]")
+        except (DomainError, DomainErrors) as refused:
+            errors = refused.errors if isinstance(refused, DomainErrors) else [refused]
+            for each in errors:
+                console.print(f"[red]{each.message()}[/red]")
             raise typer.Exit(2) from None
         db.commit()  # the command line's own account, made on first use
     target = output or Path(table.name + export_format.suffix)
@@ -413,7 +415,7 @@ def _command_line_admin(db: Session) -> Principal:
         account = Account(name=name, role=Role.ADMIN)
         db.add(account)
         db.flush()
-    return Principal(account.id, account.name, account.role, None)
+    return principal_of(account)
 
 
 @app.command("export-schema")

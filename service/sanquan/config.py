@@ -30,11 +30,15 @@ class Settings:
     max_aliases: int = 30
     max_tokens: int = 20_000
     max_scores_per_submission: int = 500
+    public_url: str = ""
+    """Where clients reach the service (``https://…``), for the links it hands out; when
+    empty, the address the request came to, which behind a TLS proxy may be internal."""
 
     @classmethod
     def from_env(cls, data_dir: Path | None = None) -> Settings:
         """``SANQUAN_DATABASE_URL``, ``SANQUAN_DATA_DIR`` (default ``./var``),
-        ``SANQUAN_GRAPHIQL`` and ``SANQUAN_INTROSPECTION`` (default on)."""
+        ``SANQUAN_GRAPHIQL`` and ``SANQUAN_INTROSPECTION`` (default on),
+        ``SANQUAN_PUBLIC_URL``."""
         directory = data_dir or Path(os.environ.get("SANQUAN_DATA_DIR", "var"))
         url = os.environ.get("SANQUAN_DATABASE_URL") or sqlite_url(directory / "sanquan.sqlite3")
         return cls(
@@ -42,6 +46,7 @@ class Settings:
             data_dir=directory,
             graphiql=_flag("SANQUAN_GRAPHIQL", True),
             introspection=_flag("SANQUAN_INTROSPECTION", True),
+            public_url=os.environ.get("SANQUAN_PUBLIC_URL", "").strip().rstrip("/"),
         )
 
 

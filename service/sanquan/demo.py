@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from sqlalchemy.orm import Session
 
 from sanquan.auth.models import Account, Role
-from sanquan.auth.tokens import Principal, create_account, issue_token
+from sanquan.auth.tokens import create_account, issue_token, principal_of
 from sanquan.institutions.service import get_institution, load_beijing
 from sanquan.plugins.host import PluginHost
 from sanquan.quarter import Quarter
@@ -51,10 +51,6 @@ class DemoTokens:
 
     tokens: dict[str, tuple[str, str]] = field(default_factory=dict)
     sessions: list[int] = field(default_factory=list)
-
-
-def principal(account: Account) -> Principal:
-    return Principal(account.id, account.name, account.role, account.institution_id)
 
 
 def load_demo(db: Session, host: PluginHost, seed: int = 2026) -> DemoTokens:
@@ -185,7 +181,7 @@ def _score_all(
 
     today = beijing_today()
     for code, rep in reps.items():
-        actor = principal(rep)
+        actor = principal_of(rep)
         for subject in levels:
             source = Source.SELF if subject == code else Source.PEER
             bias = 5.0 if source is Source.SELF else 0.0
@@ -197,7 +193,7 @@ def _score_all(
                 today=today,
             )
     for expert in experts:
-        actor = principal(expert)
+        actor = principal_of(expert)
         for subject in levels:
             if expert.institution is not None and expert.institution.code == subject:
                 continue

@@ -7,6 +7,7 @@ parameters, so the wording can change without touching the code that raises.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -79,6 +80,8 @@ class ErrorCode(StrEnum):
     UNKNOWN_TASK = "UNKNOWN_TASK"
     NOT_YOUR_TASK = "NOT_YOUR_TASK"
     UNKNOWN_EXPORT_LINK = "UNKNOWN_EXPORT_LINK"
+    UNKNOWN_ACCOUNT = "UNKNOWN_ACCOUNT"
+    OWN_ACCOUNT = "OWN_ACCOUNT"
     EXPORT_LINK_EXPIRED = "EXPORT_LINK_EXPIRED"
 
 
@@ -289,6 +292,11 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
         "只能报告本单位负责的任务的进展",
         "a unit reports progress only on the tasks it is responsible for",
     ),
+    ErrorCode.UNKNOWN_ACCOUNT: ("没有编号为 {value} 的账号", "no account {value}"),
+    ErrorCode.OWN_ACCOUNT: (
+        "不能停用自己的账号:请由另一名管理员操作",
+        "you cannot deactivate your own account; ask another administrator",
+    ),
     ErrorCode.UNKNOWN_EXPORT_LINK: (
         "下载链接无效:请重新生成",
         "no such download link; ask for a new one",
@@ -368,14 +376,24 @@ def invalid(path: Sequence[str | int], zh: str, en: str) -> DomainError:
     )
 
 
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def clean_text(
     value: str, path: Sequence[str | int], max_length: int, *, required: bool = False
 ) -> str:
-    """``value`` stripped, or an error naming the field when it is empty (if required) or
-    longer than the column that stores it."""
+    """``value`` stripped, or an error naming the field when it is empty (if required),
+    longer than the column that stores it, or holds control characters other than tab and
+    line breaks (no one types them; they break the XML of an Excel export)."""
     text = value.strip()
     if required and not text:
         raise invalid(path, "不能为空", "must not be empty")
+    if CONTROL_CHARACTERS.search(text):
+        raise invalid(
+            path,
+            "含有不可见的控制字符,请删除后重新提交",
+            "contains invisible control characters; remove them and try again",
+        )
     if len(text) > max_length:
         raise invalid(
             path,

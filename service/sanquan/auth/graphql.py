@@ -7,8 +7,9 @@ from sqlalchemy import select
 
 from sanquan.api.context import Info
 from sanquan.api.errors import UserError
+from sanquan.api.ids import parse_id
 from sanquan.auth.models import Account, Role
-from sanquan.auth.tokens import create_account, issue_token
+from sanquan.auth.tokens import create_account, issue_token, set_active
 from sanquan.institutions.graphql import InstitutionType
 
 RoleType = strawberry.enum(Role, name="Role")
@@ -22,6 +23,9 @@ class AccountType:
     institution: InstitutionType | None = strawberry.field(
         description="The school represented (INSTITUTION) or the affiliation (EXPERT)."
     )
+    active: bool = strawberry.field(
+        description="An inactive account's tokens and download links are refused."
+    )
 
     @classmethod
     def of(cls, row: Account) -> AccountType:
@@ -30,6 +34,7 @@ class AccountType:
             name=row.name,
             role=row.role,
             institution=InstitutionType.of(row.institution) if row.institution else None,
+            active=row.active,
         )
 
 
@@ -71,8 +76,34 @@ class AuthQuery:
         return [AccountType.of(a) for a in info.context.db.scalars(query)]
 
 
+@strawberry.input
+class SetAccountActiveInput:
+    account_id: strawberry.ID
+    active: bool
+
+
+@strawberry.type
+class AccountPayload:
+    account: AccountType | None
+    user_errors: list[UserError]
+
+
 @strawberry.type
 class AuthMutation:
+    @strawberry.mutation(
+        description="Switch an account off (its tokens and links stop working) or on again "
+        "(ADMIN; not one's own)."
+    )
+    def set_account_active(self, info: Info, input: SetAccountActiveInput) -> AccountPayload:
+        ctx = info.context
+        actor = ctx.require(Role.ADMIN, what="setAccountActive")
+        result, errors = ctx.mutate(
+            lambda: set_active(ctx.db, actor, parse_id(input.account_id, "accountId"), input.active)
+        )
+        return AccountPayload(
+            account=AccountType.of(result) if result else None, user_errors=errors
+        )
+
     @strawberry.mutation(description="Create an account and its first token (ADMIN).")
     def create_account(self, info: Info, input: CreateAccountInput) -> CreateAccountPayload:
         ctx = info.context

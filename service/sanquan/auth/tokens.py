@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sanquan.auth.models import Account, ApiToken, Role
-from sanquan.errors import clean_text, invalid
+from sanquan.errors import DomainError, ErrorCode, clean_text, invalid
 from sanquan.institutions.service import get_institution
 from sanquan.timeutil import utcnow
 
@@ -33,6 +33,10 @@ class Principal:
     @property
     def is_admin(self) -> bool:
         return self.role is Role.ADMIN
+
+
+def principal_of(account: Account) -> Principal:
+    return Principal(account.id, account.name, account.role, account.institution_id)
 
 
 def hash_token(token: str) -> str:
@@ -82,6 +86,21 @@ def create_account(
         )
     account = Account(name=name, role=role, institution=institution, unit_id=unit_id)
     db.add(account)
+    db.flush()
+    return account
+
+
+def set_active(db: Session, actor: Principal, account_id: int, active: bool) -> Account:
+    """Switch an account on or off. Off, its tokens and download links stop working at
+    once (both are checked against the account on every request) but stay on record, and
+    its scores, findings and reports keep their author. An administrator cannot switch
+    themselves off, so the commission is never left without one by a slip."""
+    account = db.get(Account, account_id)
+    if account is None:
+        raise DomainError(ErrorCode.UNKNOWN_ACCOUNT, ("accountId",), value=account_id)
+    if account.id == actor.account_id and not active:
+        raise DomainError(ErrorCode.OWN_ACCOUNT, ("accountId",))
+    account.active = active
     db.flush()
     return account
 

@@ -14,6 +14,7 @@ import io
 from enum import StrEnum
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -36,10 +37,27 @@ class ExportFormat(StrEnum):
 
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+CELL_LIMIT = 32_767
+"""Excel's limit on the characters of one cell; openpyxl cuts longer text silently."""
+CUT_MARK = "…(已截断)"
 MIN_WIDTH, MAX_WIDTH, LONG_TEXT_WIDTH = 6, 40, 60
 NUMBER_FORMAT = "0.00"
 SHEET_TITLE_LIMIT = 31
 """Excel refuses longer sheet names."""
+
+
+def cell_text(text: str) -> str:
+    """Text as both formats write it: characters XML cannot hold (stored before inputs were
+    checked for them) become U+FFFD, and text longer than a cell takes is cut visibly, so
+    that the .xlsx and the CSV never disagree.
+
+    >>> cell_text("a\x01b"), len(cell_text("字" * 40_000)) == CELL_LIMIT
+    ('a\ufffdb', True)
+    """
+    cleaned = ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)
+    if len(cleaned) > CELL_LIMIT:
+        cleaned = cleaned[: CELL_LIMIT - len(CUT_MARK)] + CUT_MARK
+    return cleaned
 
 
 def render(table: Table, export_format: ExportFormat) -> bytes:
@@ -64,9 +82,11 @@ def to_xlsx(table: Table) -> bytes:
     for row_number, row in enumerate(table.rows, start=2):
         for column_number, (column, value) in enumerate(zip(table.columns, row, strict=True), 1):
             cell = sheet.cell(row=row_number, column=column_number)
-            cell.value = value
             if isinstance(value, str):
+                cell.value = cell_text(value)
                 cell.data_type = "s"  # openpyxl took a leading "=" for a formula
+            else:
+                cell.value = value
             if column.kind is ColumnKind.NUMBER:
                 cell.number_format = NUMBER_FORMAT
             elif column.kind is ColumnKind.LONG_TEXT:
@@ -99,7 +119,8 @@ def csv_cell(value: Cell) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+        text = cell_text(value)
+        return "'" + text if text.startswith(FORMULA_PREFIXES) else text
     return str(value)
 
 

@@ -1,5 +1,6 @@
 """GraphQL for exports: a signed-in user asks for a download link to an export they may
-read; the file itself is served at ``/exports/<secret>`` (see :mod:`sanquan.app`)."""
+read; the file itself is served at ``/exports/<secret>`` to the same account's token (see
+:mod:`sanquan.app`)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,12 @@ import strawberry
 
 from sanquan.api.context import Info
 from sanquan.api.errors import UserError
+from sanquan.api.ids import parse_id
 from sanquan.exports import service
 from sanquan.exports.formats import ExportFormat
 from sanquan.findings.graphql import ItemStatusType
 from sanquan.findings.models import ItemStatus
 from sanquan.quarter import Quarter
-from sanquan.review.graphql import parse_id
 from sanquan.timeutil import current_quarter, to_beijing, utcnow
 
 ExportKindType = strawberry.enum(service.ExportKind, name="ExportKind")
@@ -63,8 +64,8 @@ class ExportInput:
 @strawberry.type(name="ExportLink", description="Where to download an export, for a while.")
 class ExportLinkType:
     url: str = strawberry.field(
-        description="Opened without a token; valid until `expiresAt`, for the account that "
-        "asked, under its rights at the time of download."
+        description="Fetched with the asking account's bearer token until `expiresAt`; the "
+        "file is built then, under that account's rights."
     )
     file_name: str
     format: ExportFormatType  # type: ignore[valid-type]

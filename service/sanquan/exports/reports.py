@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from sanquan.auth.tokens import Principal
 from sanquan.errors import SOURCE_NAMES, DomainError, ErrorCode, Forbidden
-from sanquan.exports.table import Cell, Column, ColumnKind, Table, file_name
+from sanquan.exports.table import Cell, Column, ColumnKind, Table, ascii_name, file_name
 from sanquan.findings.models import Finding, ItemStatus
 from sanquan.findings.service import is_overdue, items_query, reader_scope
 from sanquan.institutions.service import get_institution
@@ -110,7 +110,7 @@ def plan_table(db: Session, plan_key: str, quarter: Quarter) -> Table:
     return Table(
         f"责任分工表 {document}",
         file_name("责任分工表", document, str(quarter)),
-        file_name("responsibility", plan.key, str(quarter)),
+        ascii_name("responsibility", plan.key, str(quarter)),
         columns,
         rows,
     )
@@ -141,7 +141,7 @@ def unit_table(db: Session, unit_name: str, quarter: Quarter, owner: str = MUNIC
                 task.title,
                 LEAD if mine.position == 0 else PARTNER,
                 task.assignments[0].unit.short_name,
-                "、".join(others),
+                "、".join(others) or None,
                 *_progress_cells(reports.get((task.id, unit.id)), quarter),
             )
         )
@@ -157,7 +157,7 @@ def unit_table(db: Session, unit_name: str, quarter: Quarter, owner: str = MUNIC
     return Table(
         f"{unit.short_name} 任务清单",
         file_name(unit.short_name, "任务清单", str(quarter)),
-        file_name("unit-tasks", f"unit{unit.id}", str(quarter)),
+        ascii_name("unit-tasks", f"unit{unit.id}", str(quarter)),
         columns,
         rows,
     )
@@ -203,13 +203,16 @@ def score_sheet(db: Session, host: PluginHost, actor: Principal, session_id: int
             moment(score.updated_at) if named else None,
         )
 
-    def sort_key(score: Score) -> tuple[int, int, int, float, int]:
+    def sort_key(score: Score) -> tuple[int, int, int, float, str, str, str, int]:
+        """Named rows in the order they were given; anonymous ones by their content only,
+        ties included, so that no order links one expert's rows across indicators."""
         anonymous = not visibility.may_see_reviewer(score, actor)
+        content = (score.value, score.reported, score.comment, score.evidence)
         return (
             position.get(score.subject_id, 0),
             order.get(score.indicator_code, len(order)),
             sources[score.source.value],
-            score.value if anonymous else 0.0,
+            *(content if anonymous else (0.0, "", "", "")),
             0 if anonymous else score.id,
         )
 
@@ -230,7 +233,7 @@ def score_sheet(db: Session, host: PluginHost, actor: Principal, session_id: int
     return Table(
         _session_title("评分表", session),
         file_name("评分表", f"点评会{session.id}", session.quarter),
-        file_name("scores", f"session{session.id}", session.quarter),
+        ascii_name("scores", f"session{session.id}", session.quarter),
         columns,
         [row(s) for s in sorted(scores, key=sort_key)],
     )
@@ -279,7 +282,7 @@ def results_sheet(db: Session, host: PluginHost, session_id: int) -> Table:
     return Table(
         _session_title("点评结果", session),
         file_name("点评结果", f"点评会{session.id}", session.quarter),
-        file_name("results", f"session{session.id}", session.quarter),
+        ascii_name("results", f"session{session.id}", session.quarter),
         columns,
         rows,
     )
@@ -305,7 +308,7 @@ def rectification_list(
     query = items_query(
         institution_id=institution_id, status=status, only_overdue=only_overdue, current=current
     )
-    items = list(db.scalars(query.order_by(Finding.due_quarter, Finding.id)))
+    items = list(db.scalars(query.order_by(Finding.id)))
     raised = {i.session_id for i in items}
     sessions = {
         s.id: s for s in db.scalars(select(ReviewSession).where(ReviewSession.id.in_(raised)))
@@ -355,7 +358,7 @@ def rectification_list(
     return Table(
         "整改清单",
         file_name("整改清单", str(current)),
-        file_name("rectification", str(current)),
+        ascii_name("rectification", str(current)),
         columns,
         rows,
     )

@@ -1,9 +1,10 @@
 """What to export (:class:`ExportRequest`), building it for a reader, and download links.
 
 A link is a random secret handed to a signed-in user; it names one export and expires
-after :data:`LINK_LIFETIME`. Opening it needs no token (so a browser can follow it), but the
-export is built as the account that asked for it and under the rules in force when it is
-opened: a link outlives neither the account nor the account's right to the data.
+after :data:`LINK_LIFETIME`. Opening it takes a bearer token like any other request (R22),
+of the account that asked for it: a leaked link is useless without that account's token,
+and a revoked token or a switched-off account ends it. The export is built when the link is
+opened, under the rules in force then, so a right withdrawn in between is respected.
 """
 
 from __future__ import annotations
@@ -19,17 +20,16 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from sanquan.auth.models import Account
 from sanquan.auth.tokens import Principal
-from sanquan.errors import DomainError, ErrorCode, invalid
+from sanquan.errors import DomainError, ErrorCode, invalid, raise_all
 from sanquan.exports import reports
 from sanquan.exports.formats import ExportFormat
 from sanquan.exports.models import ExportLink
+from sanquan.exports.reports import moment
 from sanquan.exports.table import Table
 from sanquan.findings.models import ItemStatus
 from sanquan.plugins.host import PluginHost
 from sanquan.quarter import Quarter
-from sanquan.timeutil import to_beijing
 
 LINK_LIFETIME = timedelta(minutes=15)
 KEEP_EXPIRED = timedelta(days=1)
@@ -38,6 +38,8 @@ LINK_PREFIX = "sqx_"
 
 
 class ExportKind(StrEnum):
+    """What can be exported; each kind takes the parameters :data:`PARAMETERS` lists."""
+
     PLAN_TABLE = "PLAN_TABLE"
     """A plan's responsibility table (一张表) with progress for a quarter; needs ``plan``."""
     UNIT_TABLE = "UNIT_TABLE"
@@ -50,13 +52,25 @@ class ExportKind(StrEnum):
     """Rectification items, optionally of one school, one status, or only overdue ones."""
 
 
-REQUIRED: dict[ExportKind, tuple[str, str]] = {
-    ExportKind.PLAN_TABLE: ("plan", "plan"),
-    ExportKind.UNIT_TABLE: ("unit", "unit"),
-    ExportKind.SCORE_SHEET: ("session_id", "sessionId"),
-    ExportKind.SESSION_RESULTS: ("session_id", "sessionId"),
+FIELDS = {
+    "plan": "plan",
+    "unit": "unit",
+    "unit_owner": "unitOwner",
+    "session_id": "sessionId",
+    "quarter": "quarter",
+    "institution_code": "institutionCode",
+    "status": "status",
+    "only_overdue": "overdue",
 }
-"""Kind → (attribute, the input field named in an error)."""
+"""Attribute of :class:`ExportRequest` → the input field an error names."""
+PARAMETERS: dict[ExportKind, tuple[set[str], set[str]]] = {
+    ExportKind.PLAN_TABLE: ({"plan"}, {"quarter"}),
+    ExportKind.UNIT_TABLE: ({"unit"}, {"unit_owner", "quarter"}),
+    ExportKind.SCORE_SHEET: ({"session_id"}, set()),
+    ExportKind.SESSION_RESULTS: ({"session_id"}, set()),
+    ExportKind.RECTIFICATION_LIST: (set(), {"institution_code", "status", "only_overdue"}),
+}
+"""Kind → (required parameters, optional ones); any other given is refused, not ignored."""
 
 
 @dataclass(frozen=True)
@@ -76,26 +90,34 @@ class ExportRequest:
     only_overdue: bool = False
 
     def to_json(self) -> str:
+        """What a link stores."""
         return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> ExportRequest:
-        data: dict[str, Any] = json.loads(text)
-        data.setdefault("unit_owner", "")
-        data["kind"] = ExportKind(data["kind"])
-        data["status"] = ItemStatus(data["status"]) if data.get("status") else None
-        return cls(**data)
+        """A stored request; one written by another version that this one cannot read is
+        an unknown link (ask for a new one), never a server error."""
+        try:
+            data: dict[str, Any] = json.loads(text)
+            data["kind"] = ExportKind(data["kind"])
+            data["status"] = ItemStatus(data["status"]) if data.get("status") else None
+            known = set(cls.__dataclass_fields__)
+            return cls(**{k: v for k, v in data.items() if k in known})
+        except (ValueError, TypeError, KeyError) as error:
+            raise DomainError(ErrorCode.UNKNOWN_EXPORT_LINK, ("link",)) from error
+
+    def given(self) -> set[str]:
+        """The parameters set to something other than their default."""
+        defaults = ExportRequest(self.kind)
+        return {name for name in FIELDS if getattr(self, name) != getattr(defaults, name)}
 
 
 def build(
     db: Session, host: PluginHost, actor: Principal, request: ExportRequest, current: Quarter
 ) -> Table:
-    """The table ``request`` names, as ``actor`` may see it; a missing parameter is an
-    error naming its field, a reader without the right gets FORBIDDEN."""
-    if required := REQUIRED.get(request.kind):
-        attribute, field = required
-        if getattr(request, attribute) in (None, ""):
-            raise invalid((field,), f"导出 {request.kind} 时必填", f"required for {request.kind}")
+    """The table ``request`` names, as ``actor`` may see it; a missing or unused parameter
+    is an error naming its field, a reader without the right gets FORBIDDEN."""
+    check_parameters(request)
     quarter = Quarter.parse(request.quarter) if request.quarter else current
     match request.kind:
         case ExportKind.PLAN_TABLE:
@@ -119,6 +141,22 @@ def build(
                 status=request.status,
                 only_overdue=request.only_overdue,
             )
+
+
+def check_parameters(request: ExportRequest) -> None:
+    required, optional = PARAMETERS[request.kind]
+    given = request.given()
+    errors = [
+        invalid((FIELDS[name],), f"导出 {request.kind} 时必填", f"required for {request.kind}")
+        for name in sorted(required - given)
+    ]
+    errors += [
+        invalid(
+            (FIELDS[name],), f"导出 {request.kind} 时不适用", f"does not apply to {request.kind}"
+        )
+        for name in sorted(given - required - optional)
+    ]
+    raise_all(errors)
 
 
 def _hash(secret: str) -> str:
@@ -151,21 +189,18 @@ def create_link(
 
 
 def open_link(
-    db: Session, secret: str, now: datetime
-) -> tuple[Principal, ExportRequest, ExportFormat]:
-    """Who asked for the link, and for what. An unknown link, or one whose account is no
-    longer active, is UNKNOWN_EXPORT_LINK (nothing tells them apart); an old one is
+    db: Session, secret: str, actor: Principal, now: datetime
+) -> tuple[ExportRequest, ExportFormat]:
+    """What ``actor``'s link asks for. A link that does not exist and one of another
+    account are both UNKNOWN_EXPORT_LINK, so nothing tells them apart; an old one is
     EXPORT_LINK_EXPIRED."""
-    row = db.execute(
-        select(ExportLink, Account)
-        .join(Account, Account.id == ExportLink.account_id)
-        .where(ExportLink.token_hash == _hash(secret), Account.active.is_(True))
-    ).one_or_none()
-    if row is None:
+    link = db.scalar(
+        select(ExportLink).where(
+            ExportLink.token_hash == _hash(secret), ExportLink.account_id == actor.account_id
+        )
+    )
+    if link is None:
         raise DomainError(ErrorCode.UNKNOWN_EXPORT_LINK, ("link",))
-    link, account = row
     if link.expires_at <= now:
-        expired = to_beijing(link.expires_at).strftime("%Y-%m-%d %H:%M")
-        raise DomainError(ErrorCode.EXPORT_LINK_EXPIRED, ("link",), expired=expired)
-    principal = Principal(account.id, account.name, account.role, account.institution_id)
-    return principal, ExportRequest.from_json(link.params), ExportFormat(link.format)
+        raise DomainError(ErrorCode.EXPORT_LINK_EXPIRED, ("link",), expired=moment(link.expires_at))
+    return ExportRequest.from_json(link.params), ExportFormat(link.format)

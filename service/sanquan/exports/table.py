@@ -53,7 +53,8 @@ class Table:
         return [c.header for c in self.columns]
 
 
-_UNSAFE_IN_FILE_NAME = re.compile(r'[\\/:*?"<>|\s]+')
+_UNSAFE_IN_FILE_NAME = re.compile(r'[\\/:*?"<>|\s\x00-\x1f\x7f]+')
+_NOT_ASCII_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def file_name(*parts: str) -> str:
@@ -65,6 +66,19 @@ def file_name(*parts: str) -> str:
     '评分表_a-b-c'
     """
     return "_".join(_UNSAFE_IN_FILE_NAME.sub("-", p).strip("-") for p in parts if p)
+
+
+def ascii_name(*parts: str) -> str:
+    """Like :func:`file_name`, but only ASCII letters, digits, ``.``, ``_`` and ``-``: the
+    plain ``filename=`` of ``Content-Disposition`` takes nothing else safely.
+
+    >>> ascii_name("scores", "session1", "2026Q3"), ascii_name("unit", "校报")
+    ('scores_session1_2026Q3', 'unit')
+    """
+    return (
+        "_".join(cleaned for p in parts if (cleaned := _NOT_ASCII_NAME.sub("-", p).strip("-")))
+        or "export"
+    )
 
 
 def display_width(text: str) -> int:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from sanquan.api.context import Info
 from sanquan.api.errors import Forbidden, UserError
+from sanquan.api.ids import parse_id
 from sanquan.api.pagination import Connection, paginate
 from sanquan.auth.models import Role
 from sanquan.findings import service
@@ -20,7 +21,6 @@ from sanquan.institutions.graphql import InstitutionType
 from sanquan.institutions.models import Institution
 from sanquan.institutions.service import get_institution
 from sanquan.quarter import Quarter
-from sanquan.review.graphql import parse_id
 from sanquan.review.models import ReviewSession, SessionStatus
 from sanquan.review.sessions import get_session
 from sanquan.timeutil import current_quarter, to_beijing

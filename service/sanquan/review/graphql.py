@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from sanquan.api.context import Info
 from sanquan.api.errors import Forbidden, UserError
+from sanquan.api.ids import parse_id
 from sanquan.api.pagination import Connection, paginate
 from sanquan.auth.graphql import AccountType
 from sanquan.auth.models import Role
@@ -37,20 +38,6 @@ from sanquan_sdk import Reported, Source
 
 SessionStatusType = strawberry.enum(SessionStatus, name="SessionStatus")
 ScoreStatusType = strawberry.enum(ScoreStatus, name="ScoreStatus")
-
-
-MAX_ID = 2**63 - 1
-
-
-def parse_id(value: str, *path: str | int) -> int:
-    """An ID as the database stores it, or an error naming the field."""
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        number = 0
-    if not 1 <= number <= MAX_ID:
-        raise invalid(path, "不是有效的编号", "is not a valid ID")
-    return number
 
 
 def beijing(moment: datetime | None) -> datetime | None:

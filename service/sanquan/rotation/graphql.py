@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from sanquan.api.context import Info
 from sanquan.api.errors import Forbidden, UserError
+from sanquan.api.ids import parse_id
 from sanquan.auth.graphql import AccountType
 from sanquan.auth.models import Account, Role
 from sanquan.errors import DomainError, ErrorCode
@@ -21,11 +22,7 @@ from sanquan.institutions.graphql import InstitutionType
 from sanquan.institutions.models import Institution
 from sanquan.institutions.service import get_institution
 from sanquan.quarter import Quarter
-from sanquan.review.graphql import (
-    IndicatorSetRef,
-    ReviewSessionType,
-    parse_id,
-)
+from sanquan.review.graphql import IndicatorSetRef, ReviewSessionType
 from sanquan.review.models import PanelMember, ReviewSession, SessionInstitution, SessionStatus
 from sanquan.rotation import service
 from sanquan.rotation.model import CYCLE_QUARTERS, Policy, RuleRef
