@@ -1,5 +1,6 @@
 # Two commands on a fresh machine: `make demo` serves the demo, `make test` runs every test.
 PYTHON ?= python3
+PORT ?= 8000
 VENV ?= .venv
 BIN := $(VENV)/bin
 PLUGINS := $(wildcard plugins/*/pyproject.toml)
@@ -15,9 +16,9 @@ $(STAMP): pyproject.toml sdk/pyproject.toml $(PLUGINS)
 
 install: $(STAMP)
 
-demo: $(STAMP)  ## fresh demo database, tokens printed, served on 127.0.0.1:8000
+demo: $(STAMP)  ## fresh demo database, tokens printed, served on 127.0.0.1:$(PORT)
 	$(BIN)/sanquan demo
-	$(BIN)/sanquan serve --host 127.0.0.1 --port 8000
+	$(BIN)/sanquan serve --host 127.0.0.1 --port $(PORT)
 
 serve: $(STAMP)
 	$(BIN)/sanquan serve

@@ -6,8 +6,12 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import subprocess
+import sys
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -450,3 +454,28 @@ def test_a_malformed_session_id_or_kind_is_a_typed_error(world: World) -> None:
     body = world.api("viewer").raw(LINK, {"i": {"kind": "NOT_A_KIND"}})
     assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
     assert "NOT_A_KIND" in body["errors"][0]["message"]
+
+
+def test_cli_export_names_its_options_and_writes_what_the_link_serves(
+    world: World, database_url: str, tmp_path: Path
+) -> None:
+    env = {**os.environ, "SANQUAN_DATABASE_URL": database_url, "COLUMNS": "200"}
+    command = [sys.executable, "-m", "sanquan", "export"]
+    wrong = subprocess.run(
+        [*command, "results", "--plan", PLAN], env=env, capture_output=True, text=True, check=False
+    )
+    assert wrong.returncode == 2
+    assert "--session: sanquan export results 必须指定此选项" in wrong.stdout
+    assert "--plan: sanquan export results 不使用此选项" in wrong.stdout
+    written = tmp_path / "table.csv"
+    options = ["--plan", PLAN, "--quarter", QUARTER, "--format", "csv", "--output", str(written)]
+    done = subprocess.run(
+        [*command, "plan-table", *options],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert f"wrote {written}" in done.stdout
+    served = fetch(world, "viewer", kind="PLAN_TABLE", plan=PLAN, quarter=QUARTER, format="CSV")
+    assert written.read_bytes() == served.content

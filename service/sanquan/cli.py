@@ -253,7 +253,8 @@ def export(
     ] = None,
     overdue: Annotated[bool, typer.Option(help="rectification: only overdue items.")] = False,
     export_format: Annotated[
-        ExportFormat, typer.Option("--format", case_sensitive=False, help="xlsx or csv.")
+        ExportFormat,
+        typer.Option("--format", case_sensitive=False, help="xlsx or csv.", show_default="xlsx"),
     ] = ExportFormat.XLSX,
     output: Annotated[
         Path | None, typer.Option(help="File to write; named after the export by default.")
@@ -261,7 +262,7 @@ def export(
 ) -> None:
     """Export a table for Excel (.xlsx, or CSV in UTF-8), as the commission sees it."""
     from sanquan.exports.formats import render
-    from sanquan.exports.service import ExportRequest, build
+    from sanquan.exports.service import ExportRequest, build, parameter_problems
     from sanquan.plugins.host import PluginHost
     from sanquan.quarter import Quarter, QuarterError
     from sanquan.timeutil import current_quarter
@@ -281,6 +282,13 @@ def export(
         status=status,
         only_overdue=overdue,
     )
+    missing, unused = parameter_problems(wanted)
+    for name in missing:
+        console.print(f"[red]{OPTIONS[name]}: sanquan export {kind.value} 必须指定此选项[/red]")
+    for name in unused:
+        console.print(f"[red]{OPTIONS[name]}: sanquan export {kind.value} 不使用此选项[/red]")
+    if missing or unused:
+        raise typer.Exit(2)
     with _database(_settings()) as db:
         try:
             table = build(
@@ -295,6 +303,19 @@ def export(
     target = output or Path(table.name + export_format.suffix)
     target.write_bytes(render(table, export_format))
     console.print(f"wrote {target} ({len(table.rows)} rows)")
+
+
+OPTIONS = {
+    "plan": "--plan",
+    "unit": "--unit",
+    "unit_owner": "--unit-owner",
+    "session_id": "--session",
+    "quarter": "--quarter",
+    "institution_code": "--institution",
+    "status": "--status",
+    "only_overdue": "--overdue",
+}
+"""Export parameters → this command's options, so that errors name what the user typed."""
 
 
 @plugins_app.command("list")
@@ -353,9 +374,12 @@ def schedule_plan(
 
     try:
         first = Quarter.parse(start)
+    except QuarterError as error:
+        raise typer.BadParameter(str(error), param_hint="--start") from None
+    try:
         chosen = Policy(policy.upper())
-    except (QuarterError, ValueError) as error:
-        raise typer.BadParameter(str(error)) from None
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--policy") from None
     options = PlanOptions(
         start=first,
         sessions_per_quarter=sessions_per_quarter,

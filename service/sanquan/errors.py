@@ -286,7 +286,10 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
         "these unit names are not known, so nothing was imported: {names}",
     ),
     ErrorCode.UNKNOWN_UNIT: ("没有名为“{value}”的责任单位", "no responsible unit {value!r}"),
-    ErrorCode.UNKNOWN_WORK_PLAN: ("没有代号为“{value}”的方案", "no plan {value!r}"),
+    ErrorCode.UNKNOWN_WORK_PLAN: (
+        "没有代号为“{value}”的方案;现有:{known}",
+        "no plan {value!r}; there are: {known}",
+    ),
     ErrorCode.UNKNOWN_TASK: ("方案中没有第 {value} 项任务", "the plan has no task {value}"),
     ErrorCode.NOT_YOUR_TASK: (
         "只能报告本单位负责的任务的进展",

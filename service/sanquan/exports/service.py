@@ -143,18 +143,25 @@ def build(
             )
 
 
-def check_parameters(request: ExportRequest) -> None:
+def parameter_problems(request: ExportRequest) -> tuple[list[str], list[str]]:
+    """The parameters ``request`` lacks and those it gives that its kind does not use,
+    as attribute names, sorted."""
     required, optional = PARAMETERS[request.kind]
     given = request.given()
+    return sorted(required - given), sorted(given - required - optional)
+
+
+def check_parameters(request: ExportRequest) -> None:
+    missing, unused = parameter_problems(request)
     errors = [
         invalid((FIELDS[name],), f"导出 {request.kind} 时必填", f"required for {request.kind}")
-        for name in sorted(required - given)
+        for name in missing
     ]
     errors += [
         invalid(
             (FIELDS[name],), f"导出 {request.kind} 时不适用", f"does not apply to {request.kind}"
         )
-        for name in sorted(given - required - optional)
+        for name in unused
     ]
     raise_all(errors)
 

@@ -101,7 +101,8 @@ def import_plans(db: Session, sources: Sequence[PlanSource] | None = None) -> li
 def get_plan(db: Session, key: str) -> WorkPlan:
     plan = db.scalar(select(WorkPlan).where(WorkPlan.key == key))
     if plan is None:
-        raise DomainError(ErrorCode.UNKNOWN_WORK_PLAN, ("plan",), value=key)
+        known = ", ".join(db.scalars(select(WorkPlan.key).order_by(WorkPlan.key))) or "—"
+        raise DomainError(ErrorCode.UNKNOWN_WORK_PLAN, ("plan",), value=key, known=known)
     return plan
 
 
