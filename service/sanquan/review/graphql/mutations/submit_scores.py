@@ -1,0 +1,95 @@
+"""``submitScores``: one reviewer's scores for one institution, all or nothing (R9–R13)."""
+
+from __future__ import annotations
+
+import strawberry
+
+from sanquan.api.context import Info
+from sanquan.api.errors import UserError
+from sanquan.api.ids import parse_id
+from sanquan.auth.models import Role
+from sanquan.plugins.graphql import SourceType
+from sanquan.review import scoring
+from sanquan.review.graphql.types import ScoreType
+from sanquan_sdk import Source
+
+
+@strawberry.input
+class ScoreInput:
+    """Report exactly one of ``value``, ``level`` or ``figure``, as the indicator's scale
+    kind says (NUMERIC, LEVELS, TARGET)."""
+
+    indicator: str
+    value: float | None = None
+    level: str | None = None
+    figure: float | None = strawberry.field(
+        default=None, description="The measured figure for a target, e.g. 7 (次/年)."
+    )
+    comment: str = ""
+    evidence: str = ""
+
+
+@strawberry.input
+class SubmitScoresInput:
+    session_id: strawberry.ID
+    institution_code: str = strawberry.field(description="The institution scored.")
+    source: SourceType  # type: ignore[valid-type]
+    scores: list[ScoreInput]
+    final: bool = strawberry.field(
+        default=True, description="False saves a draft, which does not count yet."
+    )
+
+
+@strawberry.type
+class SubmitScoresPayload:
+    scores: list[ScoreType]
+    changed_count: int = strawberry.field(description="Scores created or changed; 0 on a repeat.")
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class SubmitScores:
+    @strawberry.mutation(
+        description="One reviewer's scores for one institution, all or nothing; "
+        "resubmitting the same scores is harmless."
+    )
+    def submit_scores(self, info: Info, input: SubmitScoresInput) -> SubmitScoresPayload:
+        ctx = info.context
+        actor = ctx.require(Role.INSTITUTION, Role.EXPERT, what="submitScores")
+        entries = [
+            scoring.ScoreEntry(
+                indicator=s.indicator,
+                value=s.value,
+                level=s.level,
+                figure=s.figure,
+                comment=s.comment,
+                evidence=s.evidence,
+            )
+            for s in input.scores
+        ]
+
+        def action() -> scoring.SubmissionOutcome:
+            submission = scoring.Submission(
+                parse_id(input.session_id, "sessionId"),
+                input.institution_code,
+                Source(input.source),
+                entries,
+                input.final,
+            )
+            return scoring.submit_scores(
+                ctx.db,
+                ctx.host,
+                actor,
+                submission,
+                today=ctx.today(),
+                max_scores=ctx.settings.max_scores_per_submission,
+            )
+
+        outcome, errors = ctx.mutate(action)
+        if outcome is None:
+            return SubmitScoresPayload(scores=[], changed_count=0, user_errors=errors)
+        return SubmitScoresPayload(
+            scores=[ScoreType(row=s, session=outcome.session) for s in outcome.scores],
+            changed_count=outcome.changed,
+            user_errors=[],
+        )

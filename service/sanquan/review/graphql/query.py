@@ -1,0 +1,49 @@
+"""Reading review sessions: one by id, or a page of them by quarter and status."""
+
+from __future__ import annotations
+
+import strawberry
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from sanquan.api.context import Info
+from sanquan.api.ids import parse_id
+from sanquan.api.pagination import Connection, paginate
+from sanquan.quarter import Quarter
+from sanquan.review.graphql.session import ReviewSessionType, load_session
+from sanquan.review.graphql.types import SessionStatusType
+from sanquan.review.models import ReviewSession
+
+
+@strawberry.type
+class ReviewQuery:
+    @strawberry.field
+    def review_session(self, info: Info, id: strawberry.ID) -> ReviewSessionType | None:
+        row = load_session(info, parse_id(id, "id"))
+        return ReviewSessionType(row=row) if row else None
+
+    @strawberry.field(description="Review sessions, by quarter then creation.")
+    def review_sessions(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        quarter: Quarter | None = None,
+        status: SessionStatusType | None = None,  # type: ignore[valid-type]
+    ) -> Connection[ReviewSessionType]:
+        query = select(ReviewSession).options(
+            selectinload(ReviewSession.members), selectinload(ReviewSession.panel)
+        )
+        if quarter is not None:
+            query = query.where(ReviewSession.quarter == str(quarter))
+        if status is not None:
+            query = query.where(ReviewSession.status == status)
+        return paginate(
+            info.context.db,
+            query,
+            (ReviewSession.quarter, ReviewSession.id),
+            lambda row: (row.quarter, row.id),
+            lambda row: ReviewSessionType(row=row),
+            first,
+            after,
+        )

@@ -1,0 +1,230 @@
+"""The ``ReviewSession`` type: a session with its panel, scores, results and diagnosis,
+each field guarded by the blind-review rule."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+
+import strawberry
+
+from sanquan.api.context import Info
+from sanquan.api.errors import Forbidden
+from sanquan.auth.graphql import AccountType
+from sanquan.auth.models import Role
+from sanquan.errors import DomainError, invalid
+from sanquan.institutions.graphql import InstitutionType
+from sanquan.plugins.graphql import IndicatorSetType, SourceType
+from sanquan.quarter import Quarter
+from sanquan.review import conclusion, scoring, sessions, visibility
+from sanquan.review import diagnostics as diagnosing
+from sanquan.review.graphql.types import (
+    AggregationInfo,
+    Deadlines,
+    IndicatorResultType,
+    InstitutionDiagnosisType,
+    InstitutionResultType,
+    ScoreType,
+    SelfAssessmentGap,
+    SessionStatusType,
+    SourceWeightsType,
+    Standout,
+    beijing,
+)
+from sanquan.review.models import ReviewSession, Score, SessionStatus
+from sanquan.review.results import session_results
+from sanquan.timeutil import to_beijing
+
+
+@strawberry.type(name="ReviewSession", description="A quarterly review meeting (点评工作会).")
+class ReviewSessionType:
+    row: strawberry.Private[ReviewSession]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.row.id))
+
+    @strawberry.field
+    def quarter(self) -> Quarter:
+        return Quarter.parse(self.row.quarter)
+
+    @strawberry.field
+    def title(self) -> str:
+        return self.row.title
+
+    @strawberry.field
+    def status(self) -> SessionStatusType:  # type: ignore[valid-type]
+        return SessionStatus(self.row.status)
+
+    @strawberry.field
+    def indicator_set_key(self) -> str:
+        return self.row.indicator_set_key
+
+    @strawberry.field
+    def indicator_set_version(self) -> str:
+        return self.row.indicator_set_version
+
+    @strawberry.field(description="The pinned set's structure, if the plugin is installed.")
+    def indicator_set(self, info: Info) -> IndicatorSetType | None:
+        host = info.context.host
+        found = host.indicator_set(self.row.indicator_set_key, self.row.indicator_set_version)
+        return IndicatorSetType.of(found, host.provider(found)) if found else None
+
+    @strawberry.field
+    def min_experts(self) -> int:
+        return self.row.min_experts
+
+    @strawberry.field(description="Last day (Beijing time) for each source's scores.")
+    def deadlines(self) -> Deadlines:
+        return Deadlines(
+            self_evaluation=self.row.self_deadline,
+            peer=self.row.peer_deadline,
+            expert=self.row.expert_deadline,
+        )
+
+    @strawberry.field
+    def created_at(self) -> datetime:
+        return to_beijing(self.row.created_at)
+
+    @strawberry.field
+    def opened_at(self) -> datetime | None:
+        return beijing(self.row.opened_at)
+
+    @strawberry.field
+    def concluded_at(self) -> datetime | None:
+        return beijing(self.row.concluded_at)
+
+    @strawberry.field(description="The institutions under review, in session order.")
+    def institutions(self) -> list[InstitutionType]:
+        return [InstitutionType.of(m.institution) for m in self.row.members]
+
+    @strawberry.field(description="The expert panel: ADMIN and the panel's experts only.")
+    def panel(self, info: Info) -> list[AccountType] | None:
+        if not visibility.may_see_panel(self.row, info.context.principal):
+            raise Forbidden("查看专家组名单")
+        return [AccountType.of(m.account) for m in self.row.panel]
+
+    @strawberry.field(
+        description="Scores the caller may see: before conclusion only their own (blind "
+        "review); ADMIN sees all."
+    )
+    def scores(
+        self,
+        info: Info,
+        institution_code: str | None = None,
+        source: SourceType | None = None,  # type: ignore[valid-type]
+    ) -> list[ScoreType]:
+        principal = info.context.principal
+        if not visibility.may_read_scores(self.row, principal):
+            raise Forbidden("查看本次点评的评分")
+        query = visibility.visible_scores(self.row, principal)
+        if institution_code is not None:
+            ids = [
+                m.institution_id for m in self.row.members if m.institution.code == institution_code
+            ]
+            query = query.where(Score.subject_id.in_(ids))
+        if source is not None:
+            query = query.where(Score.source == source)
+        rows = info.context.db.scalars(query.order_by(Score.subject_id, Score.id))
+        return [ScoreType(row=row, session=self.row) for row in rows]
+
+    @strawberry.field(description="What still keeps the session from concluding (ADMIN).")
+    def missing_evaluations(self, info: Info) -> list[str]:
+        ctx = info.context
+        ctx.require(Role.ADMIN, what="missingEvaluations")
+        if self.row.status is SessionStatus.CONCLUDED:
+            return []
+        indicator_set = scoring.pinned_set(ctx.host, self.row)
+        missing = conclusion.missing_evaluations(ctx.db, self.row, indicator_set)
+        return [m.describe().text(ctx.language) for m in missing]
+
+    @strawberry.field(description="How the results were computed; null until concluded.")
+    def aggregation(self) -> AggregationInfo | None:
+        weights = self.row.aggregation_weights
+        if self.row.status is not SessionStatus.CONCLUDED or not weights:
+            return None
+        return AggregationInfo(
+            method=self.row.aggregation_method or "",
+            weights=SourceWeightsType(
+                self_weight=weights["SELF"], peer=weights["PEER"], expert=weights["EXPERT"]
+            ),
+        )
+
+    @strawberry.field(
+        description="Highlights, weaknesses and self-assessment gaps (R17); null until "
+        "concluded. `margin`: points from the session's mean for an indicator to stand out; "
+        "`gapThreshold`: points between self value and consensus to be flagged."
+    )
+    def diagnostics(
+        self,
+        info: Info,
+        margin: float = diagnosing.DEFAULT_MARGIN,
+        gap_threshold: float = diagnosing.DEFAULT_GAP_THRESHOLD,
+    ) -> list[InstitutionDiagnosisType] | None:
+        if self.row.status is not SessionStatus.CONCLUDED:
+            return None
+        for name, value in (("margin", margin), ("gapThreshold", gap_threshold)):
+            if value <= 0:
+                raise invalid((name,), "应为正数", "must be positive")
+        found = diagnosing.diagnose_session(
+            info.context.db,
+            info.context.host,
+            self.row,
+            margin=margin,
+            gap_threshold=gap_threshold,
+        )
+        institutions = {m.institution_id: m.institution for m in self.row.members}
+
+        def standouts(items: tuple[diagnosing.Standout, ...]) -> list[Standout]:
+            return [
+                Standout(
+                    indicator=s.indicator,
+                    title=found.title(s.indicator),
+                    value=s.value,
+                    session_mean=s.session_mean,
+                    delta=s.delta,
+                )
+                for s in items
+            ]
+
+        return [
+            InstitutionDiagnosisType(
+                institution=InstitutionType.of(institutions[d.institution_id]),
+                highlights=standouts(d.highlights),
+                weaknesses=standouts(d.weaknesses),
+                self_gaps=[
+                    SelfAssessmentGap(
+                        indicator=g.indicator,
+                        title=found.title(g.indicator),
+                        self_value=g.self_value,
+                        consensus=g.consensus,
+                        gap=g.gap,
+                    )
+                    for g in d.self_gaps
+                ],
+                mean_self_gap=d.mean_self_gap,
+            )
+            for d in found.diagnoses
+        ]
+
+    @strawberry.field(description="Per-institution results; null until concluded.")
+    def results(self, info: Info) -> list[InstitutionResultType] | None:
+        found = session_results(info.context.db, info.context.host, self.row)
+        if found is None:
+            return None
+        return [
+            InstitutionResultType(
+                institution=InstitutionType.of(r.institution),
+                overall_index=r.overall_index,
+                rank=r.rank,
+                indicators=[IndicatorResultType(**asdict(i)) for i in r.indicators],
+            )
+            for r in found
+        ]
+
+
+def load_session(info: Info, session_id: int) -> ReviewSession | None:
+    try:
+        return sessions.get_session(info.context.db, session_id)
+    except DomainError:
+        return None
