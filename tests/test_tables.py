@@ -28,6 +28,16 @@ def report(world: World, who: str, number: int, text: str = "已完成年度计�
     return world.api(who)(REPORT, variables)["reportTaskProgress"]
 
 
+def test_a_task_keeps_its_text_without_the_units_clause(world: World) -> None:
+    query = "query($p: String!) { tasks(plan: $p) { number body } }"
+    tasks = world.api("viewer")(query, {"p": PLAN})["tasks"]
+    assert tasks[0]["body"].startswith("深入开展“共和国部长进校园”")
+    assert all(t["body"] and "责任单位" not in t["body"] for t in tasks)
+    school = world.api("viewer")(query, {"p": "hnkjzydx-ideology-2023"})["tasks"]
+    assert school[0]["body"].startswith("把学习习近平新时代中国特色社会主义思想作为首要政治任务")
+    assert "不少于6次" in school[0]["body"]
+
+
 def test_plans_and_their_twenty_tasks(world: World) -> None:
     plans = world.api("viewer")("{ plans { key document title owner } }")["plans"]
     assert plans[0] == {

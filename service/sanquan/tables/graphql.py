@@ -111,6 +111,10 @@ class TaskType:
     def section(self) -> str:
         return self.row.section
 
+    @strawberry.field(description="What the plan says the task is, after its title.")
+    def body(self) -> str:
+        return self.row.body
+
     @strawberry.field(description="Responsible units in document order, the lead first.")
     def units(self) -> list[UnitType]:
         return [UnitType(row=a.unit) for a in self.row.assignments]

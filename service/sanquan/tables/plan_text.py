@@ -70,6 +70,8 @@ class ImportedTask:
     title: str
     section: str
     units: tuple[Unit, ...]
+    body: str = ""
+    """The task's text after its title, without the units clause."""
 
     @property
     def lead(self) -> Unit:
@@ -163,7 +165,9 @@ def normalise(
             else:
                 resolved.append(unit)
         units_in_order = tuple(dict.fromkeys(resolved))
-        imported.append(ImportedTask(task.number, task.title, task.section, units_in_order))
+        imported.append(
+            ImportedTask(task.number, task.title, task.section, units_in_order, task.body)
+        )
     if unknown:
         raise UnknownUnits(unknown)
     return imported

@@ -55,7 +55,7 @@ def store_plan(db: Session, source: PlanSource, tasks: Sequence[ImportedTask]) -
     by_number = {t.number: t for t in plan.tasks}
     for task in tasks:
         row = by_number.get(task.number) or PlanTask(number=task.number, title="")
-        row.title, row.section = task.title, task.section
+        row.title, row.section, row.body = task.title, task.section, task.body
         _assign(row, [units[unit.short] for unit in task.units])
         if task.number not in by_number:
             plan.tasks.append(row)
