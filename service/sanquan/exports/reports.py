@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from sanquan.auth.tokens import Principal
 from sanquan.errors import SOURCE_NAMES, DomainError, ErrorCode, Forbidden
@@ -27,8 +27,8 @@ from sanquan.review import visibility
 from sanquan.review.models import ReviewSession, Score, ScoreStatus
 from sanquan.review.results import indicator_titles, session_results
 from sanquan.review.sessions import get_session
-from sanquan.tables.models import PlanTask, ProgressReport, ProgressStatus, TaskUnit
-from sanquan.tables.service import get_plan, get_unit
+from sanquan.tables.models import ProgressReport, ProgressStatus
+from sanquan.tables.service import get_plan, get_unit, unit_tasks
 from sanquan.tables.units import MUNICIPAL
 from sanquan.timeutil import to_beijing
 
@@ -121,14 +121,7 @@ def unit_table(db: Session, unit_name: str, quarter: Quarter, owner: str = MUNIC
     units of each task, and its own progress report for ``quarter``. ``owner`` is the
     school whose unit is meant (a municipal unit when empty)."""
     unit = get_unit(db, unit_name, ("unit",), owner)
-    tasks = list(
-        db.scalars(
-            select(PlanTask)
-            .join(TaskUnit, TaskUnit.task_id == PlanTask.id)
-            .where(TaskUnit.unit_id == unit.id)
-            .order_by(PlanTask.plan_id, PlanTask.number)
-        )
-    )
+    tasks = unit_tasks(db, unit)
     reports = _reports(db, (t.id for t in tasks), quarter)
     rows = []
     for task in tasks:
@@ -308,7 +301,8 @@ def rectification_list(
     query = items_query(
         institution_id=institution_id, status=status, only_overdue=only_overdue, current=current
     )
-    items = list(db.scalars(query.order_by(Finding.id)))
+    # Each row shows the item's latest note: load them all in one query, not one per item.
+    items = list(db.scalars(query.order_by(Finding.id).options(selectinload(Finding.notes))))
     raised = {i.session_id for i in items}
     sessions = {
         s.id: s for s in db.scalars(select(ReviewSession).where(ReviewSession.id.in_(raised)))

@@ -9,7 +9,6 @@ opened, under the rules in force then, so a right withdrawn in between is respec
 
 from __future__ import annotations
 
-import hashlib
 import json
 import secrets
 from dataclasses import asdict, dataclass
@@ -20,7 +19,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from sanquan.auth.tokens import Principal
+from sanquan.auth.tokens import Principal, hash_token
 from sanquan.errors import DomainError, ErrorCode, invalid, raise_all
 from sanquan.exports import reports
 from sanquan.exports.formats import ExportFormat
@@ -166,10 +165,6 @@ def check_parameters(request: ExportRequest) -> None:
     raise_all(errors)
 
 
-def _hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
 def create_link(
     db: Session,
     actor: Principal,
@@ -182,7 +177,7 @@ def create_link(
     db.execute(delete(ExportLink).where(ExportLink.expires_at < now - KEEP_EXPIRED))
     secret = LINK_PREFIX + secrets.token_urlsafe(32)
     link = ExportLink(
-        token_hash=_hash(secret),
+        token_hash=hash_token(secret),
         account_id=actor.account_id,
         kind=request.kind.value,
         format=export_format.value,
@@ -203,7 +198,7 @@ def open_link(
     EXPORT_LINK_EXPIRED."""
     link = db.scalar(
         select(ExportLink).where(
-            ExportLink.token_hash == _hash(secret), ExportLink.account_id == actor.account_id
+            ExportLink.token_hash == hash_token(secret), ExportLink.account_id == actor.account_id
         )
     )
     if link is None:

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from sanquan.plugins.host import PluginHost
 from sanquan.review.models import IndicatorOutcome, ReviewSession
+from sanquan.review.results import indicator_titles
 
 DEFAULT_MARGIN = 5.0
 DEFAULT_GAP_THRESHOLD = 10.0
@@ -146,8 +147,7 @@ def diagnose_session(
 ) -> SessionDiagnosis:
     """:func:`diagnose` applied to ``session``'s stored results, with the weights stored
     with them (R16), so a later plugin version never changes the diagnosis."""
-    indicator_set = host.indicator_set(session.indicator_set_key, session.indicator_set_version)
-    titles = {i.code: i.title for i in indicator_set.indicators} if indicator_set else {}
+    titles = indicator_titles(host, session)
     outcomes = db.scalars(select(IndicatorOutcome).where(IndicatorOutcome.session_id == session.id))
     found = diagnose(
         outcomes,

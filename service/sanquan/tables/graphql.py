@@ -19,7 +19,6 @@ from sanquan.tables.models import (
     ProgressReport,
     ProgressStatus,
     ResponsibleUnit,
-    TaskUnit,
     WorkPlan,
 )
 from sanquan.tables.units import MUNICIPAL
@@ -48,13 +47,7 @@ class UnitType:
 
     @strawberry.field(description="Every task this unit answers for, in every plan (一张表).")
     def tasks(self, info: Info) -> list[TaskType]:
-        rows = info.context.db.scalars(
-            select(PlanTask)
-            .join(TaskUnit, TaskUnit.task_id == PlanTask.id)
-            .where(TaskUnit.unit_id == self.row.id)
-            .order_by(PlanTask.plan_id, PlanTask.number)
-        )
-        return [TaskType(row=row) for row in rows]
+        return [TaskType(row=row) for row in service.unit_tasks(info.context.db, self.row)]
 
 
 @strawberry.type(name="TaskUnit")

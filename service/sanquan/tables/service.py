@@ -124,6 +124,18 @@ def get_unit(
     return unit
 
 
+def unit_tasks(db: Session, unit: ResponsibleUnit) -> list[PlanTask]:
+    """Every task ``unit`` answers for, plan by plan, in task order (its "一张表")."""
+    return list(
+        db.scalars(
+            select(PlanTask)
+            .join(TaskUnit, TaskUnit.task_id == PlanTask.id)
+            .where(TaskUnit.unit_id == unit.id)
+            .order_by(PlanTask.plan_id, PlanTask.number)
+        )
+    )
+
+
 def report_progress(
     db: Session,
     actor: Principal,
