@@ -18,7 +18,7 @@ install: $(STAMP)
 
 demo: $(STAMP)  ## fresh demo database, tokens printed, served on 127.0.0.1:$(PORT)
 	$(BIN)/sanquan demo
-	$(BIN)/sanquan serve --host 127.0.0.1 --port $(PORT)
+	SANQUAN_GRAPHIQL=on SANQUAN_INTROSPECTION=on $(BIN)/sanquan serve --host 127.0.0.1 --port $(PORT)
 
 serve: $(STAMP)
 	$(BIN)/sanquan serve

@@ -42,14 +42,13 @@ import os
 import platform
 import pstats
 import random
-import socket
 import sqlite3
 import statistics
+import sys
 import tempfile
-import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from importlib.metadata import version
@@ -57,7 +56,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine, event, select
@@ -88,6 +86,9 @@ from sanquan.review.scoring import ScoreEntry, Submission, submit_scores
 from sanquan.review.sessions import SessionSpec, appoint_experts, create_session, open_session
 from sanquan.timeutil import beijing_today
 from sanquan_sdk import Dimension, Indicator, IndicatorSet, NumericScale, Source, hookimpl
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository, for tests/
+from tests import loopback
 
 SET_KEY = "bench-scoreboard"
 SET_VERSION = "1"
@@ -402,33 +403,6 @@ def build_app(world: World) -> Served:
     return Served(app, service_counter, bare_counter)
 
 
-@contextmanager
-def serve(app: Starlette) -> Iterator[str]:
-    """Uvicorn on a free loopback port in a background thread; yields the base URL."""
-    # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY only on sockets that say so, and
-    # without it Nagle's algorithm and delayed ACKs add ~40 ms to every response.
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
-        listener.close()
-
-
 # --- measuring ----------------------------------------------------------------------------
 
 
@@ -611,7 +585,7 @@ def run(world: World, args: argparse.Namespace) -> Figures:
     """Serve both paths, check them equal, count their SQL, time them; then submissions."""
     served = build_app(world)
     viewer = {"Authorization": f"Bearer {world.viewer_token}"}
-    with serve(served.app) as base, httpx.Client(timeout=30) as client:
+    with loopback.served(served.app) as base, httpx.Client(timeout=30) as client:
 
         def graphql(session_id: int) -> Call:
             payload = {"query": SCOREBOARD, "variables": {"id": str(session_id)}}

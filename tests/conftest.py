@@ -16,7 +16,7 @@ from starlette.testclient import TestClient
 from sanquan.app import create_app
 from sanquan.auth.models import Role
 from sanquan.auth.tokens import create_account, issue_token
-from sanquan.config import Settings, sqlite_url
+from sanquan.config import LOOPBACK_HOSTS, Settings, sqlite_url
 from sanquan.db import make_engine, make_session_factory
 from sanquan.institutions.service import load_beijing
 from sanquan.migrate import upgrade
@@ -66,7 +66,12 @@ def host() -> PluginHost:
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(database_url=database_url, data_dir=tmp_path)
+    # "testserver" is the host name of Starlette's TestClient.
+    return Settings(
+        database_url=database_url,
+        data_dir=tmp_path,
+        allowed_hosts=("testserver", *LOOPBACK_HOSTS),
+    )
 
 
 @pytest.fixture

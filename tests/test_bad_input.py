@@ -248,11 +248,13 @@ def test_concluding_an_incomplete_session_lists_what_is_missing(world: World) ->
     assert any("专家点评完整的专家 0 位,至少需要 5 位" in m for m in messages)
 
 
-def test_malformed_graphql_document(world: World) -> None:
-    response = world.api("admin").post("mutation { submitScores(input: {")
+@pytest.mark.parametrize(("language", "words"), [("zh", "查询语法错误"), ("en", "syntax error")])
+def test_malformed_graphql_document(world: World, language: str, words: str) -> None:
+    response = world.api("admin", language).post("mutation { submitScores(input: {")
     body = response.json()
-    assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
-    assert "Syntax Error" in body["errors"][0]["message"]
+    assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_PARSE_FAILED"
+    assert body["errors"][0]["message"].startswith(words)
+    assert "Expected Name" in body["errors"][0]["message"]
     assert "Traceback" not in response.text
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import func, select
@@ -33,7 +34,7 @@ def test_query_depth_is_limited(settings: Settings, host: PluginHost, world: Wor
         "{ scale { minimum } } } } } } } }"
     )
     assert world.api("viewer")(deep) == {"reviewSessions": {"edges": []}}
-    shallow = Settings(database_url=settings.database_url, max_depth=5)
+    shallow = replace(settings, max_depth=5)
     with TestClient(create_app(shallow, host)) as client:
         body = Api(client, world.tokens["viewer"]).raw(deep)
     assert "exceeds maximum operation depth" in body["errors"][0]["message"]
@@ -42,15 +43,18 @@ def test_query_depth_is_limited(settings: Settings, host: PluginHost, world: Wor
 def test_introspection_can_be_switched_off(
     settings: Settings, host: PluginHost, world: World
 ) -> None:
+    """Off by default (R23); a deployment that wants it says so."""
     query = "{ __schema { queryType { name } } }"
-    assert world.api("viewer")(query) == {"__schema": {"queryType": {"name": "Query"}}}
-    closed = Settings(database_url=settings.database_url, introspection=False, graphiql=False)
-    with TestClient(create_app(closed, host)) as client:
-        body = Api(client, world.tokens["viewer"]).raw(query)
-    assert "introspection" in body["errors"][0]["message"].lower()
-    with TestClient(create_app(closed, host)) as client:
-        hint = Api(client, world.tokens["viewer"]).raw("{ reviewSesion(id: 1) { id } }")
+    refused = world.api("viewer").raw(query)["errors"]
+    assert {e["extensions"]["code"] for e in refused} == {"INTROSPECTION_DISABLED"}
+    assert "自省" in refused[0]["message"]
+    hint = world.api("viewer").raw("{ reviewSesion(id: 1) { id } }")
     assert "Did you mean" not in hint["errors"][0]["message"]
+    opened = replace(settings, introspection=True)
+    with TestClient(create_app(opened, host)) as client:
+        api = Api(client, world.tokens["viewer"])
+        assert api(query) == {"__schema": {"queryType": {"name": "Query"}}}
+        assert "Did you mean" in api.raw("{ reviewSesion(id: 1) { id } }")["errors"][0]["message"]
 
 
 class Exploding:
@@ -102,7 +106,7 @@ def test_indicator_sets_are_listed_with_structure(world: World, language: str) -
 
 
 def test_document_size_is_limited(settings: Settings, host: PluginHost, world: World) -> None:
-    small = Settings(database_url=settings.database_url, max_tokens=50)
+    small = replace(settings, max_tokens=50)
     query = "{ viewer { " + "name " * 60 + "} }"
     with TestClient(create_app(small, host)) as client:
         api = Api(client, world.tokens["viewer"])

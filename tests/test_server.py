@@ -181,7 +181,7 @@ def test_an_export_link_downloads_over_loopback_as_the_cli_writes_it(
     assert url.rsplit("/", 1)[1] not in logged, "the access log keeps no live link"
 
 
-def test_cli_token_create_and_graphiql(server: tuple[dict[str, str], int]) -> None:
+def test_cli_token_create_and_no_graphiql_by_default(server: tuple[dict[str, str], int]) -> None:
     env, port = server
     made = subprocess.run(
         [*SANQUAN, "token", "create", "--role", "viewer", "--name", "观察员"],
@@ -195,8 +195,8 @@ def test_cli_token_create_and_graphiql(server: tuple[dict[str, str], int]) -> No
     data = graphql(port, token, "{ viewer { name role } }", {})["data"]
     assert data == {"viewer": {"name": "观察员", "role": "VIEWER"}}
     page = httpx.get(f"http://127.0.0.1:{port}/graphql", headers={"Accept": "text/html"})
-    assert page.status_code == 200
-    assert "graphiql" in page.text.lower()
+    assert page.status_code == 401, "GraphiQL is off unless switched on"
+    assert "server" not in page.headers
     refused = subprocess.run(
         [*SANQUAN, "token", "create", "--role", "INSTITUTION", "--name", "x"],
         check=False,

@@ -1,8 +1,8 @@
-"""The ASGI application: ``/graphql`` behind bearer-token authentication, ``/healthz``."""
+"""The ASGI application: ``/graphql`` behind bearer-token authentication, download links,
+``/healthz``."""
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import AsyncIterator
@@ -13,15 +13,16 @@ from urllib.parse import quote
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
-from strawberry.asgi import GraphQL
-from strawberry.types import ExecutionResult
 
-from sanquan.api.context import Context
-from sanquan.api.errors import UNAUTHENTICATED, format_error, language_of
+from sanquan.api.deadline import enforce as enforce_deadlines
+from sanquan.api.deadline import postgresql_options
+from sanquan.api.errors import error_response, language_of, unauthenticated
+from sanquan.api.headers import SecureHeaders
+from sanquan.api.http import GraphQLHTTP
 from sanquan.api.schema import build_schema
 from sanquan.auth.tokens import authenticate
 from sanquan.config import Settings
@@ -33,76 +34,6 @@ from sanquan.plugins.host import PluginHost
 from sanquan.timeutil import current_quarter, utcnow
 
 log = logging.getLogger(__name__)
-
-
-class GraphQLEndpoint(GraphQL[Context, None]):
-    """Strawberry's ASGI view with a database session per request, the caller's
-    principal, and the project's error formatting."""
-
-    def __init__(
-        self,
-        settings: Settings,
-        sessions: sessionmaker[Session],
-        host: PluginHost,
-    ) -> None:
-        super().__init__(
-            build_schema(settings),
-            graphql_ide="graphiql" if settings.graphiql else None,
-            allow_queries_via_get=True,
-        )
-        self.settings = settings
-        self.sessions = sessions
-        self.host = host
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await send({"type": "websocket.close", "code": 1008})
-            return
-        request = Request(scope, receive)
-        if self._wants_ide(request):
-            await super().__call__(scope, receive, send)
-            return
-        language = language_of(request.headers.get("accept-language"))
-        with self.sessions() as db:
-            principal = authenticate(db, request.headers.get("authorization"))
-            if principal is None:
-                await _unauthenticated(language)(scope, receive, send)
-                return
-            db.rollback()  # end the read transaction of the token lookup
-            scope.setdefault("state", {})["sanquan"] = Context(
-                db=db,
-                principal=principal,
-                host=self.host,
-                settings=self.settings,
-                language=language,
-                base_url=self.settings.public_url or str(request.base_url).rstrip("/"),
-            )
-            await super().__call__(scope, receive, send)
-
-    def _wants_ide(self, request: Request) -> bool:
-        return (
-            self.graphql_ide is not None
-            and request.method == "GET"
-            and "query" not in request.query_params
-            and "text/html" in request.headers.get("accept", "")
-        )
-
-    async def get_context(self, request: Any, response: Any) -> Context:
-        # The IDE page is served without a context: it runs no operation.
-        context: Context = getattr(request.state, "sanquan", None)  # type: ignore[assignment]
-        return context
-
-    def encode_json(self, data: object) -> bytes:
-        """UTF-8 as is: names and messages are Chinese, and ``\\uXXXX`` escapes make them
-        unreadable in a terminal (and larger)."""
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
-
-    async def process_result(self, request: Request, result: ExecutionResult) -> Any:
-        language = language_of(request.headers.get("accept-language"))
-        data: dict[str, Any] = {"data": result.data}
-        if result.errors:
-            data["errors"] = [format_error(error, language) for error in result.errors]
-        return data
 
 
 class ExportDownload:
@@ -123,7 +54,7 @@ class ExportDownload:
         with self.sessions() as db:
             principal = authenticate(db, request.headers.get("authorization"))
             if principal is None:
-                return _unauthenticated(language)
+                return unauthenticated(language)
             try:
                 wanted, export_format = exports.open_link(
                     db, request.path_params["secret"], principal, utcnow()
@@ -133,9 +64,9 @@ class ExportDownload:
             except (DomainError, DomainErrors) as refused:
                 error = refused if isinstance(refused, DomainError) else refused.errors[0]
                 status = DOWNLOAD_STATUS.get(error.code, 422)
-                return _error_response(error.code.value, error.message(language), status)
+                return error_response(error.code.value, error.message(language), status)
             except AccessError as error:
-                return _error_response(error.code, error.message(language), 403)
+                return error_response(error.code, error.message(language), 403)
         name = table.name + export_format.suffix
         return Response(
             content,
@@ -172,38 +103,27 @@ def hide_export_secrets(logger: logging.Logger) -> None:
         logger.addFilter(HideExportSecrets())
 
 
-def _unauthenticated(language: str) -> JSONResponse:
-    zh, en = UNAUTHENTICATED
-    return _error_response(
-        "UNAUTHENTICATED",
-        en if language == "en" else zh,
-        401,
-        {"WWW-Authenticate": 'Bearer realm="sanquan"'},
-    )
-
-
 DOWNLOAD_STATUS = {ErrorCode.UNKNOWN_EXPORT_LINK: 404, ErrorCode.EXPORT_LINK_EXPIRED: 410}
-
-
-def _error_response(
-    code: str, message: str, status: int, headers: dict[str, str] | None = None
-) -> JSONResponse:
-    """An error outside GraphQL execution, in the shape GraphQL clients already read."""
-    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
-    return JSONResponse(
-        body, status_code=status, headers={"Cache-Control": "no-store", **(headers or {})}
-    )
 
 
 def create_app(settings: Settings | None = None, host: PluginHost | None = None) -> Starlette:
     """The service. ``host`` lets tests and benchmarks add plugins without packaging."""
     settings = settings or Settings.from_env()
     hide_export_secrets(logging.getLogger("uvicorn.access"))
-    engine = make_engine(settings.database_url)
+    options: dict[str, Any] = {
+        # every execution thread holds a connection; the health check and downloads need more
+        "pool_size": settings.execution_threads + 2,
+    }
+    if not settings.database_url.startswith("sqlite"):
+        options["connect_args"] = postgresql_options(settings.request_timeout)
+    engine = make_engine(settings.database_url, **options)
+    enforce_deadlines(engine)
     sessions = make_session_factory(engine)
     host = host or PluginHost.discover()
 
-    async def healthz(request: Request) -> Response:
+    def healthz(request: Request) -> Response:
+        """A plain function, so Starlette runs it in a thread: the loop never waits on the
+        database."""
         try:
             with engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
@@ -221,8 +141,9 @@ def create_app(settings: Settings | None = None, host: PluginHost | None = None)
         routes=[
             Route("/healthz", healthz, methods=["GET"]),
             Route("/exports/{secret}", ExportDownload(sessions, host).respond, methods=["GET"]),
-            Route("/graphql", GraphQLEndpoint(settings, sessions, host)),
+            Route("/graphql", GraphQLHTTP(settings, sessions, host, build_schema(settings))),
         ],
+        middleware=[Middleware(SecureHeaders, settings=settings)],
         lifespan=lifespan,
     )
     app.state.engine = engine

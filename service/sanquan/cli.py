@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from sanquan.auth.models import Account, Role
 from sanquan.auth.tokens import Principal, principal_of
-from sanquan.config import Settings
+from sanquan.config import SettingError, Settings
 from sanquan.db import make_engine, make_session_factory
 from sanquan.errors import DomainError, DomainErrors
 from sanquan.exports.formats import ExportFormat
@@ -40,7 +40,11 @@ console = Console(soft_wrap=True)  # long URLs and tokens must stay on one line
 
 
 def _settings() -> Settings:
-    return Settings.from_env()
+    try:
+        return Settings.from_env()
+    except SettingError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
 
 
 def _database(settings: Settings) -> Session:
@@ -76,7 +80,9 @@ def serve(
     """Serve the GraphQL API (migrating the database first).
 
     One process per command: with PostgreSQL, run several behind a proxy. (uvicorn's own
-    multi-worker mode leaves Nagle's algorithm on and adds ~40 ms to every response.)"""
+    multi-worker mode leaves Nagle's algorithm on and adds ~40 ms to every response.)
+    ``X-Forwarded-*`` headers are believed only from ``SANQUAN_TRUSTED_PROXIES``, and no
+    ``Server`` header names the software."""
     import uvicorn
 
     from sanquan.migrate import upgrade
@@ -90,6 +96,9 @@ def serve(
         host=host,
         port=port,
         log_level="info",
+        server_header=False,
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=list(settings.trusted_proxies) or None,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 def _flag(name: str, default: bool) -> bool:
@@ -14,40 +15,108 @@ def _flag(name: str, default: bool) -> bool:
     return raw.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _number(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingError(f"{name}={raw!r}: not a number") from None
+    if value <= 0:
+        raise SettingError(f"{name}={raw!r}: must be positive")
+    return value
+
+
+def _list(name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return tuple(item.strip() for item in raw.split(",") if item.strip())
+
+
+class SettingError(ValueError):
+    """An environment variable the service cannot use; named so the operator can fix it."""
+
+
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the service can be told.
 
     ``database_url`` defaults to an SQLite file in ``data_dir`` (the embedded engine);
-    PostgreSQL is chosen by giving a ``postgresql+psycopg://`` URL.
+    PostgreSQL is chosen by giving a ``postgresql+psycopg://`` URL. The limits bound what
+    one request may cost, so that no single request keeps the service from others (R23).
     """
 
     database_url: str
     data_dir: Path = Path("var")
-    graphiql: bool = True
-    introspection: bool = True
+    graphiql: bool = False
+    """The GraphiQL page at ``GET /graphql``: off in production, the demo turns it on."""
+    introspection: bool = False
+    """Off in production (R23): the committed ``schema.graphql`` documents the API."""
     max_depth: int = 12
     max_aliases: int = 30
     max_tokens: int = 20_000
+    max_cost: int = 50_000
+    """Fields a query may resolve, counting each list at its page size or expected length
+    (``sanquan.api.cost``); the scoreboard of a five-school session costs about 2,100."""
+    max_body_bytes: int = 1 << 20
+    """A larger request body is refused with 413 before it is read further."""
+    max_list_items: int = 1_000
+    """Items of any one list in a request's variables, checked before conversion; the
+    domain's own limits (500 scores a submission) are tighter and say more."""
+    max_string_chars: int = 65_536
+    """Characters of any one string in a request's variables, checked before conversion."""
     max_scores_per_submission: int = 500
+    request_timeout: float = 10.0
+    """Seconds a request may run; its next database statement past that is refused, and
+    PostgreSQL cancels a statement that runs longer (``statement_timeout``)."""
+    execution_threads: int = 4
+    """Requests executed at once, each in a worker thread with its own database
+    connection; the rest wait their turn while the event loop keeps answering."""
     public_url: str = ""
     """Where clients reach the service (``https://…``), for the links it hands out; when
-    empty, the address the request came to, which behind a TLS proxy may be internal."""
+    empty, the address the request came to, if its host is in ``allowed_hosts``."""
+    allowed_hosts: tuple[str, ...] = LOOPBACK_HOSTS
+    """``Host`` headers the service answers to (``*`` for any); the public URL's host is
+    always allowed. A forged ``Host`` would otherwise end up in download links."""
+    trusted_proxies: tuple[str, ...] = ()
+    """Addresses whose ``X-Forwarded-*`` headers are believed; none by default."""
 
     @classmethod
     def from_env(cls, data_dir: Path | None = None) -> Settings:
         """``SANQUAN_DATABASE_URL``, ``SANQUAN_DATA_DIR`` (default ``./var``),
-        ``SANQUAN_GRAPHIQL`` and ``SANQUAN_INTROSPECTION`` (default on),
-        ``SANQUAN_PUBLIC_URL``."""
+        ``SANQUAN_GRAPHIQL`` and ``SANQUAN_INTROSPECTION`` (default off),
+        ``SANQUAN_PUBLIC_URL``, ``SANQUAN_ALLOWED_HOSTS`` and ``SANQUAN_TRUSTED_PROXIES``
+        (comma-separated), ``SANQUAN_MAX_BODY_BYTES``, ``SANQUAN_REQUEST_TIMEOUT``
+        (seconds), ``SANQUAN_EXECUTION_THREADS``."""
         directory = data_dir or Path(os.environ.get("SANQUAN_DATA_DIR", "var"))
         url = os.environ.get("SANQUAN_DATABASE_URL") or sqlite_url(directory / "sanquan.sqlite3")
+        defaults = cls(database_url=url)
         return cls(
             database_url=url,
             data_dir=directory,
-            graphiql=_flag("SANQUAN_GRAPHIQL", True),
-            introspection=_flag("SANQUAN_INTROSPECTION", True),
+            graphiql=_flag("SANQUAN_GRAPHIQL", defaults.graphiql),
+            introspection=_flag("SANQUAN_INTROSPECTION", defaults.introspection),
             public_url=os.environ.get("SANQUAN_PUBLIC_URL", "").strip().rstrip("/"),
+            allowed_hosts=_list("SANQUAN_ALLOWED_HOSTS", defaults.allowed_hosts),
+            trusted_proxies=_list("SANQUAN_TRUSTED_PROXIES", defaults.trusted_proxies),
+            max_body_bytes=int(_number("SANQUAN_MAX_BODY_BYTES", defaults.max_body_bytes)),
+            request_timeout=_number("SANQUAN_REQUEST_TIMEOUT", defaults.request_timeout),
+            execution_threads=int(_number("SANQUAN_EXECUTION_THREADS", defaults.execution_threads)),
         )
+
+    def host_allowed(self, host: str) -> bool:
+        """Whether a request's ``Host`` (port included or not) names this service."""
+        name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+        name = name.lower()
+        if "*" in self.allowed_hosts or name in self.allowed_hosts:
+            return True
+        public = urlsplit(self.public_url).hostname if self.public_url else None
+        return public is not None and name == public.lower()
 
 
 def sqlite_url(path: Path) -> str:

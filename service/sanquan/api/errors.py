@@ -13,19 +13,24 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
+from starlette.responses import JSONResponse
 
+from sanquan.api.deadline import aborted
 from sanquan.errors import AccessError, DomainError, DomainErrors, ErrorCode, Forbidden, render
 from sanquan.quarter import QuarterError
 
 __all__ = [
+    "REQUEST_ERRORS",
     "UNAUTHENTICATED",
     "AccessError",
     "ErrorCodeType",
     "Forbidden",
+    "RequestError",
     "UserError",
     "format_error",
     "language_of",
     "root_cause",
+    "unauthenticated",
     "user_errors",
 ]
 
@@ -57,6 +62,116 @@ UNAUTHENTICATED = (
 )
 INTERNAL = ("服务器内部错误,请稍后重试", "internal server error; please try again later")
 
+REQUEST_ERRORS: dict[str, tuple[int, str, str]] = {
+    "REQUEST_TOO_LARGE": (
+        413,
+        "请求体超过 {limit} 字节的上限",
+        "the request body is larger than the limit of {limit} bytes",
+    ),
+    "INVALID_BODY": (
+        400,
+        "请求体不是有效的 JSON(UTF-8 编码):{problem}",
+        "the request body is not valid JSON in UTF-8: {problem}",
+    ),
+    "UNSUPPORTED_MEDIA_TYPE": (
+        415,
+        "POST 请求须以 Content-Type: application/json 发送,收到“{value}”",
+        "send POST requests as Content-Type: application/json, not {value!r}",
+    ),
+    "METHOD_NOT_ALLOWED": (
+        405,
+        "GraphQL 只接受 GET 和 POST 请求,收到 {value}",
+        "GraphQL takes GET and POST requests, not {value}",
+    ),
+    "MUTATION_VIA_GET": (
+        405,
+        "变更(mutation)须用 POST 请求发送",
+        "mutations must be sent with POST, not GET",
+    ),
+    "BATCHING_NOT_SUPPORTED": (
+        400,
+        "不支持批量请求:每个请求只发送一个操作",
+        "batched requests are not supported: send one operation per request",
+    ),
+    "INVALID_REQUEST": (
+        400,
+        "请求中的“{field}”{problem}",
+        "request field {field!r} {problem}",
+    ),
+    "INPUT_TOO_LARGE": (
+        400,
+        "{path} 过大:最多 {limit} {unit}",
+        "{path} is too large: at most {limit} {unit}",
+    ),
+    "INVALID_TEXT": (
+        400,
+        "{path} 含有无效的 Unicode 字符(孤立代理项)",
+        "{path} holds an invalid Unicode character (a lone surrogate)",
+    ),
+    "DISALLOWED_HOST": (
+        400,
+        "本服务不以主机名“{value}”提供服务",
+        "this service does not answer to the host name {value!r}",
+    ),
+    "QUERY_TOO_COSTLY": (
+        400,
+        "查询代价 {cost} 超过上限 {limit}:请减少列表嵌套、别名或分页大小",
+        "the query costs {cost}, over the limit of {limit}: nest fewer lists, use fewer "
+        "aliases or smaller pages",
+    ),
+    "INTROSPECTION_DISABLED": (
+        400,
+        "本服务已关闭自省(introspection):接口说明见随服务发布的 schema.graphql",
+        "introspection is switched off on this service: schema.graphql, published with it, "
+        "describes the API",
+    ),
+    "GRAPHQL_PARSE_FAILED": (400, "查询语法错误:{problem}", "syntax error: {problem}"),
+    "INTERNAL_SERVER_ERROR": (500, *INTERNAL),
+}
+"""Refusals of a request as a whole, before or around execution: code -> (HTTP status,
+zh-CN, en). Each reaches the client as a GraphQL error with ``extensions.code``."""
+
+
+class RequestError(Exception):
+    """A request refused as a whole; rendered from :data:`REQUEST_ERRORS`."""
+
+    def __init__(self, code: str, headers: dict[str, str] | None = None, **params: Any) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = params
+        self.headers = headers or {}
+
+    @property
+    def status(self) -> int:
+        return REQUEST_ERRORS[self.code][0]
+
+    def message(self, language: str) -> str:
+        _, zh, en = REQUEST_ERRORS[self.code]
+        return (en if language == "en" else zh).format(**self.params)
+
+    def response(self, language: str) -> JSONResponse:
+        return error_response(self.code, self.message(language), self.status, self.headers)
+
+
+def error_response(
+    code: str, message: str, status: int, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    """An error outside GraphQL execution, in the shape GraphQL clients already read."""
+    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
+    return JSONResponse(
+        body, status_code=status, headers={"Cache-Control": "no-store", **(headers or {})}
+    )
+
+
+def unauthenticated(language: str) -> JSONResponse:
+    zh, en = UNAUTHENTICATED
+    return error_response(
+        "UNAUTHENTICATED",
+        en if language == "en" else zh,
+        401,
+        {"WWW-Authenticate": 'Bearer realm="sanquan"'},
+    )
+
 
 def format_error(error: GraphQLError, language: str) -> dict[str, Any]:
     """A GraphQL error as the client sees it: localised, coded, never leaking internals."""
@@ -82,8 +197,11 @@ def format_error(error: GraphQLError, language: str) -> dict[str, Any]:
             "field": list(map(str, original.field)),
         }
     elif original is None:
-        # graphql-core's own findings: syntax, validation, variable coercion.
-        formatted["extensions"] = {"code": "GRAPHQL_VALIDATION_FAILED"}
+        formatted.update(_graphql_finding(error, language))
+    elif (stopped := aborted(original)) is not None:
+        # SQLite's interrupt or PostgreSQL's cancel at the request's deadline.
+        formatted["message"] = stopped.message(language)
+        formatted["extensions"] = {"code": stopped.code}
     else:
         log.error("unexpected error in resolver", exc_info=original)
         formatted = {"message": INTERNAL[1] if english else INTERNAL[0]}
@@ -91,6 +209,25 @@ def format_error(error: GraphQLError, language: str) -> dict[str, Any]:
             formatted["path"] = error.path
         formatted["extensions"] = {"code": "INTERNAL_SERVER_ERROR"}
     return formatted
+
+
+def _graphql_finding(error: GraphQLError, language: str) -> dict[str, Any]:
+    """graphql-core's own findings (syntax, validation, variable coercion), coded; the
+    ones this service adds (cost) localised with their figures."""
+    extensions = error.extensions or {}
+    code = extensions.get("code")
+    if code == "QUERY_TOO_COSTLY":
+        cost, limit = extensions["cost"], extensions["limit"]
+        message = RequestError(code, cost=cost, limit=limit).message(language)
+        return {"message": message, "extensions": {"code": code, "cost": cost, "limit": limit}}
+    if error.message.startswith("GraphQL introspection has been disabled"):
+        message = RequestError("INTROSPECTION_DISABLED").message(language)
+        return {"message": message, "extensions": {"code": "INTROSPECTION_DISABLED"}}
+    if error.message.startswith("Syntax Error"):
+        problem = error.message.removeprefix("Syntax Error:").strip()
+        message = RequestError("GRAPHQL_PARSE_FAILED", problem=problem).message(language)
+        return {"message": message, "extensions": {"code": "GRAPHQL_PARSE_FAILED"}}
+    return {"extensions": {"code": "GRAPHQL_VALIDATION_FAILED"}}
 
 
 def root_cause(error: GraphQLError) -> Exception | None:

@@ -22,6 +22,8 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from sanquan.api.cost import max_cost
+from sanquan.api.deadline import aborted
 from sanquan.api.errors import AccessError, root_cause
 from sanquan.api.scalars import SCALARS
 from sanquan.auth.graphql import AuthMutation, AuthQuery
@@ -76,7 +78,11 @@ class Schema(strawberry.Schema):
         """Log only what is unexpected: a refused request is not a server fault."""
         for error in errors:
             cause = root_cause(error)
-            if cause is not None and not isinstance(cause, EXPECTED):
+            if cause is None or isinstance(cause, EXPECTED):
+                continue
+            if aborted(cause) is not None:
+                log.warning("request stopped at its deadline: %s", type(cause).__name__)
+            else:
                 log.error("GraphQL execution failed", exc_info=cause)
 
 
@@ -93,6 +99,7 @@ def build_schema(settings: Settings | None = None) -> Schema:
             max_depth=settings.max_depth, should_ignore=_introspection_field
         ).validation_rules,
         *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
+        max_cost(settings.max_cost),
     ]
     max_tokens = settings.max_tokens
     extensions: list[Callable[[], SchemaExtension]] = [

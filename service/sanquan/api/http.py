@@ -1,0 +1,322 @@
+"""GraphQL over HTTP at ``/graphql``, built so that no single request can stall the others.
+
+The event loop only moves bytes: it reads the body (refusing one over the size limit
+before reading further) and watches for the client hanging up. Everything that touches
+the database or costs CPU — authentication, JSON parsing, the bounds on raw variables,
+GraphQL parsing, validation (depth, aliases, cost) and execution — runs in a bounded pool
+of worker threads, one database connection each, under a deadline (``api.deadline``).
+Refusals of a request as a whole are JSON GraphQL errors in the caller's language, with
+the HTTP status that says what was wrong.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+import anyio
+import anyio.to_thread
+from graphql import GraphQLError
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.datastructures import Headers, QueryParams
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.types import Receive, Scope, Send
+from strawberry.exceptions import MissingQueryError
+from strawberry.http.ides import get_graphql_ide_html
+from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.types.graphql import OperationType
+
+from sanquan.api.context import Context
+from sanquan.api.deadline import Deadline, RequestAborted, running_until
+from sanquan.api.errors import (
+    INTERNAL,
+    RequestError,
+    error_response,
+    format_error,
+    language_of,
+    unauthenticated,
+)
+from sanquan.api.schema import Schema
+from sanquan.auth.tokens import authenticate
+from sanquan.config import Settings
+from sanquan.plugins.host import PluginHost
+
+log = logging.getLogger(__name__)
+
+GET_OPERATIONS = frozenset({OperationType.QUERY})
+POST_OPERATIONS = frozenset({OperationType.QUERY, OperationType.MUTATION})
+MAX_NESTING = 32
+"""Levels of lists and objects in a request's variables: inputs here nest four deep."""
+MAX_NAME_CHARS = 256
+"""Characters of an ``operationName``."""
+
+
+@dataclass(frozen=True)
+class GraphQLRequest:
+    """One operation, as the client sent it, checked for shape and size."""
+
+    query: str
+    variables: dict[str, Any] | None
+    operation_name: str | None
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The bounds on a request's raw variables, checked before any argument conversion
+    so that a 200,000-entry list costs a scan, not 200,000 converted input objects."""
+
+    max_items: int
+    max_chars: int
+
+    def check(self, value: Any, path: str, depth: int = 0) -> None:
+        if depth > MAX_NESTING:
+            raise RequestError("INPUT_TOO_LARGE", path=path, limit=MAX_NESTING, unit="层嵌套")
+        if isinstance(value, str):
+            self._check_text(value, path)
+        elif isinstance(value, list):
+            if len(value) > self.max_items:
+                raise RequestError("INPUT_TOO_LARGE", path=path, limit=self.max_items, unit="项")
+            for index, item in enumerate(value):
+                self.check(item, f"{path}.{index}", depth + 1)
+        elif isinstance(value, dict):
+            if len(value) > self.max_items:
+                raise RequestError("INPUT_TOO_LARGE", path=path, limit=self.max_items, unit="项")
+            for key, item in value.items():
+                self._check_text(key, path)
+                self.check(item, f"{path}.{key}", depth + 1)
+
+    def _check_text(self, text: str, path: str) -> None:
+        if len(text) > self.max_chars:
+            raise RequestError("INPUT_TOO_LARGE", path=path, limit=self.max_chars, unit="字符")
+        if not text.isascii():
+            _refuse_surrogates(text, path)
+
+
+def _refuse_surrogates(text: str, path: str) -> None:
+    """A lone surrogate (``"\\ud800"`` in JSON) is no character: it cannot be stored or
+    written out as UTF-8, so it is refused here rather than failing deep in a driver."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise RequestError("INVALID_TEXT", path=path) from None
+
+
+def _refuse_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def parse_json(text: str | bytes, what: str) -> Any:
+    """Strict JSON: UTF-8 only, no NaN or Infinity, no nesting deep enough to exhaust the
+    parser's stack."""
+    try:
+        source = text.decode("utf-8") if isinstance(text, bytes) else text
+        return json.loads(source, parse_constant=_refuse_constant)
+    except UnicodeDecodeError as error:
+        problem = f"{what}: byte {error.start} is not UTF-8"
+    except (ValueError, RecursionError) as error:
+        problem = f"{what}: {str(error)[:200] or type(error).__name__}"
+    raise RequestError("INVALID_BODY", problem=problem)
+
+
+def read_operation(
+    method: str, params: QueryParams, body: bytes | None, limits: Limits
+) -> GraphQLRequest:
+    """The operation of a GET (query parameters) or POST (JSON body) request."""
+    if method == "GET":
+        data: Any = dict(params)
+        if "variables" in data:
+            data["variables"] = parse_json(data["variables"], "variables")
+        if "extensions" in data:
+            data["extensions"] = parse_json(data["extensions"], "extensions")
+    else:
+        data = parse_json(body or b"", "body")
+    if isinstance(data, list):
+        raise RequestError("BATCHING_NOT_SUPPORTED")
+    if not isinstance(data, dict):
+        raise RequestError("INVALID_REQUEST", field="body", problem=_problem("object"))
+    query, variables, name = data.get("query"), data.get("variables"), data.get("operationName")
+    extensions = data.get("extensions")
+    if not isinstance(query, str) or not query.strip():
+        raise RequestError("INVALID_REQUEST", field="query", problem=_problem("string"))
+    if not query.isascii():
+        _refuse_surrogates(query, "query")
+    if variables is not None and not isinstance(variables, dict):
+        raise RequestError("INVALID_REQUEST", field="variables", problem=_problem("object"))
+    if name is not None and not (isinstance(name, str) and len(name) <= MAX_NAME_CHARS):
+        raise RequestError("INVALID_REQUEST", field="operationName", problem=_problem("name"))
+    if extensions is not None and not isinstance(extensions, dict):
+        raise RequestError("INVALID_REQUEST", field="extensions", problem=_problem("object"))
+    if variables:
+        limits.check(variables, "variables")
+    if extensions:
+        limits.check(extensions, "extensions")
+    return GraphQLRequest(query, variables, name or None)
+
+
+def _problem(kind: str) -> str:
+    return {
+        "object": "须为 JSON 对象 / must be a JSON object",
+        "string": "须为非空字符串 / must be a non-empty string",
+        "name": f"须为不超过 {MAX_NAME_CHARS} 字符的字符串 / must be a string of at most "
+        f"{MAX_NAME_CHARS} characters",
+    }[kind]
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The body, refused with 413 as soon as it is known to be over ``limit`` bytes: by
+    its declared length before reading, or by counting while reading."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise RequestError("REQUEST_TOO_LARGE", limit=limit, headers={"Connection": "close"})
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise RequestError("REQUEST_TOO_LARGE", limit=limit, headers={"Connection": "close"})
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _media_type(headers: Headers) -> str:
+    return headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+IDE_HTML = get_graphql_ide_html("graphiql").replace(
+    "shouldPersistHeaders: true", "shouldPersistHeaders: false"
+)
+"""GraphiQL, told not to keep pasted headers: a bearer token must not land in the
+browser's localStorage."""
+
+
+class GraphQLHTTP:
+    """The ``/graphql`` endpoint (an ASGI app)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        sessions: sessionmaker[Session],
+        host: PluginHost,
+        schema: Schema,
+    ) -> None:
+        self.settings = settings
+        self.sessions = sessions
+        self.host = host
+        self.schema = schema
+        self.limits = Limits(settings.max_list_items, settings.max_string_chars)
+        self.workers = anyio.CapacityLimiter(settings.execution_threads)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        request = Request(scope, receive)
+        language = language_of(request.headers.get("accept-language"))
+        try:
+            response = await self._respond(request, receive, language)
+        except RequestError as refused:
+            response = refused.response(language)
+        await response(scope, receive, send)
+
+    async def _respond(self, request: Request, receive: Receive, language: str) -> Response:
+        method = request.method
+        if method == "GET" and self._wants_ide(request):
+            return HTMLResponse(IDE_HTML)
+        if method not in ("GET", "POST"):
+            raise RequestError("METHOD_NOT_ALLOWED", value=method, headers={"Allow": "GET, POST"})
+        body = None
+        if method == "POST":
+            media_type = _media_type(request.headers)
+            if media_type != "application/json":
+                raise RequestError("UNSUPPORTED_MEDIA_TYPE", value=media_type or "(none)")
+            body = await read_body(request, self.settings.max_body_bytes)
+        deadline = Deadline(self.settings.request_timeout)
+        work = partial(self._run, request, body, language, deadline)
+        return await self._off_loop(work, deadline, receive)
+
+    def _wants_ide(self, request: Request) -> bool:
+        return (
+            self.settings.graphiql
+            and "query" not in request.query_params
+            and "text/html" in request.headers.get("accept", "")
+        )
+
+    async def _off_loop(
+        self, work: Callable[[], Response], deadline: Deadline, receive: Receive
+    ) -> Response:
+        """Run ``work`` in a worker thread; a client that hangs up meanwhile cancels it."""
+
+        async def watch_disconnect() -> None:
+            while (await receive())["type"] != "http.disconnect":
+                pass
+            deadline.cancelled.set()
+
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(watch_disconnect)
+            try:
+                response = await anyio.to_thread.run_sync(work, limiter=self.workers)
+            finally:
+                tasks.cancel_scope.cancel()
+        return response
+
+    def _run(
+        self, request: Request, body: bytes | None, language: str, deadline: Deadline
+    ) -> Response:
+        """Authenticate, read and execute the operation: the blocking part of a request."""
+        try:
+            with running_until(deadline), self.sessions() as db:
+                deadline.check()
+                principal = authenticate(db, request.headers.get("authorization"))
+                if principal is None:
+                    return unauthenticated(language)
+                db.rollback()  # end the read transaction of the token lookup
+                operation = read_operation(request.method, request.query_params, body, self.limits)
+                context = Context(
+                    db=db,
+                    principal=principal,
+                    host=self.host,
+                    settings=self.settings,
+                    language=language,
+                    base_url=self.settings.public_url or str(request.base_url).rstrip("/"),
+                )
+                return self._execute(operation, context, request.method)
+        except RequestError as refused:
+            return refused.response(language)
+        except RequestAborted as stopped:
+            return error_response(stopped.code, stopped.message(language), 503)
+        except Exception:
+            log.exception("request failed outside GraphQL execution")
+            return error_response("INTERNAL_SERVER_ERROR", _internal(language), 500)
+
+    def _execute(self, operation: GraphQLRequest, context: Context, method: str) -> Response:
+        try:
+            result = self.schema.execute_sync(
+                operation.query,
+                variable_values=operation.variables,
+                context_value=context,
+                operation_name=operation.operation_name,
+                allowed_operation_types=GET_OPERATIONS if method == "GET" else POST_OPERATIONS,
+            )
+        except InvalidOperationTypeError:
+            raise RequestError("MUTATION_VIA_GET", headers={"Allow": "POST"}) from None
+        except MissingQueryError:
+            raise RequestError(
+                "INVALID_REQUEST", field="query", problem=_problem("string")
+            ) from None
+        data: dict[str, Any] = {"data": result.data}
+        if result.errors:
+            data["errors"] = _errors(result.errors, context.language)
+        return JSONResponse(data, headers={"Cache-Control": "no-store"})
+
+
+def _errors(errors: list[GraphQLError], language: str) -> list[dict[str, Any]]:
+    return [format_error(error, language) for error in errors]
+
+
+def _internal(language: str) -> str:
+    return INTERNAL[1] if language == "en" else INTERNAL[0]
