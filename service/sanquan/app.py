@@ -201,7 +201,10 @@ def create_app(settings: Settings | None = None, host: PluginHost | None = None)
     hide_export_secrets(logging.getLogger("uvicorn.access"))
     engine = make_engine(settings.database_url)
     sessions = make_session_factory(engine)
-    host = host or PluginHost.discover()
+    if host is None:
+        host = PluginHost.discover()
+        for failure in host.failures:
+            log.error(failure)
 
     async def healthz(request: Request) -> Response:
         try:
