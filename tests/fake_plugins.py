@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Generator
+
 from sanquan_beijing.plugin import indicator_set as beijing_set
 from sanquan_sdk import Dimension, Indicator, IndicatorSet, ScoreValue, hookimpl
 
@@ -39,7 +41,26 @@ class NewerContract:
         return []
 
 
+class Quiet:
+    """Keeps to the contract and has nothing to say."""
+
+    @hookimpl
+    def sanquan_validate_score(self, score: ScoreValue) -> None:
+        return None
+
+
+class Wrapper:
+    """A hook wrapper sees every other plugin's call; the host calls plugins one by one
+    to tell which of them failed, so it refuses wrappers instead of skipping them."""
+
+    @hookimpl(wrapper=True)
+    def sanquan_aggregate(self) -> Generator[None, object, object]:
+        return (yield)
+
+
 invalid_set = InvalidSet()
 duplicate = Duplicate()
 unknown_argument = UnknownArgument()
 newer_contract = NewerContract()
+wrapper = Wrapper()
+quiet = Quiet()

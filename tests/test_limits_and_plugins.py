@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -14,9 +15,11 @@ from sanquan.app import create_app
 from sanquan.config import Settings
 from sanquan.plugins.host import PluginHost
 from sanquan.review.models import Score
-from sanquan_sdk import IndicatorSet, ScoreProblem, ScoreValue, hookimpl
+from sanquan_sdk import Aggregation, IndicatorSet, ScoreProblem, ScoreValue, hookimpl
 from tests.conftest import SCHOOLS, Api, World
-from tests.flows import open_session, scores_for, submit
+from tests.flows import CONCLUDE, open_session, scores_for, submit
+from tests.test_blind_review_and_audit import CORRECT, scores_seen
+from tests.test_review_flow import run_full_session
 
 THREE = [SCHOOLS["thu"], SCHOOLS["ruc"], SCHOOLS["ustb"]]
 
@@ -58,7 +61,7 @@ def test_introspection_can_be_switched_off(
 
 
 class Exploding:
-    """A plugin whose validation hook raises for the Beijing set."""
+    """Raises for every set: its own bug, which must not be pinned on the set's plugin."""
 
     @hookimpl
     def sanquan_validate_score(
@@ -69,23 +72,113 @@ class Exploding:
         return None
 
 
-def test_plugin_raising_inside_a_hook_rejects_the_submission(
-    settings: Settings, world: World, db: Session
+class Picky:
+    """Refuses T05 of every set with a rule of its own."""
+
+    @hookimpl
+    def sanquan_validate_score(
+        self, indicator_set: IndicatorSet, score: ScoreValue
+    ) -> Sequence[ScoreProblem] | None:
+        if score.indicator == "T05":
+            return [ScoreProblem("value", "STEP_OF_5", "T05 只接受 5 的倍数")]
+        return None
+
+
+class Garbled:
+    """Answers T05 with something that is not a list of problems."""
+
+    @hookimpl
+    def sanquan_validate_score(self, indicator_set: IndicatorSet, score: ScoreValue) -> object:
+        return "不合格" if score.indicator == "T05" else None
+
+
+@pytest.mark.parametrize(
+    ("plugin", "code"),
+    [(Exploding(), "PLUGIN_FAILED"), (Picky(), "PLUGIN_RULE"), (Garbled(), "PLUGIN_FAILED")],
+)
+def test_a_validation_hook_is_answered_for_by_its_own_plugin(
+    settings: Settings, world: World, db: Session, plugin: object, code: str
 ) -> None:
     session_id = open_session(world, THREE)
-    host = PluginHost.discover(extra=[Exploding()])
+    host = PluginHost.discover(extra=[plugin])
+    culprit = type(plugin).__name__
     with TestClient(create_app(settings, host)) as client:
         api = Api(client, world.tokens["thu"])
         result = submit(api, session_id, "ruc", "PEER", scores_for("PEER", 70))
         [error] = result["userErrors"]
-        assert error["code"] == "PLUGIN_FAILED"
-        assert error["field"] == ["scores", "4"]
-        assert "sanquan-plugin-beijing" in error["message"]
+        assert error["code"] == code
+        assert error["field"][:2] == ["scores", "4"]
+        assert culprit in error["message"]
+        assert "sanquan-plugin-beijing" not in error["message"]
         assert "ZeroDivisionError" not in error["message"]
+        english = Api(client, world.tokens["thu"], "en")
+        again = submit(english, session_id, "ruc", "PEER", scores_for("PEER", 70))
+        assert culprit in again["userErrors"][0]["message"]
         # The service stays up and other work goes on.
         assert api("{ viewer { name } }") == {"viewer": {"name": "thu"}}
     db.expire_all()
     assert db.scalar(select(func.count()).select_from(Score)) == 0
+
+
+class RaisingAggregation:
+    """Its aggregation raises for every set."""
+
+    @hookimpl
+    def sanquan_aggregate(
+        self, indicator_set: IndicatorSet, scores: Sequence[ScoreValue], weights: object
+    ) -> Aggregation | None:
+        raise KeyError("bug in a plugin")
+
+
+class WrongAggregation:
+    """Its aggregation answers with a plain dict instead of an Aggregation."""
+
+    @hookimpl
+    def sanquan_aggregate(self, indicator_set: IndicatorSet) -> object:
+        return {"overall": 100}
+
+
+@pytest.mark.parametrize("plugin", [RaisingAggregation(), WrongAggregation()])
+def test_a_failing_aggregation_leaves_the_session_open_and_names_its_plugin(
+    settings: Settings, world: World, plugin: object
+) -> None:
+    session_id = run_full_session(world, conclude=False)
+    culprit = type(plugin).__name__
+    status = "query($id: ID!) { reviewSession(id: $id) { status } }"
+    with TestClient(create_app(settings, PluginHost.discover(extra=[plugin]))) as client:
+        for language, says in [("zh", "仍在进行"), ("en", "stays open")]:
+            admin = Api(client, world.tokens["admin"], language)
+            payload = admin(CONCLUDE, {"id": session_id})["concludeReviewSession"]
+            [error] = payload["userErrors"]
+            assert error["code"] == "PLUGIN_FAILED"
+            assert error["field"] == ["sessionId"]
+            assert culprit in error["message"]
+            assert says in error["message"]
+            assert "提交" not in error["message"]
+            assert "submission" not in error["message"]
+            assert "sanquan-plugin-beijing" not in error["message"]
+    admin = world.api("admin")
+    assert admin(status, {"id": session_id})["reviewSession"] == {"status": "OPEN"}
+    # Without the faulty plugin the same session concludes; a correction then meets it again.
+    assert admin(CONCLUDE, {"id": session_id})["concludeReviewSession"]["userErrors"] == []
+
+    def thu_self_t01() -> dict[str, Any]:
+        [score] = [
+            s
+            for s in scores_seen(world, "admin", session_id, SCHOOLS["thu"])
+            if s["source"] == "SELF" and s["indicator"] == "T01"
+        ]
+        return score
+
+    score = thu_self_t01()
+    correction = {"input": {"scoreId": score["id"], "value": 80, "reason": "核实"}}
+    with TestClient(create_app(settings, PluginHost.discover(extra=[plugin]))) as client:
+        refused = Api(client, world.tokens["admin"])(CORRECT, correction)["correctScore"]
+    [error] = refused["userErrors"]
+    assert (error["code"], error["field"]) == ("PLUGIN_FAILED", ["scoreId"])
+    assert culprit in error["message"]
+    assert "更正未保存" in error["message"]
+    assert thu_self_t01()["value"] == score["value"]
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])

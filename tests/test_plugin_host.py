@@ -3,6 +3,7 @@ out without taking the others down; two offering the same set is a start-up erro
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from importlib.metadata import EntryPoint, entry_points
@@ -12,6 +13,9 @@ import pytest
 
 from sanquan.plugins.host import PluginConflict, PluginHost
 from sanquan_sdk import ENTRY_POINT_GROUP
+
+ROOT = Path(__file__).resolve().parents[1]
+DUPLICATE = "tests.fake_plugins:duplicate"
 
 
 def installed() -> list[EntryPoint]:
@@ -38,6 +42,7 @@ def test_installed_plugins_are_discovered() -> None:
         ("tests.fake_plugins:invalid_set", "indicator weights add up to 50, not 100"),
         ("tests.fake_plugins:unknown_argument", "breaks the hook contract"),
         ("tests.fake_plugins:newer_contract", "written for hook contract 99"),
+        ("tests.fake_plugins:wrapper", "hook wrappers are not part of the contract"),
     ],
 )
 def test_a_broken_plugin_is_reported_and_left_out(target: str, reason: str) -> None:
@@ -50,11 +55,81 @@ def test_a_broken_plugin_is_reported_and_left_out(target: str, reason: str) -> N
     assert [p.name for p in host.plugins if p.name == "zz_broken"] == []
 
 
+def test_one_plugin_under_two_entry_points_is_reported_not_fatal() -> None:
+    twice = [fake("zz_a", "tests.fake_plugins:quiet"), fake("zz_b", "tests.fake_plugins:quiet")]
+    host = PluginHost.discover(entry_points=[*installed(), *twice])
+    [failure] = host.failures
+    assert "tests.fake_plugins:quiet cannot be registered" in failure
+    assert [p.name for p in host.plugins if p.name.startswith("zz_")] == ["zz_a"]
+
+
 def test_two_plugins_offering_the_same_set_stop_the_start() -> None:
     with pytest.raises(PluginConflict, match=r"beijing-sanquan 2019\.1 is offered by both"):
         PluginHost.discover(
             entry_points=[*installed(), fake("zz_dup", "tests.fake_plugins:duplicate")]
         )
+
+
+def installed_next_to_the_service(tmp_path: Path, name: str, target: str) -> dict[str, str]:
+    """The environment of a ``sanquan`` command that also finds distribution ``name``,
+    whose one plugin is ``target``: an installed package's metadata, without packaging."""
+    info = tmp_path / f"{name.replace('-', '_')}-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(f"[{ENTRY_POINT_GROUP}]\nzz = {target}\n")
+    return {
+        "COLUMNS": "200",
+        "PATH": "",
+        "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)]),
+        "SANQUAN_DATA_DIR": str(tmp_path / "var"),
+    }
+
+
+def sanquan(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "sanquan", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+    )
+
+
+def test_serve_refuses_two_plugins_offering_one_set_before_serving(tmp_path: Path) -> None:
+    env = installed_next_to_the_service(tmp_path, "sanquan-plugin-dup", DUPLICATE)
+    served = sanquan("serve", "--port", "0", env=env)
+    assert served.returncode != 0
+    assert served.stdout == ""  # no address printed: nothing was ever served
+    assert "Traceback" not in served.stderr
+    [line] = served.stderr.splitlines()
+    assert "beijing-sanquan 2019.1" in line
+    assert "sanquan-plugin-beijing" in line
+    assert "sanquan-plugin-dup" in line
+    assert not (tmp_path / "var").exists()  # not even the database was touched
+
+
+def test_plugins_list_fails_on_a_conflict_in_one_line(tmp_path: Path) -> None:
+    listed = sanquan(
+        "plugins", "list", env=installed_next_to_the_service(tmp_path, "dup", DUPLICATE)
+    )
+    assert listed.returncode != 0
+    assert "Traceback" not in listed.stderr
+    [line] = listed.stderr.splitlines()
+    assert "sanquan-plugin-beijing" in line
+
+
+def test_plugins_list_reports_a_broken_plugin_once_and_fails(tmp_path: Path) -> None:
+    env = installed_next_to_the_service(tmp_path, "sanquan-plugin-broken", "tests.no_such_module")
+    listed = sanquan("plugins", "list", env=env)
+    assert listed.returncode != 0
+    assert "sanquan-plugin-beijing" in listed.stdout  # the others are still listed
+    output = listed.stdout + listed.stderr
+    assert output.count("sanquan-plugin-broken") == 1
+    [line] = [x for x in output.splitlines() if "sanquan-plugin-broken" in x]
+    assert "ModuleNotFoundError" in line
+    assert "Traceback" not in output
 
 
 def test_plugins_list_command_shows_distributions_sets_and_hooks() -> None:

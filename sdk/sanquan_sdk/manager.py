@@ -12,6 +12,10 @@ VERSION_ATTRIBUTE = "SANQUAN_HOOKSPEC_VERSION"
 a newer contract than the installed SDK's is refused instead of half-working."""
 
 
+DEFAULTS_NAME = "sanquan.defaults"
+"""The name the built-in defaults are registered under."""
+
+
 class ContractError(Exception):
     """A plugin that does not fit the hook contract."""
 
@@ -20,7 +24,7 @@ def new_manager() -> pluggy.PluginManager:
     """A manager with the hook specifications and the built-in defaults registered."""
     manager = pluggy.PluginManager(PROJECT_NAME)
     manager.add_hookspecs(hookspecs)
-    manager.register(defaults, name="sanquan.defaults")
+    manager.register(defaults, name=DEFAULTS_NAME)
     return manager
 
 
@@ -34,11 +38,25 @@ def check_version(plugin: object) -> None:
 
 def register(manager: pluggy.PluginManager, plugin: object, name: str) -> None:
     """Register ``plugin`` after checking its declared contract version and that every
-    ``sanquan_*`` function it marks is a known hook with known arguments."""
+    ``sanquan_*`` function it marks is a known hook with known arguments.
+
+    Hook wrappers are refused: a wrapper runs around every other plugin's implementation,
+    so when one fails the service could not tell whose fault it was (it calls
+    implementations one by one to name the plugin at fault)."""
     check_version(plugin)
     try:
         manager.register(plugin, name=name)
         manager.check_pending()
+        wrappers = sorted(
+            impl.function.__name__
+            for caller in manager.get_hookcallers(plugin) or ()
+            for impl in caller.get_hookimpls()
+            if impl.plugin is plugin and (impl.wrapper or impl.hookwrapper)
+        )
+        if wrappers:
+            raise pluggy.PluginValidationError(
+                plugin, f"hook wrappers are not part of the contract: {', '.join(wrappers)}"
+            )
     except pluggy.PluginValidationError as error:
         if manager.is_registered(plugin):
             manager.unregister(plugin)

@@ -119,7 +119,10 @@ def create_app(settings: Settings | None = None, host: PluginHost | None = None)
     engine = make_engine(settings.database_url, **options)
     enforce_deadlines(engine)
     sessions = make_session_factory(engine)
-    host = host or PluginHost.discover()
+    if host is None:
+        host = PluginHost.discover()
+        for failure in host.failures:
+            log.error(failure)
 
     def healthz(request: Request) -> Response:
         """A plain function, so Starlette runs it in a thread: the loop never waits on the

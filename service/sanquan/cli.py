@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -23,6 +24,9 @@ from sanquan.exports.service import ExportKind
 from sanquan.findings.models import ItemStatus
 from sanquan.institutions.models import Institution
 
+if TYPE_CHECKING:
+    from sanquan.plugins.host import PluginHost
+
 app = typer.Typer(
     help="sanquan: Beijing 三全育人 quarterly reviews over GraphQL.",
     no_args_is_help=True,
@@ -37,6 +41,24 @@ app.add_typer(plugins_app, name="plugins")
 app.add_typer(schedule_app, name="schedule")
 app.add_typer(tables_app, name="tables")
 console = Console(soft_wrap=True)  # long URLs and tokens must stay on one line
+problems = Console(stderr=True, soft_wrap=True)
+
+
+def _plugin_host() -> PluginHost:
+    """The installed plugins. Each that failed to load is said once on stderr (it is left
+    out and the others work, so the command goes on); two offering one set stop the
+    command in one line, as which of them a session scores against must not be left to
+    chance."""
+    from sanquan.plugins.host import PluginConflict, PluginHost
+
+    try:
+        host = PluginHost.discover()
+    except PluginConflict as error:
+        problems.print(error.message(), style="red", markup=False)
+        raise typer.Exit(2) from None
+    for failure in host.failures:
+        problems.print(failure, style="red", markup=False)
+    return host
 
 
 def _settings() -> Settings:
@@ -82,16 +104,21 @@ def serve(
     One process per command: with PostgreSQL, run several behind a proxy. (uvicorn's own
     multi-worker mode leaves Nagle's algorithm on and adds ~40 ms to every response.)
     ``X-Forwarded-*`` headers are believed only from ``SANQUAN_TRUSTED_PROXIES``, and no
-    ``Server`` header names the software."""
+    ``Server`` header names the software.
+
+    The plugins are loaded first, so that a conflict between them stops the command before
+    the database is touched or an address is announced."""
     import uvicorn
 
+    from sanquan.app import create_app
     from sanquan.migrate import upgrade
 
     settings = _settings()
+    plugins = _plugin_host()
     upgrade(make_engine(settings.database_url))
     console.print(f"sanquan on http://{host}:{port}/graphql  ({_safe(settings.database_url)})")
     uvicorn.run(
-        "sanquan.app:create_app",
+        partial(create_app, settings, plugins),
         factory=True,
         host=host,
         port=port,
@@ -115,7 +142,6 @@ def demo(
     ``--yes``: a demo must never wipe a production PostgreSQL by accident."""
     from sanquan.demo import load_demo
     from sanquan.migrate import downgrade, upgrade
-    from sanquan.plugins.host import PluginHost
 
     settings = _settings()
     if reset and not settings.database_url.startswith("sqlite") and not yes:
@@ -128,7 +154,7 @@ def demo(
         downgrade(engine)
     upgrade(engine)
     with console.status("loading demo data…"), make_session_factory(engine)() as db:
-        result = load_demo(db, PluginHost.discover())
+        result = load_demo(db, _plugin_host())
         db.commit()
     console.print("demo tokens (send as 'Authorization: Bearer <token>'):")
     lines = []
@@ -272,7 +298,6 @@ def export(
     """Export a table for Excel (.xlsx, or CSV in UTF-8), as the commission sees it."""
     from sanquan.exports.formats import render
     from sanquan.exports.service import ExportRequest, build, parameter_problems
-    from sanquan.plugins.host import PluginHost
     from sanquan.quarter import Quarter, QuarterError
     from sanquan.timeutil import current_quarter
 
@@ -300,9 +325,7 @@ def export(
         raise typer.Exit(2)
     with _database(_settings()) as db:
         try:
-            table = build(
-                db, PluginHost.discover(), _command_line_admin(db), wanted, current_quarter()
-            )
+            table = build(db, _plugin_host(), _command_line_admin(db), wanted, current_quarter())
         except (DomainError, DomainErrors) as refused:
             errors = refused.errors if isinstance(refused, DomainErrors) else [refused]
             for each in errors:
@@ -329,14 +352,8 @@ OPTIONS = {
 
 @plugins_app.command("list")
 def plugins_list() -> None:
-    """Installed plugins with their versions, sets and hooks."""
-    from sanquan.plugins.host import PluginConflict, PluginHost
-
-    try:
-        host = PluginHost.discover()
-    except PluginConflict as error:
-        console.print(f"[red]{error}[/red]")
-        raise typer.Exit(2) from None
+    """Installed plugins with their versions, sets and hooks; fails if any did not load."""
+    host = _plugin_host()
     table = Table(title="sanquan plugins")
     for column in ("distribution", "version", "indicator sets", "hooks"):
         table.add_column(column)
@@ -344,8 +361,8 @@ def plugins_list() -> None:
         sets = ", ".join(f"{k} {v}" for k, v in info.sets)
         table.add_row(info.distribution, info.version, sets, ", ".join(info.hooks))
     console.print(table)
-    for failure in host.failures:
-        console.print(f"[red]{failure}[/red]")
+    if host.failures:
+        raise typer.Exit(2)
 
 
 @plugins_app.command("new")
@@ -376,7 +393,6 @@ def schedule_plan(
     """Plan a cycle over the active pool and print it, quarters as rows."""
     import json
 
-    from sanquan.plugins.host import PluginHost
     from sanquan.quarter import Quarter, QuarterError
     from sanquan.rotation.model import Policy
     from sanquan.rotation.service import PlanOptions, compute, make_draft
@@ -398,7 +414,7 @@ def schedule_plan(
     with _database(_settings()) as db:
         try:
             with console.status("planning…", spinner="dots"):
-                host = PluginHost.discover()
+                host = _plugin_host()
                 planned = compute(db, host, options)
                 draft = make_draft(db, host, _command_line_admin(db), options) if save else None
                 db.commit()

@@ -222,8 +222,8 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
     ),
     ErrorCode.PLUGIN_RULE: ("插件 {plugin}:{problem}", "plugin {plugin}: {problem}"),
     ErrorCode.PLUGIN_FAILED: (
-        "插件 {plugin} 出错,本次提交未保存",
-        "plugin {plugin} failed; nothing was stored",
+        "插件 {plugin} 出错,{consequence}",
+        "plugin {plugin} failed; {consequence}",
     ),
     ErrorCode.ALREADY_SUBMITTED: (
         "指标 {value} 的评分已正式提交,不能改回草稿",
@@ -326,6 +326,26 @@ class Localized:
 
     def text(self, language: str) -> str:
         return self.en if language == "en" else self.zh
+
+
+# What a plugin's failure left undone (PLUGIN_FAILED's {consequence}): a reviewer must know
+# to submit again, an administrator that the session is still open and can be concluded later.
+SUBMISSION_NOT_STORED = Localized("本次提交未保存", "nothing was stored")
+CONCLUSION_NOT_DONE = Localized(
+    "点评工作会未能结束:评分和结果均未改动,会议仍在进行",
+    "the session was not concluded: nothing changed and it stays open",
+)
+CORRECTION_NOT_STORED = Localized(
+    "更正未保存,结果未改动", "the correction was not stored; the results are unchanged"
+)
+
+PLUGIN_CONFLICT = Localized(
+    "指标体系 {key} {version} 同时由插件 {first} 和 {second} 提供,"
+    "无法确定点评应按哪一个评分:请卸载其中一个插件",
+    "indicator set {key} {version} is offered by both {first} and {second}, so which one a "
+    "session scores against cannot be told: uninstall one of them",
+)
+"""Not a user error of the API: the command line's reason for refusing to start."""
 
 
 class DomainError(Exception):

@@ -1,47 +1,96 @@
-"""Discovering plugins through the entry-point group and asking them for indicator sets.
+"""Discovering plugins through the entry-point group, asking them for indicator sets, and
+calling their hooks.
 
-A plugin that fails to load, or hands over an invalid set, is reported with its
-distribution's name and left out; it does not take the other plugins down.
+A plugin that fails to load, or hands over an invalid set, is recorded with its
+distribution's name and left out; it does not take the other plugins down. A plugin that
+fails at run time is named, never the set's provider in its place.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from importlib.metadata import EntryPoint
 from importlib.metadata import entry_points as _entry_points
-from typing import Any
+from typing import Any, TypeVar
 
 import pluggy
 
+from sanquan.errors import PLUGIN_CONFLICT, DomainError, ErrorCode, Localized
 from sanquan_sdk import (
     ENTRY_POINT_GROUP,
     HOOKSPEC_VERSION,
     Aggregation,
     IndicatorSet,
+    Reported,
+    Scale,
+    ScaleError,
     ScoreProblem,
     ScoreValue,
     SourceWeights,
 )
-from sanquan_sdk.manager import ContractError, check_version, new_manager, register
+from sanquan_sdk.manager import (
+    DEFAULTS_NAME,
+    ContractError,
+    check_version,
+    new_manager,
+    register,
+)
 
 log = logging.getLogger(__name__)
 
 SUPPORTED_HOOKSPEC_VERSION = 1
 
+BUILT_IN = "sanquan"
+"""Who answers for the built-in defaults (the standard checks and rule R16's aggregation)."""
+
+T = TypeVar("T")
+
 
 class PluginConflict(RuntimeError):
     """Two plugins offer the same indicator set and version; the service will not start."""
 
+    def __init__(self, key: str, version: str, first: str, second: str) -> None:
+        super().__init__(f"indicator set {key} {version} is offered by both {first} and {second}")
+        self.names = {"key": key, "version": version, "first": first, "second": second}
+
+    def message(self, language: str = "zh") -> str:
+        return PLUGIN_CONFLICT.text(language).format(**self.names)
+
 
 class PluginError(Exception):
-    """A plugin misbehaved at run time; ``plugin`` names it for the user."""
+    """A plugin misbehaved at run time; ``plugin`` names its distribution for the user,
+    ``problem`` says what happened for the log."""
 
     def __init__(self, plugin: str, problem: str) -> None:
         super().__init__(f"{plugin}: {problem}")
         self.plugin = plugin
         self.problem = problem
+
+
+@contextmanager
+def refused_if_a_plugin_fails(field: Sequence[str | int], consequence: Localized) -> Iterator[None]:
+    """Turn a plugin's failure inside the block into ``PLUGIN_FAILED`` at ``field``, naming
+    the plugin and saying what was left undone: a reviewer must know to submit again, an
+    administrator that a session is still open. The exception itself stays in the log."""
+    try:
+        yield
+    except PluginError as error:
+        raise DomainError(
+            ErrorCode.PLUGIN_FAILED, field, plugin=error.plugin, consequence=consequence
+        ) from error
+
+
+@dataclass(frozen=True)
+class PluginProblem:
+    """A plugin's problem with a score, with the distribution that raised it, so that the
+    reviewer's message names that plugin and not the set's."""
+
+    plugin: str
+    problem: ScoreProblem
 
 
 @dataclass(frozen=True)
@@ -62,6 +111,8 @@ class PluginHost:
     providers: dict[tuple[str, str], str] = field(default_factory=dict)
     plugins: list[PluginInfo] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    distributions: dict[str, str] = field(default_factory=lambda: {DEFAULTS_NAME: BUILT_IN})
+    """Registered plugin name → its distribution: whom a hook implementation answers for."""
 
     @classmethod
     def discover(
@@ -82,7 +133,7 @@ class PluginHost:
         for entry_point in sorted(found, key=lambda e: e.name):
             host._load_entry_point(entry_point)
         for index, plugin in enumerate(extra):
-            host._register(plugin, f"extra-{index}", getattr(plugin, "__name__", "extra"), "")
+            host._register(plugin, f"extra-{index}", _name_of(plugin), "")
         return host
 
     def _load_entry_point(self, entry_point: EntryPoint) -> None:
@@ -112,15 +163,16 @@ class PluginHost:
         for indicator_set in offered:
             ident = (indicator_set.key, indicator_set.version)
             if ident in self.sets:
-                raise PluginConflict(
-                    f"indicator set {ident[0]} {ident[1]} is offered by both "
-                    f"{self.providers[ident]} and {dist_name}"
-                )
+                raise PluginConflict(*ident, self.providers[ident], dist_name)
         try:
             register(self.manager, plugin, name)
         except ContractError as error:
             self._fail(dist_name, f"breaks the hook contract: {error}")
             return
+        except ValueError as error:  # pluggy: the same module, or name, registered twice
+            self._fail(dist_name, f"cannot be registered: {error}")
+            return
+        self.distributions[name] = dist_name
         for indicator_set in offered:
             ident = (indicator_set.key, indicator_set.version)
             self.sets[ident] = indicator_set
@@ -130,9 +182,9 @@ class PluginHost:
         self.plugins.append(PluginInfo(name, dist_name, version, hooks, sets))
 
     def _fail(self, dist_name: str, problem: str) -> None:
-        message = f"plugin {dist_name} {problem}"
-        log.error(message)
-        self.failures.append(message)
+        """Record the failure; the caller reports it, once (the server in its log, the
+        command line on stderr)."""
+        self.failures.append(f"plugin {dist_name} {problem}")
 
     def indicator_set(self, key: str, version: str | None = None) -> IndicatorSet | None:
         """The set ``key`` at ``version``, or its newest version when none is given."""
@@ -147,17 +199,29 @@ class PluginHost:
         return [self.sets[k] for k in sorted(self.sets, key=lambda k: (k[0], _version_key(k[1])))]
 
     def provider(self, indicator_set: IndicatorSet) -> str:
-        return self.providers.get((indicator_set.key, indicator_set.version), "sanquan")
+        return self.providers.get((indicator_set.key, indicator_set.version), BUILT_IN)
 
-    def validate(self, indicator_set: IndicatorSet, score: ScoreValue) -> list[ScoreProblem]:
-        """Every plugin's problems with one score; a plugin that raises is named."""
-        answers = self._call(
-            "sanquan_validate_score", indicator_set, indicator_set=indicator_set, score=score
-        )
-        problems: list[ScoreProblem] = []
-        for answer in answers or ():
-            problems.extend(answer or ())
-        return problems
+    def read_report(self, indicator_set: IndicatorSet, scale: Scale, reported: Reported) -> float:
+        """``reported`` scored on ``scale``: a :class:`ScaleError` is the reviewer's, any
+        other failure is the set provider's, whose code (a target's scorer) ran."""
+        try:
+            return scale.read(reported)
+        except ScaleError:
+            raise
+        except Exception as error:
+            plugin = self.provider(indicator_set)
+            log.exception("plugin %s failed scoring on %s", plugin, indicator_set.key)
+            raise PluginError(plugin, type(error).__name__) from error
+
+    def validate(self, indicator_set: IndicatorSet, score: ScoreValue) -> list[PluginProblem]:
+        """Every plugin's problems with one score, each with the plugin that found it."""
+        return [
+            PluginProblem(plugin, problem)
+            for plugin, problems in self._answers(
+                "sanquan_validate_score", _problems, indicator_set=indicator_set, score=score
+            )
+            for problem in problems
+        ]
 
     def aggregate(
         self,
@@ -165,23 +229,68 @@ class PluginHost:
         scores: Sequence[ScoreValue],
         weights: SourceWeights | None = None,
     ) -> Aggregation:
-        result = self._call(
+        """The first plugin's aggregation (``firstresult``; the built-in answers last)."""
+        subjects = frozenset(s.subject for s in scores)
+        for _, aggregation in self._answers(
             "sanquan_aggregate",
-            indicator_set,
+            partial(_aggregation, subjects=subjects),
             indicator_set=indicator_set,
             scores=scores,
             weights=weights,
-        )
-        if not isinstance(result, Aggregation):
-            raise PluginError(self.provider(indicator_set), "aggregation returned no result")
-        return result
+        ):
+            return aggregation
+        raise PluginError(BUILT_IN, "no aggregation answered")  # the built-in always answers
 
-    def _call(self, hook_name: str, for_set: IndicatorSet, **kwargs: Any) -> Any:
-        try:
-            return getattr(self.manager.hook, hook_name)(**kwargs)
-        except Exception as error:
-            log.exception("plugin hook %s failed", hook_name)
-            raise PluginError(self.provider(for_set), type(error).__name__) from error
+    def _answers(
+        self, hook_name: str, check: Callable[[object], T], **kwargs: Any
+    ) -> Iterator[tuple[str, T]]:
+        """Each implementation's answer (``None`` skipped) as ``check`` reads it, with its
+        distribution, in pluggy's order: later-registered and ``tryfirst`` first, the
+        built-in last. Lazy, so a ``firstresult`` caller stops at the first answer.
+
+        pluggy's own hook call runs every implementation in one go, and its exception does
+        not say whose it was; one by one, the host names the plugin at fault instead of
+        the set's provider. (Hook wrappers would need pluggy's call: the SDK refuses them.)
+        """
+        caller: pluggy.HookCaller = getattr(self.manager.hook, hook_name)
+        for impl in reversed(caller.get_hookimpls()):
+            plugin = self.distributions[impl.plugin_name]
+            try:
+                answer = impl.function(*(kwargs[name] for name in impl.argnames))
+                checked = None if answer is None else check(answer)
+            except Exception as error:
+                log.exception("plugin %s failed in %s", plugin, hook_name)
+                raise PluginError(plugin, type(error).__name__) from error
+            if checked is not None:
+                yield plugin, checked
+
+
+def _problems(answer: object) -> list[ScoreProblem]:
+    """A validation answer as the hook promises it; anything else is the plugin's fault
+    (a bare string, say, would otherwise reach the reviewer as an internal error)."""
+    if isinstance(answer, str | bytes) or not isinstance(answer, Iterable):
+        raise TypeError(f"answered {type(answer).__name__}, not ScoreProblems")
+    problems = list(answer)
+    strays = sorted({type(p).__name__ for p in problems if not isinstance(p, ScoreProblem)})
+    if strays:
+        raise TypeError(f"answered {', '.join(strays)} among its ScoreProblems")
+    return problems
+
+
+def _aggregation(answer: object, subjects: frozenset[str]) -> Aggregation:
+    """An aggregation the service can store: of the subjects scored, and no others."""
+    if not isinstance(answer, Aggregation):
+        raise TypeError(f"answered {type(answer).__name__}, not Aggregation")
+    strays = sorted({s.subject for s in answer.subjects} - subjects)
+    if strays:
+        raise ValueError(f"aggregated subjects that were not scored: {', '.join(strays)}")
+    return answer
+
+
+def _name_of(plugin: object) -> str:
+    """An unpackaged plugin's name for messages: its module's, or its class's."""
+    name = getattr(plugin, "__name__", None)
+    return name if isinstance(name, str) else type(plugin).__name__
 
 
 def _version_key(version: str) -> tuple[tuple[int, str], ...]:

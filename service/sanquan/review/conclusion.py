@@ -10,9 +10,16 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from sanquan.auth.tokens import Principal
-from sanquan.errors import DomainError, ErrorCode, Localized, raise_all
+from sanquan.errors import (
+    CONCLUSION_NOT_DONE,
+    CORRECTION_NOT_STORED,
+    DomainError,
+    ErrorCode,
+    Localized,
+    raise_all,
+)
 from sanquan.institutions.models import Institution
-from sanquan.plugins.host import PluginError, PluginHost
+from sanquan.plugins.host import PluginHost, refused_if_a_plugin_fails
 from sanquan.review.models import (
     IndicatorOutcome,
     InstitutionOutcome,
@@ -121,7 +128,8 @@ def conclude_session(db: Session, host: PluginHost, session_id: int) -> ReviewSe
     raise_all(
         [DomainError(ErrorCode.INCOMPLETE, ("sessionId",), what=m.describe()) for m in missing]
     )
-    aggregation = _aggregate(db, host, session, indicator_set, None)
+    with refused_if_a_plugin_fails(("sessionId",), CONCLUSION_NOT_DONE):
+        aggregation = _aggregate(db, host, session, indicator_set, None)
     session.aggregation_method = aggregation.method
     session.aggregation_weights = aggregation.weights.as_dict()
     _store_outcomes(db, session, aggregation)
@@ -162,18 +170,19 @@ def correct_score(
         reviewer=score.reviewer_key,
         evidence=score.evidence,
     )
-    corrected, problems = evaluate(host, indicator_set, template, reported, ())
-    raise_all(problems)
-    assert corrected is not None
-    if (score.value, score.reported) == (corrected.value, corrected.reported):
-        return score
-    change = Change.of(score)
-    score.value, score.reported = corrected.value, corrected.reported
-    score.updated_at = utcnow()
-    db.flush()
-    record_revisions(db, [change], actor.account_id, score.updated_at, reason.strip())
-    weights = SourceWeights.from_dict(session.aggregation_weights or SourceWeights().as_dict())
-    aggregation = _aggregate(db, host, session, indicator_set, weights)
+    with refused_if_a_plugin_fails(("scoreId",), CORRECTION_NOT_STORED):
+        corrected, problems = evaluate(host, indicator_set, template, reported, ())
+        raise_all(problems)
+        assert corrected is not None
+        if (score.value, score.reported) == (corrected.value, corrected.reported):
+            return score
+        change = Change.of(score)
+        score.value, score.reported = corrected.value, corrected.reported
+        score.updated_at = utcnow()
+        db.flush()
+        record_revisions(db, [change], actor.account_id, score.updated_at, reason.strip())
+        weights = SourceWeights.from_dict(session.aggregation_weights or SourceWeights().as_dict())
+        aggregation = _aggregate(db, host, session, indicator_set, weights)
     _store_outcomes(db, session, aggregation, only=score.subject_id)
     db.flush()
     return score
@@ -207,10 +216,7 @@ def _aggregate(
             .order_by(Score.id)
         )
     ]
-    try:
-        return host.aggregate(indicator_set, scores, weights)
-    except PluginError as error:
-        raise DomainError(ErrorCode.PLUGIN_FAILED, ("sessionId",), plugin=error.plugin) from error
+    return host.aggregate(indicator_set, scores, weights)
 
 
 def _store_outcomes(

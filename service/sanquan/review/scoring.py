@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 
 from sanquan.auth.models import Role
 from sanquan.auth.tokens import Principal
-from sanquan.errors import DomainError, ErrorCode, Localized, raise_all
+from sanquan.errors import SUBMISSION_NOT_STORED, DomainError, ErrorCode, Localized, raise_all
 from sanquan.institutions.models import Institution
 from sanquan.institutions.service import get_institution
-from sanquan.plugins.host import PluginError, PluginHost
+from sanquan.plugins.host import PluginHost, PluginProblem, refused_if_a_plugin_fails
 from sanquan.review.models import (
     ReviewSession,
     Score,
@@ -31,7 +31,6 @@ from sanquan_sdk import (
     Reported,
     ScaleError,
     ScaleKind,
-    ScoreProblem,
     ScoreValue,
     Source,
 )
@@ -136,7 +135,9 @@ def evaluate(
 ) -> tuple[ScoreValue | None, list[DomainError]]:
     """Turn a report into a score on the indicator's scale and collect every problem with
     it: unknown indicator, a report that does not fit the scale, then the plugins' checks.
-    ``template`` carries the score's other fields."""
+    ``template`` carries the score's other fields. A plugin that fails raises
+    :class:`~sanquan.plugins.host.PluginError`: what that leaves undone is the caller's
+    to say."""
     indicator = indicator_set.indicator(template.indicator)
     if indicator is None:
         return None, [
@@ -149,7 +150,7 @@ def evaluate(
             )
         ]
     try:
-        value = indicator.scale.read(reported)
+        value = host.read_report(indicator_set, indicator.scale, reported)
     except ScaleError as error:
         return None, [
             DomainError(
@@ -163,11 +164,6 @@ def evaluate(
                 value=reported.text(),
             )
         ]
-    except Exception as error:  # the plugin's scoring function, not the user
-        log.exception("scale of %s failed", indicator.code)
-        raise DomainError(
-            ErrorCode.PLUGIN_FAILED, path, plugin=host.provider(indicator_set)
-        ) from error
     score = replace(
         template, value=value, reported=reported.text() if reported.value is None else ""
     )
@@ -185,20 +181,19 @@ def problems_of(
     host: PluginHost, indicator_set: IndicatorSet, score: ScoreValue, path: tuple[str | int, ...]
 ) -> list[DomainError]:
     """The plugins' verdict on one score, as typed errors under ``path``."""
-    try:
-        problems = host.validate(indicator_set, score)
-    except PluginError as error:
-        raise DomainError(ErrorCode.PLUGIN_FAILED, path, plugin=error.plugin) from error
-    return [_as_error(host, indicator_set, score, problem, path) for problem in problems]
+    return [
+        _as_error(indicator_set, score, found, path)
+        for found in host.validate(indicator_set, score)
+    ]
 
 
 def _as_error(
-    host: PluginHost,
     indicator_set: IndicatorSet,
     score: ScoreValue,
-    problem: ScoreProblem,
+    found: PluginProblem,
     path: tuple[str | int, ...],
 ) -> DomainError:
+    problem = found.problem
     code = _SDK_CODES.get(problem.code)
     where = (*path, problem.field)
     if code is ErrorCode.OUT_OF_SCALE:
@@ -226,9 +221,7 @@ def _as_error(
             key=indicator_set.key,
             version=indicator_set.version,
         )
-    return DomainError(
-        ErrorCode.PLUGIN_RULE, where, plugin=host.provider(indicator_set), problem=problem.message
-    )
+    return DomainError(ErrorCode.PLUGIN_RULE, where, plugin=found.plugin, problem=problem.message)
 
 
 def submit_scores(
@@ -292,7 +285,8 @@ def submit_scores(
             evidence=entry.evidence,
             comment=entry.comment,
         )
-        checked, problems = evaluate(host, indicator_set, template, entry.reported, path)
+        with refused_if_a_plugin_fails(path, SUBMISSION_NOT_STORED):
+            checked, problems = evaluate(host, indicator_set, template, entry.reported, path)
         errors.extend(problems)
         if checked is not None:
             scored.append(checked)
