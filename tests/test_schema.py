@@ -92,6 +92,9 @@ def test_upgrading_a_database_with_data_keeps_it(tmp_path: Path) -> None:
         assert connection.execute(text("SELECT rotation_plan_id FROM review_sessions")).all() == [
             (None,)
         ]
+        # A session from before blind ids gets a secret key of its own.
+        [(key,)] = connection.execute(text("SELECT blind_key FROM review_sessions")).all()
+        assert len(bytes.fromhex(key)) == 32
         assert connection.execute(text("PRAGMA foreign_key_check")).all() == []
     engine.dispose()
 

@@ -159,17 +159,14 @@ def unit_table(db: Session, unit_name: str, quarter: Quarter, owner: str = MUNIC
 def score_sheet(db: Session, host: PluginHost, actor: Principal, session_id: int) -> Table:
     """Every score of the session the reader may see (R14), by institution, indicator and
     source. An expert's name is shown only to the commission and to that expert; other
-    experts' rows carry no name and no time, and are ordered by value, so that neither
-    can tell which scores came from the same expert."""
+    experts' rows carry no name and no time, and are ordered by content only (the same
+    order as GraphQL's), so that nothing tells which scores came from the same expert."""
     session = get_session(db, session_id)
     if not visibility.may_read_scores(session, actor):
         raise Forbidden("导出本次点评的评分表")
     titles = indicator_titles(host, session)
-    order = {code: n for n, code in enumerate(titles)}
-    position = {m.institution_id: m.position for m in session.members}
     institutions = {m.institution_id: m.institution for m in session.members}
     experts = {m.account_id: m.account.name for m in session.panel}
-    sources = {name: n for n, name in enumerate(SOURCE_NAMES)}
     scores = list(db.scalars(visibility.visible_scores(session, actor)))
 
     def row(score: Score) -> tuple[Cell, ...]:
@@ -196,19 +193,6 @@ def score_sheet(db: Session, host: PluginHost, actor: Principal, session_id: int
             moment(score.updated_at) if named else None,
         )
 
-    def sort_key(score: Score) -> tuple[int, int, int, float, str, str, str, int]:
-        """Named rows in the order they were given; anonymous ones by their content only,
-        ties included, so that no order links one expert's rows across indicators."""
-        anonymous = not visibility.may_see_reviewer(score, actor)
-        content = (score.value, score.reported, score.comment, score.evidence)
-        return (
-            position.get(score.subject_id, 0),
-            order.get(score.indicator_code, len(order)),
-            sources[score.source.value],
-            *(content if anonymous else (0.0, "", "", "")),
-            0 if anonymous else score.id,
-        )
-
     columns = (
         Column("被评高校代码"),
         Column("被评高校"),
@@ -228,7 +212,7 @@ def score_sheet(db: Session, host: PluginHost, actor: Principal, session_id: int
         file_name("评分表", f"点评会{session.id}", session.quarter),
         ascii_name("scores", f"session{session.id}", session.quarter),
         columns,
-        [row(s) for s in sorted(scores, key=sort_key)],
+        [row(s) for s in sorted(scores, key=visibility.reading_order(session, actor, titles))],
     )
 
 

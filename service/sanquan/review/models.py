@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -27,6 +28,10 @@ class SessionStatus(StrEnum):
 class ScoreStatus(StrEnum):
     DRAFT = "DRAFT"
     SUBMITTED = "SUBMITTED"
+
+
+def new_blind_key() -> str:
+    return secrets.token_hex(32)
 
 
 class ReviewSession(Base):
@@ -56,6 +61,10 @@ class ReviewSession(Base):
         ForeignKey("rotation_plans.id"), default=None, index=True
     )
     """The adopted rotation plan that created this session, if any."""
+    blind_key: Mapped[str] = mapped_column(String(64), default=new_blind_key)
+    """Secret key of the opaque ids under which another expert's scores are shown (R14):
+    random per session and never shown, so that nobody can recompute the ids from row ids
+    and learn the order, and so the expert, of those scores."""
 
     members: Mapped[list[SessionInstitution]] = relationship(
         back_populates="session",

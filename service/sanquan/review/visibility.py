@@ -1,19 +1,30 @@
 """Blind review (R14): which scores a reader may see, and whose names behind them.
 
 Until a session concludes a reviewer sees only the scores they gave. Afterwards the
-session's schools and experts see the scores about the schools they are concerned with,
-but an expert's identity stays known only to the commission and to that expert.
+session's schools and experts see the submitted scores about the schools they are
+concerned with, but an expert's identity stays known only to the commission and to that
+expert: another expert's score reaches any other reader *blind*, with nothing (id, time,
+audit trail, order) that tells which of the session's scores that expert also gave. A
+draft is its author's alone until submitted; the commission sees everything.
 """
 
 from __future__ import annotations
 
+import hmac
+from collections.abc import Callable, Iterable
+from hashlib import sha256
 from typing import Any
 
-from sqlalchemy import Select, false, or_, select
+from sqlalchemy import Select, and_, false, or_, select
 
 from sanquan.auth.models import Role
 from sanquan.auth.tokens import Principal
-from sanquan.review.models import ReviewSession, Score, SessionStatus
+from sanquan.review.models import ReviewSession, Score, ScoreStatus, SessionStatus
+from sanquan_sdk import Source
+
+BLIND_ID_PREFIX = "blind-"
+ReadingKey = tuple[int, int, str, int, int, int, float, str, str, str, str]
+"""Where a score stands in what a reader is shown; see :func:`reading_order`."""
 
 
 def is_participant(session: ReviewSession, actor: Principal) -> bool:
@@ -33,7 +44,8 @@ def may_read_scores(session: ReviewSession, actor: Principal) -> bool:
 
 
 def visible_scores(session: ReviewSession, actor: Principal) -> Select[Any]:
-    """The query for the scores of ``session`` that ``actor`` may read."""
+    """The query for the scores of ``session`` that ``actor`` may read, in no order (see
+    :func:`reading_order`)."""
     query = select(Score).where(Score.session_id == session.id)
     if actor.is_admin:
         return query
@@ -46,9 +58,11 @@ def visible_scores(session: ReviewSession, actor: Principal) -> Select[Any]:
         return query.where(false())
     if session.status is not SessionStatus.CONCLUDED:
         return query.where(own)
+    # A draft is unfinished work that its author never put forward: it stays theirs.
+    others = Score.status == ScoreStatus.SUBMITTED
     if actor.role is Role.INSTITUTION:
-        return query.where(or_(own, Score.subject_id == actor.institution_id))
-    return query
+        others = and_(others, Score.subject_id == actor.institution_id)
+    return query.where(or_(own, others))
 
 
 def may_see_reviewer(score: Score, actor: Principal) -> bool:
@@ -58,6 +72,12 @@ def may_see_reviewer(score: Score, actor: Principal) -> bool:
     return score.reviewer_account_id == actor.account_id
 
 
+def is_blind(score: Score, actor: Principal) -> bool:
+    """Whether ``actor`` reads ``score`` as another expert's anonymous score, which then
+    must carry nothing that links it to that expert's other scores."""
+    return not may_see_reviewer(score, actor)
+
+
 def may_see_history(score: Score, actor: Principal) -> bool:
     """The audit trail of a score: the commission, and the reviewer who gave it."""
     if actor.is_admin:
@@ -65,3 +85,49 @@ def may_see_history(score: Score, actor: Principal) -> bool:
     if score.reviewer_account_id is not None:
         return score.reviewer_account_id == actor.account_id
     return actor.role is Role.INSTITUTION and score.reviewer_institution_id == actor.institution_id
+
+
+def blind_id(session: ReviewSession, score: Score) -> str:
+    """An opaque id for a blind score: a keyed hash of its row id under the session's
+    secret key. Stable across requests and unique within the session, so a client can
+    still tell the rows apart and cache them; but in no order and not computable from the
+    row id, which grows as each expert submits and would so group the scores by expert.
+
+    >>> session, score = ReviewSession(id=1, blind_key="k"), Score(id=7)
+    >>> blind_id(session, score) == blind_id(session, Score(id=7)) != blind_id(session, Score(id=8))
+    True
+    >>> blind_id(session, score).startswith(BLIND_ID_PREFIX)
+    True
+    """
+    digest = hmac.new(session.blind_key.encode(), str(score.id).encode(), sha256).hexdigest()
+    return BLIND_ID_PREFIX + digest[:24]
+
+
+def shown_id(session: ReviewSession, score: Score, actor: Principal) -> str:
+    """The id ``actor`` is shown for ``score``: the row id, or :func:`blind_id`."""
+    return blind_id(session, score) if is_blind(score, actor) else str(score.id)
+
+
+def reading_order(
+    session: ReviewSession, actor: Principal, indicators: Iterable[str]
+) -> Callable[[Score], ReadingKey]:
+    """The sort key of the scores ``actor`` is shown, for GraphQL and exports alike: by
+    institution in session order, indicator in the set's order (``indicators``; unknown
+    codes last) and source; then the scores whose reviewer the reader may see, in the
+    order they were given, before the blind ones, which are ordered by their content only
+    and, where that ties, by :func:`blind_id`, so that neither position nor adjacency
+    links one expert's scores across indicators or institutions."""
+    position = {m.institution_id: m.position for m in session.members}
+    order = {code: n for n, code in enumerate(indicators)}
+    sources = {source: n for n, source in enumerate(Source)}
+
+    def key(score: Score) -> ReadingKey:
+        code = score.indicator_code
+        where = (position.get(score.subject_id, 0), order.get(code, len(order)), code)
+        source = sources[Source(score.source)]
+        if is_blind(score, actor):
+            content = (score.value, score.reported, score.comment, score.evidence)
+            return (*where, source, 1, 0, *content, blind_id(session, score))
+        return (*where, source, 0, score.id, 0.0, "", "", "", "")
+
+    return key

@@ -32,7 +32,7 @@ from sanquan.review.graphql.types import (
     beijing,
 )
 from sanquan.review.models import ReviewSession, Score, SessionStatus
-from sanquan.review.results import session_results
+from sanquan.review.results import indicator_titles, session_results
 from sanquan.timeutil import to_beijing
 
 
@@ -106,7 +106,9 @@ class ReviewSessionType:
 
     @strawberry.field(
         description="Scores the caller may see: before conclusion only their own (blind "
-        "review); ADMIN sees all."
+        "review); after it, the other reviewers' submitted scores too (a school: those about "
+        "itself), never their drafts; ADMIN sees all. Ordered by institution, indicator and "
+        "source; another expert's scores then by content only, never by expert."
     )
     def scores(
         self,
@@ -125,7 +127,10 @@ class ReviewSessionType:
             query = query.where(Score.subject_id.in_(ids))
         if source is not None:
             query = query.where(Score.source == source)
-        rows = info.context.db.scalars(query.order_by(Score.subject_id, Score.id))
+        order = visibility.reading_order(
+            self.row, principal, indicator_titles(info.context.host, self.row)
+        )
+        rows = sorted(info.context.db.scalars(query), key=order)
         return [ScoreType(row=row, session=self.row) for row in rows]
 
     @strawberry.field(description="What still keeps the session from concluding (ADMIN).")

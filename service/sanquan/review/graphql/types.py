@@ -76,9 +76,14 @@ class ScoreType:
     row: strawberry.Private[Score]
     session: strawberry.Private[ReviewSession]
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(str(self.row.id))
+    @strawberry.field(
+        description="The score's id; for another expert's score read by anyone but ADMIN "
+        "(blind review), an opaque `blind-…` key instead: stable and unique within the "
+        "session, so rows can be told apart and cached, but in no order, so that it does not "
+        "tell which scores one expert gave; it is accepted by no mutation."
+    )
+    def id(self, info: Info) -> strawberry.ID:
+        return strawberry.ID(visibility.shown_id(self.session, self.row, info.context.principal))
 
     @strawberry.field(description="The institution scored.")
     def institution(self) -> InstitutionType:
@@ -108,12 +113,20 @@ class ScoreType:
     def evidence(self) -> str:
         return self.row.evidence
 
-    @strawberry.field
+    @strawberry.field(
+        description="DRAFT is seen only by the score's reviewer and ADMIN; everyone else "
+        "sees submitted scores only."
+    )
     def status(self) -> ScoreStatusType:  # type: ignore[valid-type]
         return ScoreStatus(self.row.status)
 
-    @strawberry.field
-    def updated_at(self) -> datetime:
+    @strawberry.field(
+        description="When the score last changed; null for another expert's score read by "
+        "anyone but ADMIN, since the times of one expert's submissions would group them."
+    )
+    def updated_at(self, info: Info) -> datetime | None:
+        if visibility.is_blind(self.row, info.context.principal):
+            return None
         return to_beijing(self.row.updated_at)
 
     @strawberry.field(description="The school that gave a self or peer score.")
