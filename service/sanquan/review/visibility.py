@@ -1,19 +1,20 @@
 """Blind review (R14): which scores a reader may see, and whose names behind them.
 
 Until a session concludes a reviewer sees only the scores they gave. Afterwards the
-session's schools and experts see the scores about the schools they are concerned with,
-but an expert's identity stays known only to the commission and to that expert.
+session's schools and experts see the submitted scores about the schools they are concerned
+with, but an expert's identity stays known only to the commission and to that expert, and a
+draft only to its author and the commission.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, false, or_, select
+from sqlalchemy import Select, and_, false, or_, select
 
 from sanquan.auth.models import Role
 from sanquan.auth.tokens import Principal
-from sanquan.review.models import ReviewSession, Score, SessionStatus
+from sanquan.review.models import ReviewSession, Score, ScoreStatus, SessionStatus
 
 
 def is_participant(session: ReviewSession, actor: Principal) -> bool:
@@ -46,9 +47,11 @@ def visible_scores(session: ReviewSession, actor: Principal) -> Select[Any]:
         return query.where(false())
     if session.status is not SessionStatus.CONCLUDED:
         return query.where(own)
+    # A draft never counted, and stays its author's after conclusion too.
+    others = Score.status == ScoreStatus.SUBMITTED
     if actor.role is Role.INSTITUTION:
-        return query.where(or_(own, Score.subject_id == actor.institution_id))
-    return query
+        others = and_(others, Score.subject_id == actor.institution_id)
+    return query.where(or_(own, others))
 
 
 def may_see_reviewer(score: Score, actor: Principal) -> bool:
