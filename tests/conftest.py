@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,17 +46,30 @@ def postgresql_template(postgresql_server: PostgresServer) -> Iterator[str]:
         yield url.rsplit("/", 1)[1]
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, migrated database on each engine."""
-    if request.param == "sqlite":
-        path = tmp_path / "sanquan.sqlite3"
+ENGINES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
+
+
+@contextmanager
+def migrated_database(
+    request: pytest.FixtureRequest, engine: str, directory: Path
+) -> Iterator[str]:
+    """A fresh, migrated database on ``engine`` (``sqlite`` in ``directory``, or
+    ``postgresql``), copied from the session's template."""
+    if engine == "sqlite":
+        path = directory / "sanquan.sqlite3"
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         yield sqlite_url(path)
         return
     server = request.getfixturevalue("postgresql_server")
     template = request.getfixturevalue("postgresql_template")
     with fresh_database(server, template) as url:
+        yield url
+
+
+@pytest.fixture(params=ENGINES)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, migrated database on each engine."""
+    with migrated_database(request, request.param, tmp_path) as url:
         yield url
 
 
@@ -66,10 +80,14 @@ def host() -> PluginHost:
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    # "testserver" is the host name of Starlette's TestClient.
+    return settings_for(database_url, tmp_path)
+
+
+def settings_for(database_url: str, directory: Path) -> Settings:
+    """The production defaults, answering to the host name of Starlette's TestClient too."""
     return Settings(
         database_url=database_url,
-        data_dir=tmp_path,
+        data_dir=directory,
         allowed_hosts=("testserver", *LOOPBACK_HOSTS),
     )
 
@@ -147,6 +165,13 @@ EXPERTS = {f"expert{i}": None for i in range(1, 7)} | {"expert_pku": SCHOOLS["pk
 
 @pytest.fixture
 def world(settings: Settings, host: PluginHost, db: Session) -> Iterator[World]:
+    with populated_world(settings, host, db) as populated:
+        yield populated
+
+
+@contextmanager
+def populated_world(settings: Settings, host: PluginHost, db: Session) -> Iterator[World]:
+    """The :class:`World` in ``db``, served by an app on ``settings``."""
     load_beijing(db)
     import_plans(db)
     tokens: dict[str, str] = {}

@@ -79,10 +79,12 @@ def create_session(
     return payload  # type: ignore[no-any-return]
 
 
-def open_session(world: World, codes: list[str], experts: list[str] | None = None) -> str:
+def open_session(
+    world: World, codes: list[str], experts: list[str] | None = None, min_experts: int = 5
+) -> str:
     """A session of ``codes`` with the world's experts as panel, opened for scoring."""
     admin = world.api("admin")
-    created = create_session(admin, codes)
+    created = create_session(admin, codes, min_experts)
     assert created["userErrors"] == []
     session_id: str = created["reviewSession"]["id"]
     panel = experts if experts is not None else world.expert_ids

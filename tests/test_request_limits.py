@@ -13,7 +13,15 @@ from typing import Any
 
 import httpx
 import pytest
-from graphql import get_named_type, get_nullable_type, is_list_type, is_object_type, parse, validate
+from graphql import (
+    get_introspection_query,
+    get_named_type,
+    get_nullable_type,
+    is_list_type,
+    is_object_type,
+    parse,
+    validate,
+)
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
@@ -231,6 +239,11 @@ def test_the_cost_of_a_query_multiplies_by_list_lengths() -> None:
     paged = "{ institutions(first: 7) { totalCount edges { node { code name } } } }"
     assert price(paged) == 1 + 7 * (1 + (1 + 1 * (1 + 2)))
     assert price("query($n: Int) { institutions(first: $n) { edges { cursor } } }") == 1 + 200 * 2
+
+
+def test_graphiqls_introspection_query_is_cheap() -> None:
+    """Introspection reads the schema, not the database: GraphiQL must always get it."""
+    assert price(get_introspection_query(descriptions=True)) < 1_000
 
 
 def test_every_list_of_objects_has_a_length_to_price_it_by() -> None:

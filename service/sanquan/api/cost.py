@@ -44,6 +44,7 @@ from sanquan.api.pagination import DEFAULT_PAGE, MAX_PAGE
 
 PAGED_BY_PARENT = {"edges", "nodes"}
 """Lists of a connection: the connection field's ``first``/``last`` already counted them."""
+INTROSPECTION_ROOTS = {"__schema": "__Schema", "__type": "__Type"}
 USER_ERRORS = 10
 """A payload's ``userErrors``: one per bad input field, rarely more than a few."""
 
@@ -166,15 +167,19 @@ class QueryCost:
         return total
 
     def field(self, node: FieldNode, parent: GraphQLNamedType) -> int:
+        if node.selection_set is None:
+            return 1
+        introspection = node.name.value.startswith("__") or parent.name.startswith("__")
         fields = (
             parent.fields if isinstance(parent, GraphQLObjectType | GraphQLInterfaceType) else {}
         )
         definition = fields.get(node.name.value)
-        if node.selection_set is None:
-            return 1
-        if definition is None:
-            # Introspection (``__schema``, ``__type``): cheap, and GraphiQL must get it whole.
-            return 1 + self.selections(node.selection_set, parent)
+        if introspection or definition is None:
+            # Introspection (``__schema``, ``__type``) reads the schema, not the database,
+            # and GraphiQL must get it whole: each field costs one, with no multipliers.
+            meta = INTROSPECTION_ROOTS.get(node.name.value)
+            inner = self.schema.get_type(meta) if meta else None
+            return 1 + self.selections(node.selection_set, inner or parent)
         inner = get_named_type(definition.type)
         arguments = definition.args
         length = page_size(node, arguments)
