@@ -8,8 +8,10 @@ database or the audit trail (a score change keeps the old and the new text).
 
 from __future__ import annotations
 
+from collections.abc import Sequence, Sized
 from dataclasses import dataclass
 
+from sanquan.errors import DomainError, ErrorCode, invalid
 from sanquan.quarter import Quarter
 
 # Texts, in characters (after trimming surrounding blanks).
@@ -36,8 +38,11 @@ the audit trail, so a submission of 500 scores can add at most about 4 million c
 
 TEXT_LENGTH = 5000
 """Free text that is read as prose: finding descriptions, progress notes and their
-evidence, verification notes, correction reasons, task progress reports, rotation notes.
+evidence, verification notes, correction reasons, task progress reports.
 Two to three pages of Chinese; longer belongs in an attached document."""
+
+NOTE_LENGTH = 200
+"""A pin's or blackout's note: one line saying why, as its column stores it."""
 
 SEARCH_LENGTH = 200
 """A search term: part of a name (as long as a name) or a code prefix."""
@@ -48,9 +53,6 @@ CURSOR_LENGTH = 500
 CSV_LENGTH = 2_000_000
 """An institution CSV: about 3,000 institutions (a national pool) at under 200 characters a
 line fit with room to spare."""
-
-CSV_FIELD_LENGTH = 1000
-"""One field of the institution CSV: the longest column is a name or a list of names."""
 
 # Lists, in entries.
 
@@ -94,6 +96,30 @@ class Limit:
     items: int | None = None
     low: int | None = None
     high: int | None = None
+
+    def problems(self, value: int | Sized, path: Sequence[str | int]) -> list[DomainError]:
+        """``INVALID_VALUE`` for an integer out of range or a list with too many entries
+        at ``path``; nothing when ``value`` is within bounds."""
+        if isinstance(value, int):
+            low, high = self.low, self.high
+            if low is None or high is None or low <= value <= high:
+                return []
+            return [
+                invalid(
+                    path,
+                    f"应在 {low:,}–{high:,} 之间,收到 {value:,}",
+                    f"must be from {low:,} to {high:,}; got {value:,}",
+                )
+            ]
+        if self.items is None or len(value) <= self.items:
+            return []
+        return [
+            invalid(
+                path,
+                f"最多 {self.items:,} 项,收到 {len(value):,} 项",
+                f"at most {self.items:,} entries; got {len(value):,}",
+            )
+        ]
 
     def describe(self) -> str:
         """The bound as a sentence for the schema's description."""
@@ -156,6 +182,24 @@ class QuarterWindow:
     def bounds(self, current: Quarter) -> tuple[Quarter, Quarter]:
         return current.plus(-self.back), current.plus(self.ahead)
 
+    def problems(
+        self, quarter: Quarter, current: Quarter, path: Sequence[str | int]
+    ) -> list[DomainError]:
+        """``QUARTER_OUT_OF_RANGE`` for ``quarter`` at ``path`` if it is outside the window
+        around ``current``; nothing if it is inside."""
+        first, last = self.bounds(current)
+        if first <= quarter <= last:
+            return []
+        return [
+            DomainError(
+                ErrorCode.QUARTER_OUT_OF_RANGE,
+                path,
+                value=str(quarter),
+                first=str(first),
+                last=str(last),
+            )
+        ]
+
     def describe(self) -> str:
         """The window as a sentence for the schema's description."""
         return f"From {self.back} quarters before to {self.ahead} after the current one."
@@ -184,6 +228,7 @@ SHORT_TEXT = Limit(length=SHORT_TEXT_LENGTH)
 LABEL = Limit(length=LABEL_LENGTH)
 COMMENT = Limit(length=COMMENT_LENGTH)
 TEXT = Limit(length=TEXT_LENGTH)
+NOTE = Limit(length=NOTE_LENGTH)
 SEARCH = Limit(length=SEARCH_LENGTH)
 CURSOR = Limit(length=CURSOR_LENGTH)
 CSV = Limit(length=CSV_LENGTH)

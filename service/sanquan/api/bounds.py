@@ -35,7 +35,7 @@ from graphql import (
 )
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
-from sanquan.errors import DomainError, FieldPath, Localized, invalid_value, text_problem
+from sanquan.errors import DomainError, FieldPath, invalid_value, text_problem
 from sanquan.limits import CODE, CURSOR, NAME, PAGE, Limit
 
 LIMIT = "sanquan.limit"
@@ -91,17 +91,8 @@ def check_value(
     if isinstance(kind, GraphQLNonNull):
         kind = kind.of_type
     if isinstance(kind, GraphQLList):
-        if limit is not None and limit.items is not None and len(value) > limit.items:
-            return [
-                invalid_value(
-                    path,
-                    Localized(
-                        f"最多 {limit.items:,} 项,收到 {len(value):,} 项",
-                        f"at most {limit.items:,} entries; got {len(value):,}",
-                    ),
-                )
-            ]
-        return [
+        too_many = limit.problems(value, path) if limit is not None else []
+        return too_many or [
             error
             for index, item in enumerate(value)
             for error in check_value(kind.of_type, item, limit, (*path, index))
@@ -112,17 +103,7 @@ def check_value(
         problem = text_problem(value.strip(), limit.length if limit else None)
         return [] if problem is None else [invalid_value(path, problem)]
     if kind is GraphQLInt and isinstance(value, int) and limit is not None:
-        low, high = limit.low, limit.high
-        if low is not None and high is not None and not low <= value <= high:
-            return [
-                invalid_value(
-                    path,
-                    Localized(
-                        f"应在 {low:,}–{high:,} 之间,收到 {value:,}",
-                        f"must be from {low:,} to {high:,}; got {value:,}",
-                    ),
-                )
-            ]
+        return limit.problems(value, path)
     return []
 
 

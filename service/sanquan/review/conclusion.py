@@ -10,8 +10,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from sanquan.auth.tokens import Principal
-from sanquan.errors import DomainError, ErrorCode, Localized, raise_all
+from sanquan.errors import DomainError, ErrorCode, Localized, clean_text, raise_all
 from sanquan.institutions.models import Institution
+from sanquan.limits import TEXT_LENGTH
 from sanquan.plugins.host import PluginError, PluginHost
 from sanquan.review.models import (
     IndicatorOutcome,
@@ -143,6 +144,7 @@ def correct_score(
     with its reason, and the results recomputed with the weights stored at conclusion."""
     if not reason.strip():
         raise DomainError(ErrorCode.REASON_REQUIRED, ("reason",))
+    reason = clean_text(reason, ("reason",), TEXT_LENGTH)
     session_id = db.scalar(select(Score.session_id).where(Score.id == score_id))
     if session_id is None:
         raise DomainError(ErrorCode.UNKNOWN_SCORE, ("scoreId",))

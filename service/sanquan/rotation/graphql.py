@@ -19,7 +19,7 @@ from sanquan.api.errors import Forbidden, UserError
 from sanquan.api.ids import parse_id
 from sanquan.auth.graphql import AccountType
 from sanquan.auth.models import Account, Role
-from sanquan.errors import DomainError, ErrorCode
+from sanquan.errors import DomainError, ErrorCode, raise_all
 from sanquan.institutions.graphql import InstitutionType
 from sanquan.institutions.models import Institution
 from sanquan.institutions.service import get_institution
@@ -215,7 +215,12 @@ class RotationQuery:
         )
 
     @strawberry.field(description="The sessions of the cycle starting at `start`, by quarter.")
-    def rotation(self, info: Info, start: Quarter) -> RotationCycle:
+    def rotation(
+        self,
+        info: Info,
+        start: Annotated[Quarter, strawberry.argument(description=limits.CYCLE_START.describe())],
+    ) -> RotationCycle:
+        raise_all(limits.CYCLE_START.problems(start, current_quarter(), ("start",)))
         db = info.context.db
         quarters = service.cycle_quarters(start)
         sessions = list(
@@ -270,6 +275,7 @@ class RotationQuery:
     ) -> list[OverdueInstitution]:
         db = info.context.db
         when = as_of or current_quarter()
+        raise_all(limits.SCHEDULE.problems(when, current_quarter(), ("asOf",)))
         last = dict(
             db.execute(
                 select(SessionInstitution.institution_id, func.max(ReviewSession.quarter))
@@ -394,7 +400,7 @@ class SetRotationConstraintInput:
     quarter: Quarter = strawberry.field(description=limits.SCHEDULE.describe())
     kind: ConstraintKindType  # type: ignore[valid-type]
     remove: bool = False
-    note: str = bounded(limits.TEXT, default="")
+    note: str = bounded(limits.NOTE, default="")
 
 
 @strawberry.type
