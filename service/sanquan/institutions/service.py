@@ -215,7 +215,7 @@ def _read_csv(text: str) -> tuple[list[str], list[dict[str, str]]]:
         raise DomainError(
             ErrorCode.CSV_INVALID,
             ("csv",),
-            line=reader.line_num or 1,
+            line=reader.line_num + 1,
             problem=Localized(
                 f"有字段超过 {csv.field_size_limit():,} 个字符" if too_long else "格式无法解析",
                 f"a field is longer than {csv.field_size_limit():,} characters"
