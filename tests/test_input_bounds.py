@@ -255,20 +255,19 @@ def test_a_quarter_with_a_lone_surrogate_is_an_input_error(world: World, unchang
 
 
 PLAN = mutation("planRotation", "PlanRotationInput")
+CREATE_SESSION = mutation("createReviewSession", "CreateReviewSessionInput")
+
+
+def session_input(**fields: Any) -> dict[str, Any]:
+    return {"i": {"quarter": "2027Q1", "institutionCodes": THREE, "indicatorSet": SET, **fields}}
+
 
 # (who, document, variables, GraphQL field, field path) for integers out of range.
 INTEGER_CASES: list[tuple[str, str, dict[str, Any], str, list[str]]] = [
     (
         "admin",
-        mutation("createReviewSession", "CreateReviewSessionInput"),
-        {
-            "i": {
-                "quarter": "2027Q1",
-                "institutionCodes": THREE,
-                "indicatorSet": SET,
-                "minExperts": 2147483647,
-            }
-        },
+        CREATE_SESSION,
+        session_input(minExperts=2147483647),
         "createReviewSession",
         ["minExperts"],
     ),
@@ -356,18 +355,8 @@ def test_every_list_has_a_maximum(world: World, unchanged: None) -> None:
 
 # (document, variables, payload field, path) for quarters outside their windows.
 QUARTER_CASES: list[tuple[str, dict[str, Any], str, list[str]]] = [
-    (
-        mutation("createReviewSession", "CreateReviewSessionInput"),
-        {"i": {"quarter": "2199Q4", "institutionCodes": THREE, "indicatorSet": SET}},
-        "createReviewSession",
-        ["quarter"],
-    ),
-    (
-        mutation("createReviewSession", "CreateReviewSessionInput"),
-        {"i": {"quarter": "2000Q1", "institutionCodes": THREE, "indicatorSet": SET}},
-        "createReviewSession",
-        ["quarter"],
-    ),
+    (CREATE_SESSION, session_input(quarter="2199Q4"), "createReviewSession", ["quarter"]),
+    (CREATE_SESSION, session_input(quarter="2000Q1"), "createReviewSession", ["quarter"]),
     (PLAN, {"i": {"start": "2199Q4"}}, "planRotation", ["start"]),
     (
         mutation("setRotationConstraint", "SetRotationConstraintInput"),
@@ -423,15 +412,8 @@ def test_deadline_years_ahead_is_refused(world: World, unchanged: None) -> None:
     body = send(
         world,
         "admin",
-        mutation("createReviewSession", "CreateReviewSessionInput"),
-        {
-            "i": {
-                "quarter": "2027Q1",
-                "institutionCodes": THREE,
-                "indicatorSet": SET,
-                "deadlines": {"expert": "9999-12-31"},
-            }
-        },
+        CREATE_SESSION,
+        session_input(deadlines={"expert": "9999-12-31"}),
         "en",
     )
     assert only_error(body, "createReviewSession") == (
@@ -511,13 +493,7 @@ def test_an_institution_is_reviewed_once_a_quarter(world: World, db: Session) ->
     session_id = first["createReviewSession"]["reviewSession"]["id"]
     before = snapshot(db)
     again = [SCHOOLS["pku"], SCHOOLS["ruc"], SCHOOLS["bnu"]]
-    body = send(
-        world,
-        "admin",
-        mutation("createReviewSession", "CreateReviewSessionInput"),
-        {"i": {"quarter": "2027Q1", "institutionCodes": again, "indicatorSet": SET}},
-        "en",
-    )
+    body = send(world, "admin", CREATE_SESSION, session_input(institutionCodes=again), "en")
     assert only_error(body, "createReviewSession") == (
         "ALREADY_IN_SESSION",
         ["institutionCodes", "1"],
