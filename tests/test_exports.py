@@ -449,7 +449,7 @@ def test_a_link_is_stored_only_as_a_hash_and_expires_in_minutes(world: World, db
 def test_a_malformed_session_id_or_kind_is_a_typed_error(world: World) -> None:
     made = link(world, "viewer", kind="SCORE_SHEET", sessionId="x")
     assert [(e["code"], e["field"]) for e in made["userErrors"]] == [
-        ("INVALID_VALUE", ["sessionId"])
+        ("UNKNOWN_SESSION", ["sessionId"])
     ]
     body = world.api("viewer").raw(LINK, {"i": {"kind": "NOT_A_KIND"}})
     assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"

@@ -144,7 +144,7 @@ def test_a_school_reports_only_on_its_own_items(world: World) -> None:
     session_id = run_full_session(world)
     item = raise_item(world, session_id)["finding"]
     other = world.api("thu")(PROGRESS, {"i": {"findingId": item["id"], "text": "不是我们的"}})
-    assert codes(other["reportRectificationProgress"]) == [("NOT_YOUR_SCHOOL", ["findingId"])]
+    assert codes(other["reportRectificationProgress"]) == [("UNKNOWN_FINDING", ["findingId"])]
     for who in ("admin", "viewer", "expert1", "unit"):
         body = world.api(who).raw(PROGRESS, {"i": {"findingId": item["id"], "text": "x"}})
         assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"

@@ -83,6 +83,9 @@ class ErrorCode(StrEnum):
     UNKNOWN_ACCOUNT = "UNKNOWN_ACCOUNT"
     OWN_ACCOUNT = "OWN_ACCOUNT"
     EXPORT_LINK_EXPIRED = "EXPORT_LINK_EXPIRED"
+    QUARTER_OUT_OF_RANGE = "QUARTER_OUT_OF_RANGE"
+    DEADLINE_TOO_LATE = "DEADLINE_TOO_LATE"
+    ALREADY_IN_SESSION = "ALREADY_IN_SESSION"
 
 
 # code -> (zh-CN, en); parameters in braces.
@@ -308,6 +311,20 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
         "下载链接已于 {expired} 过期:请重新生成",
         "the download link expired at {expired}; ask for a new one",
     ),
+    ErrorCode.QUARTER_OUT_OF_RANGE: (
+        "季度 {value} 超出可安排的范围 {first}–{last}",
+        "quarter {value} is outside the range {first}–{last}",
+    ),
+    ErrorCode.DEADLINE_TOO_LATE: (
+        "截止日期 {value} 太晚:点评工作会在 {quarter},截止日期最晚为 {latest}",
+        "deadline {value} is too late: the session is in {quarter}, so {latest} at the latest",
+    ),
+    ErrorCode.ALREADY_IN_SESSION: (
+        "“{name}”已在 {quarter} 的点评工作会“{session}”(编号 {session_id})中,"
+        "每所高校每季度只参加一次点评",
+        "{name} is already in the {quarter} session {session!r} (id {session_id}); "
+        "a school is reviewed at most once a quarter",
+    ),
 }
 
 SOURCE_NAMES: dict[str, tuple[str, str]] = {
@@ -391,38 +408,56 @@ class DomainErrors(Exception):
 
 def invalid(path: Sequence[str | int], zh: str, en: str) -> DomainError:
     """An ``INVALID_VALUE`` error for the field at ``path``, worded in both languages."""
+    return invalid_value(path, Localized(zh, en))
+
+
+def invalid_value(path: Sequence[str | int], problem: Localized) -> DomainError:
+    """An ``INVALID_VALUE`` error for the field at ``path`` with ``problem`` worded."""
     return DomainError(
-        ErrorCode.INVALID_VALUE,
-        path,
-        field=".".join(str(p) for p in path),
-        problem=Localized(zh, en),
+        ErrorCode.INVALID_VALUE, path, field=".".join(str(p) for p in path), problem=problem
     )
 
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+LONE_SURROGATES = re.compile(r"[\ud800-\udfff]")
+"""Half of a UTF-16 pair: JSON can carry one, but it is no character and UTF-8 (every
+database and every response) cannot encode it."""
+
+
+def text_problem(text: str, max_length: int | None) -> Localized | None:
+    """What is wrong with ``text`` as an input, or ``None``: a lone surrogate, a control
+    character other than tab and line breaks (no one types them; NUL is refused by
+    PostgreSQL, the others break the XML of an Excel export), or more than ``max_length``
+    characters."""
+    if LONE_SURROGATES.search(text):
+        return Localized(
+            "含有无效的字符(孤立的 UTF-16 代理项),请删除后重新提交",
+            "contains an invalid character (a lone UTF-16 surrogate); remove it and try again",
+        )
+    if CONTROL_CHARACTERS.search(text):
+        return Localized(
+            "含有不可见的控制字符,请删除后重新提交",
+            "contains invisible control characters; remove them and try again",
+        )
+    if max_length is not None and len(text) > max_length:
+        return Localized(
+            f"最多 {max_length:,} 个字符,收到 {len(text):,} 个",
+            f"at most {max_length:,} characters; got {len(text):,}",
+        )
+    return None
 
 
 def clean_text(
     value: str, path: Sequence[str | int], max_length: int, *, required: bool = False
 ) -> str:
-    """``value`` stripped, or an error naming the field when it is empty (if required),
-    longer than the column that stores it, or holds control characters other than tab and
-    line breaks (no one types them; they break the XML of an Excel export)."""
+    """``value`` stripped, or an error naming the field when it is empty (if required) or
+    has a :func:`text_problem`."""
     text = value.strip()
     if required and not text:
         raise invalid(path, "不能为空", "must not be empty")
-    if CONTROL_CHARACTERS.search(text):
-        raise invalid(
-            path,
-            "含有不可见的控制字符,请删除后重新提交",
-            "contains invisible control characters; remove them and try again",
-        )
-    if len(text) > max_length:
-        raise invalid(
-            path,
-            f"最多 {max_length} 个字符,收到 {len(text)} 个",
-            f"at most {max_length} characters; got {len(text)}",
-        )
+    problem = text_problem(text, max_length)
+    if problem is not None:
+        raise invalid_value(path, problem)
     return text
 
 
@@ -437,7 +472,10 @@ def raise_all(errors: Sequence[DomainError]) -> None:
 def render(code: ErrorCode, params: dict[str, Any], language: str = "zh") -> str:
     zh, en = MESSAGES[code]
     english = language == "en"
-    values = {k: v.text(language) if isinstance(v, Localized) else v for k, v in params.items()}
+    values = {
+        k: v.text(language) if isinstance(v, Localized) else _printable(v)
+        for k, v in params.items()
+    }
     if "source" in values:
         names = SOURCE_NAMES.get(str(values["source"]))
         if names:
@@ -446,3 +484,9 @@ def render(code: ErrorCode, params: dict[str, Any], language: str = "zh") -> str
         return (en if english else zh).format(**values)
     except (KeyError, IndexError):
         return code.value
+
+
+def _printable(value: Any) -> Any:
+    """A text parameter that a response can encode: a message may quote what the client
+    sent, lone surrogates and all."""
+    return LONE_SURROGATES.sub("\ufffd", value) if isinstance(value, str) else value

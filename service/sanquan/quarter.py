@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from functools import total_ordering
 
 _PATTERN = re.compile(r"(\d{4})Q([1-4])")
@@ -49,6 +50,9 @@ class Quarter:
     def index(self) -> int:
         """Quarters since year 0, so that differences are gaps in quarters."""
         return self.year * 4 + self.number - 1
+
+    def first_day(self) -> date:
+        return date(self.year, self.number * 3 - 2, 1)
 
     def next(self) -> Quarter:
         return self.plus(1)

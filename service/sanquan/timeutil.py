@@ -21,8 +21,11 @@ def beijing_today() -> date:
 
 def current_quarter() -> Quarter:
     """The quarter Beijing is in today."""
-    today = beijing_today()
-    return Quarter(today.year, (today.month - 1) // 3 + 1)
+    return quarter_of(beijing_today())
+
+
+def quarter_of(day: date) -> Quarter:
+    return Quarter(day.year, (day.month - 1) // 3 + 1)
 
 
 def to_beijing(moment: datetime) -> datetime:

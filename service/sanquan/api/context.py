@@ -33,6 +33,9 @@ class Context:
     """Scheme, host and root path the client reached us at, for links handed out."""
     cache: dict[Any, Any] = field(default_factory=dict)
     """Per-request memo for batch loads, so a list of N items costs one query, not N."""
+    refused: list[DomainError] | None = None
+    """The out-of-bounds inputs of the mutation being resolved (see ``api.bounds``):
+    :meth:`mutate` answers with them instead of running its action."""
 
     def require(self, *roles: Role, what: str) -> Principal:
         """The caller, if their role is one of ``roles``; otherwise a FORBIDDEN error."""
@@ -45,7 +48,10 @@ class Context:
 
     def mutate(self, action: Callable[[], T]) -> tuple[T | None, list[UserError]]:
         """Run ``action`` as one transaction: committed if it succeeds, rolled back with
-        typed user errors if a rule refuses it. A unique-key race is retried once."""
+        typed user errors if a rule refuses it. A unique-key race is retried once. Inputs
+        out of bounds are refused before the action runs."""
+        if self.refused:
+            return None, user_errors(DomainErrors(self.refused), self.language)
         for attempt in (1, 2):
             try:
                 result = action()

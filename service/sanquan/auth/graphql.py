@@ -5,6 +5,8 @@ from __future__ import annotations
 import strawberry
 from sqlalchemy import select
 
+from sanquan import limits
+from sanquan.api.bounds import bounded
 from sanquan.api.context import Info
 from sanquan.api.errors import UserError
 from sanquan.api.ids import parse_id
@@ -40,15 +42,16 @@ class AccountType:
 
 @strawberry.input
 class CreateAccountInput:
-    name: str
+    name: str = bounded(limits.NAME)
     role: RoleType  # type: ignore[valid-type]
-    institution_code: str | None = None
-    unit_name: str | None = strawberry.field(
-        default=None, description="The responsible unit of a UNIT account, e.g. 市教委."
+    institution_code: str | None = bounded(limits.CODE, default=None)
+    unit_name: str | None = bounded(
+        limits.NAME, "The responsible unit of a UNIT account, e.g. 市教委.", default=None
     )
-    unit_owner: str = strawberry.field(
+    unit_owner: str = bounded(
+        limits.NAME,
+        "The school of a school's unit, e.g. 河南科技职业大学; empty: municipal.",
         default="",
-        description="The school of a school's unit, e.g. 河南科技职业大学; empty: municipal.",
     )
 
 
@@ -98,7 +101,7 @@ class AuthMutation:
         ctx = info.context
         actor = ctx.require(Role.ADMIN, what="setAccountActive")
         result, errors = ctx.mutate(
-            lambda: set_active(ctx.db, actor, parse_id(input.account_id, "accountId"), input.active)
+            lambda: set_active(ctx.db, actor, parse_id(input.account_id), input.active)
         )
         return AccountPayload(
             account=AccountType.of(result) if result else None, user_errors=errors

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from sanquan.auth.models import Account, ApiToken, Role
 from sanquan.errors import DomainError, ErrorCode, clean_text, invalid
 from sanquan.institutions.service import get_institution
+from sanquan.limits import NAME_LENGTH
 from sanquan.timeutil import utcnow
 
 PREFIX = "sq_"
@@ -57,7 +58,7 @@ def create_account(
     a municipal one unless ``unit_owner`` names the school whose unit it is."""
     from sanquan.tables.service import get_unit  # tables build on accounts
 
-    name = clean_text(name, ("name",), 200, required=True)
+    name = clean_text(name, ("name",), NAME_LENGTH, required=True)
     institution = None
     if institution_code:
         if role not in (Role.INSTITUTION, Role.EXPERT):

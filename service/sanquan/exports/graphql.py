@@ -8,6 +8,8 @@ from datetime import datetime
 
 import strawberry
 
+from sanquan import limits
+from sanquan.api.bounds import bounded
 from sanquan.api.context import Info
 from sanquan.api.errors import UserError
 from sanquan.api.ids import parse_id
@@ -26,12 +28,12 @@ ExportFormatType = strawberry.enum(ExportFormat, name="ExportFormat")
 class ExportInput:
     kind: ExportKindType  # type: ignore[valid-type]
     format: ExportFormatType = ExportFormat.XLSX  # type: ignore[valid-type]
-    plan: str | None = strawberry.field(default=None, description="PLAN_TABLE: the plan key.")
-    unit: str | None = strawberry.field(
-        default=None, description="UNIT_TABLE: the unit's name (aliases work)."
+    plan: str | None = bounded(limits.CODE, "PLAN_TABLE: the plan key.", default=None)
+    unit: str | None = bounded(
+        limits.NAME, "UNIT_TABLE: the unit's name (aliases work).", default=None
     )
-    unit_owner: str = strawberry.field(
-        default="", description="UNIT_TABLE: the school owning the unit; empty: municipal."
+    unit_owner: str = bounded(
+        limits.NAME, "UNIT_TABLE: the school owning the unit; empty: municipal.", default=""
     )
     session_id: strawberry.ID | None = strawberry.field(
         default=None, description="SCORE_SHEET and SESSION_RESULTS: the session."
@@ -39,8 +41,8 @@ class ExportInput:
     quarter: Quarter | None = strawberry.field(
         default=None, description="The tables' progress quarter; the current one when omitted."
     )
-    institution_code: str | None = strawberry.field(
-        default=None, description="RECTIFICATION_LIST: one school's items only."
+    institution_code: str | None = bounded(
+        limits.CODE, "RECTIFICATION_LIST: one school's items only.", default=None
     )
     status: ItemStatusType | None = None  # type: ignore[valid-type]
     overdue: bool = strawberry.field(
@@ -53,7 +55,7 @@ class ExportInput:
             plan=self.plan,
             unit=self.unit,
             unit_owner=self.unit_owner,
-            session_id=parse_id(self.session_id, "sessionId") if self.session_id else None,
+            session_id=parse_id(self.session_id) if self.session_id else None,
             quarter=str(self.quarter) if self.quarter else None,
             institution_code=self.institution_code,
             status=ItemStatus(self.status) if self.status else None,

@@ -9,6 +9,8 @@ from datetime import datetime
 import strawberry
 from sqlalchemy import select
 
+from sanquan import limits
+from sanquan.api.bounds import Cursor, OptionalCode, PageSize, bounded
 from sanquan.api.context import Info
 from sanquan.api.errors import Forbidden, UserError
 from sanquan.api.ids import parse_id
@@ -166,15 +168,15 @@ class FindingQuery:
     def rectification_items(
         self,
         info: Info,
-        institution_code: str | None = None,
+        institution_code: OptionalCode = None,
         status: ItemStatusType | None = None,  # type: ignore[valid-type]
         overdue: bool = False,
         for_session: strawberry.ID | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        first: PageSize = None,
+        after: Cursor = None,
     ) -> Connection[FindingType]:
         db = info.context.db
-        session = get_session(db, parse_id(for_session, "forSession")) if for_session else None
+        session = get_session(db, parse_id(for_session)) if for_session else None
         scope = service.reader_scope(info.context.principal, session)
         institution_id = None
         if institution_code:
@@ -209,7 +211,7 @@ class FindingQuery:
     @strawberry.field(description="The findings raised in a session.")
     def findings(self, info: Info, session_id: strawberry.ID) -> list[FindingType]:
         db = info.context.db
-        session = get_session(db, parse_id(session_id, "sessionId"))
+        session = get_session(db, parse_id(session_id))
         scope = service.reader_scope(info.context.principal, session)
         query = select(Finding).where(Finding.session_id == session.id).order_by(Finding.id)
         if scope is not None:
@@ -224,11 +226,11 @@ class FindingQuery:
         "Drafts already raised are marked. Null until the session is concluded."
     )
     def finding_drafts(
-        self, info: Info, session_id: strawberry.ID, institution_code: str | None = None
+        self, info: Info, session_id: strawberry.ID, institution_code: OptionalCode = None
     ) -> list[FindingDraftType] | None:
         ctx = info.context
         ctx.require(Role.ADMIN, what="findingDrafts")
-        session = get_session(ctx.db, parse_id(session_id, "sessionId"))
+        session = get_session(ctx.db, parse_id(session_id))
         if session.status is not SessionStatus.CONCLUDED:
             return None
         school = service.member(ctx.db, session, institution_code) if institution_code else None
@@ -239,46 +241,44 @@ class FindingQuery:
         ]
 
 
+OWNER = "Who in the school answers for it; required for rectification items."
+DUE_QUARTER = f"Required for rectification items; not in the past. {limits.SCHEDULE.describe()}"
+
+
 @strawberry.input
 class RaiseFindingInput:
     session_id: strawberry.ID
-    institution_code: str
+    institution_code: str = bounded(limits.CODE)
     kind: FindingKindType  # type: ignore[valid-type]
-    title: str
-    description: str = ""
-    indicator: str | None = None
-    owner: str = strawberry.field(default="", description="Required for rectification items.")
-    due_quarter: Quarter | None = strawberry.field(
-        default=None, description="Required for rectification items; not in the past."
-    )
+    title: str = bounded(limits.NAME)
+    description: str = bounded(limits.TEXT, default="")
+    indicator: str | None = bounded(limits.CODE, default=None)
+    owner: str = bounded(limits.NAME, OWNER, default="")
+    due_quarter: Quarter | None = strawberry.field(default=None, description=DUE_QUARTER)
 
 
 @strawberry.input(description="A draft to raise, named by its kind and indicator.")
 class DraftItemInput:
     kind: FindingKindType  # type: ignore[valid-type]
-    indicator: str
-    owner: str = strawberry.field(default="", description="Required for rectification items.")
-    due_quarter: Quarter | None = strawberry.field(
-        default=None, description="Required for rectification items; not in the past."
-    )
-    title: str | None = strawberry.field(default=None, description="Defaults to the draft's.")
-    description: str | None = strawberry.field(default=None, description="Defaults to the draft's.")
+    indicator: str = bounded(limits.CODE)
+    owner: str = bounded(limits.NAME, OWNER, default="")
+    due_quarter: Quarter | None = strawberry.field(default=None, description=DUE_QUARTER)
+    title: str | None = bounded(limits.NAME, "Defaults to the draft's.", default=None)
+    description: str | None = bounded(limits.TEXT, "Defaults to the draft's.", default=None)
 
 
 @strawberry.input
 class RaiseFindingsFromDraftsInput:
     session_id: strawberry.ID
-    institution_code: str
-    items: list[DraftItemInput] = strawberry.field(
-        description=f"1 to {service.MAX_DRAFT_ITEMS} drafts of this school."
-    )
+    institution_code: str = bounded(limits.CODE)
+    items: list[DraftItemInput] = bounded(limits.DRAFT_LIST, "Drafts of this school, at least one.")
 
 
 @strawberry.input
 class ReportProgressInput:
     finding_id: strawberry.ID
-    text: str
-    evidence: str = ""
+    text: str = bounded(limits.TEXT)
+    evidence: str = bounded(limits.TEXT, default="")
     status: ItemStatusType = ItemStatus.IN_PROGRESS  # type: ignore[valid-type]
 
 
@@ -288,7 +288,7 @@ class VerifyItemInput:
     session_id: strawberry.ID | None = strawberry.field(
         default=None, description="The later review of the school at which it was checked."
     )
-    note: str = ""
+    note: str = bounded(limits.TEXT, default="")
 
 
 @strawberry.type
@@ -313,7 +313,7 @@ class FindingMutation:
 
         def action() -> Finding:
             new = service.NewFinding(
-                session_id=parse_id(input.session_id, "sessionId"),
+                session_id=parse_id(input.session_id),
                 institution_code=input.institution_code,
                 kind=FindingKind(input.kind),
                 title=input.title,
@@ -342,7 +342,7 @@ class FindingMutation:
 
         def action() -> list[Finding]:
             batch = service.DraftBatch(
-                session_id=parse_id(input.session_id, "sessionId"),
+                session_id=parse_id(input.session_id),
                 institution_code=input.institution_code,
                 items=[
                     service.DraftChoice(
@@ -376,7 +376,7 @@ class FindingMutation:
             lambda: service.report_progress(
                 ctx.db,
                 actor,
-                parse_id(input.finding_id, "findingId"),
+                parse_id(input.finding_id),
                 input.text,
                 input.evidence,
                 ItemStatus(input.status),
@@ -395,8 +395,8 @@ class FindingMutation:
             lambda: service.verify_item(
                 ctx.db,
                 actor,
-                parse_id(input.finding_id, "findingId"),
-                parse_id(input.session_id, "sessionId") if input.session_id else None,
+                parse_id(input.finding_id),
+                parse_id(input.session_id) if input.session_id else None,
                 input.note,
             )
         )

@@ -11,12 +11,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sanquan.auth.models import Account
 from sanquan.db import Base, UTCDateTime, enum_column
 from sanquan.institutions.models import Institution
+from sanquan.limits import NAME_LENGTH
 from sanquan.timeutil import utcnow
 
-TITLE_LENGTH = 200
-OWNER_LENGTH = 200
-TEXT_LENGTH = 5000
-"""The longest title, owner and free text (descriptions, notes) a finding stores."""
+TITLE_LENGTH = OWNER_LENGTH = NAME_LENGTH
+"""The longest title and owner a finding stores; its free text is bounded by
+:data:`sanquan.limits.TEXT_LENGTH`."""
 
 
 class FindingKind(StrEnum):

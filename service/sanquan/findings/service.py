@@ -34,7 +34,6 @@ from sanquan.errors import (
 from sanquan.findings.drafts import DraftKey, FindingDraft, draft_findings
 from sanquan.findings.models import (
     OWNER_LENGTH,
-    TEXT_LENGTH,
     TITLE_LENGTH,
     Finding,
     FindingKind,
@@ -43,6 +42,7 @@ from sanquan.findings.models import (
 )
 from sanquan.institutions.models import Institution
 from sanquan.institutions.service import get_institution
+from sanquan.limits import DRAFT_ITEMS, SCHEDULE, TEXT_LENGTH
 from sanquan.plugins.host import PluginHost
 from sanquan.quarter import Quarter
 from sanquan.review.diagnostics import diagnose_session
@@ -175,6 +175,8 @@ def _rectification_errors(
                 current=str(current),
             )
         )
+    else:
+        errors.extend(SCHEDULE.problems(new.due_quarter, current, (*at, "dueQuarter")))
     return errors
 
 
@@ -257,7 +259,7 @@ class DraftBatch:
     items: Sequence[DraftChoice]
 
 
-MAX_DRAFT_ITEMS = 200
+MAX_DRAFT_ITEMS = DRAFT_ITEMS
 """Two drafts per indicator at the most (a highlight or weakness, and a self-gap), and the
 largest indicator set has far fewer than 100 indicators."""
 
@@ -344,9 +346,12 @@ def _from_draft(batch: DraftBatch, item: DraftChoice, draft: FindingDraft | None
     )
 
 
-def get_item(db: Session, finding_id: int) -> Finding:
+def get_item(db: Session, finding_id: int, school_id: int | None = None) -> Finding:
+    """The rectification item ``finding_id``; with ``school_id``, only one of that school:
+    another school's finding gets the answer of an unknown id, so that a school cannot
+    learn which ids are items, highlights or nothing."""
     finding = db.get(Finding, finding_id)
-    if finding is None:
+    if finding is None or (school_id is not None and finding.institution_id != school_id):
         raise DomainError(ErrorCode.UNKNOWN_FINDING, ("findingId",), value=finding_id)
     if finding.kind is not FindingKind.RECTIFICATION:
         raise DomainError(ErrorCode.NOT_A_RECTIFICATION_ITEM, ("findingId",))
@@ -357,9 +362,9 @@ def report_progress(
     db: Session, actor: Principal, finding_id: int, text: str, evidence: str, status: ItemStatus
 ) -> Finding:
     """The school's representative reports a step; only its own school's items."""
-    finding = get_item(db, finding_id)
-    if actor.role is not Role.INSTITUTION or actor.institution_id != finding.institution_id:
+    if actor.role is not Role.INSTITUTION or actor.institution_id is None:
         raise DomainError(ErrorCode.NOT_YOUR_SCHOOL, ("findingId",))
+    finding = get_item(db, finding_id, actor.institution_id)
     assert finding.status is not None
     if status not in FORWARD.get(finding.status, set()):
         raise DomainError(

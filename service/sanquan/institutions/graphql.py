@@ -8,6 +8,8 @@ from typing import Annotated
 import strawberry
 from sqlalchemy import or_, select
 
+from sanquan import limits
+from sanquan.api.bounds import Code, Cursor, PageSize, bounded, bounded_argument
 from sanquan.api.context import Info
 from sanquan.api.errors import UserError
 from sanquan.api.pagination import Connection, paginate
@@ -51,14 +53,14 @@ class InstitutionType:
 
 @strawberry.input
 class InstitutionFields:
-    name: str | None = None
-    authority: str | None = None
-    level: str | None = None
-    category: str | None = None
-    pilot_batch: int | None = strawberry.field(default=None, description="1, 2, or 0 for none.")
-    pilot_departments: list[str] | None = None
+    name: str | None = bounded(limits.NAME, default=None)
+    authority: str | None = bounded(limits.SHORT_TEXT, default=None)
+    level: str | None = bounded(limits.LABEL, default=None)
+    category: str | None = bounded(limits.LABEL, default=None)
+    pilot_batch: int | None = bounded(limits.PILOT_BATCH, "1, 2, or 0 for none.", default=None)
+    pilot_departments: list[str] | None = bounded(limits.DEPARTMENT_LIST, default=None)
     active: bool | None = None
-    aliases: list[str] | None = None
+    aliases: list[str] | None = bounded(limits.ALIAS_LIST, default=None)
 
     def data(self) -> service.InstitutionData:
         return service.InstitutionData(
@@ -75,22 +77,22 @@ class InstitutionFields:
 
 @strawberry.input
 class CreateInstitutionInput(InstitutionFields):
-    code: str
+    code: str = bounded(limits.CODE)
 
 
 @strawberry.input
 class UpdateInstitutionInput(InstitutionFields):
-    code: str
+    code: str = bounded(limits.CODE)
 
 
 @strawberry.input
 class DeleteInstitutionInput:
-    code: str
+    code: str = bounded(limits.CODE)
 
 
 @strawberry.input
 class ImportInstitutionsInput:
-    csv: str = strawberry.field(description="CSV with header code,name,authority,level,category.")
+    csv: str = bounded(limits.CSV, "CSV with header code,name,authority,level,category.")
 
 
 @strawberry.type
@@ -118,11 +120,11 @@ class InstitutionQuery:
     def institutions(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
+        first: PageSize = None,
+        after: Cursor = None,
         search: Annotated[
             str | None,
-            strawberry.argument(description="Part of a current or former name, or a code prefix."),
+            bounded_argument(limits.SEARCH, "Part of a current or former name, or a code prefix."),
         ] = None,
         active: bool | None = None,
     ) -> Connection[InstitutionType]:
@@ -151,7 +153,7 @@ class InstitutionQuery:
         )
 
     @strawberry.field
-    def institution(self, info: Info, code: str) -> InstitutionType | None:
+    def institution(self, info: Info, code: Code) -> InstitutionType | None:
         row = info.context.db.scalar(select(Institution).where(Institution.code == code.strip()))
         return InstitutionType.of(row) if row else None
 

@@ -11,9 +11,16 @@ from importlib import resources
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from sanquan.errors import DomainError, ErrorCode, clean_text, invalid, raise_all
+from sanquan.errors import DomainError, ErrorCode, Localized, clean_text, invalid, raise_all
 from sanquan.institutions.codes import infer_category, is_valid_code
 from sanquan.institutions.models import Institution, InstitutionAlias
+from sanquan.limits import (
+    ALIAS_LIST,
+    DEPARTMENT_LIST,
+    LABEL_LENGTH,
+    NAME_LENGTH,
+    SHORT_TEXT_LENGTH,
+)
 from sanquan.review.models import SessionInstitution
 
 
@@ -54,7 +61,7 @@ def create_institution(db: Session, code: str, data: InstitutionData) -> Institu
         raise DomainError(
             ErrorCode.DUPLICATE_INSTITUTION, ("code",), value=code, name=existing.name
         )
-    clean_text(data.name or "", ("name",), 200, required=True)
+    clean_text(data.name or "", ("name",), NAME_LENGTH, required=True)
     institution = Institution(code=code, name="")
     _apply(db, institution, data)
     db.add(institution)
@@ -83,12 +90,12 @@ def delete_institution(db: Session, code: str) -> None:
 def _apply(db: Session, institution: Institution, data: InstitutionData) -> None:
     """Set the given fields, each checked against the rules and the column that stores it."""
     if data.name is not None:
-        institution.name = clean_text(data.name, ("name",), 200, required=True)
+        institution.name = clean_text(data.name, ("name",), NAME_LENGTH, required=True)
     if data.authority is not None:
-        institution.authority = clean_text(data.authority, ("authority",), 100)
+        institution.authority = clean_text(data.authority, ("authority",), SHORT_TEXT_LENGTH)
     if data.level is not None:
-        institution.level = clean_text(data.level, ("level",), 20)
-    category = clean_text(data.category or "", ("category",), 20)
+        institution.level = clean_text(data.level, ("level",), LABEL_LENGTH)
+    category = clean_text(data.category or "", ("category",), LABEL_LENGTH)
     if category:
         institution.category, institution.category_inferred = category, False
     elif not institution.category:
@@ -102,8 +109,9 @@ def _apply(db: Session, institution: Institution, data: InstitutionData) -> None
             )
         institution.pilot_batch = data.pilot_batch or None
     if data.pilot_departments is not None:
+        raise_all(DEPARTMENT_LIST.problems(data.pilot_departments, ("pilotDepartments",)))
         institution.pilot_departments = [
-            clean_text(d, ("pilotDepartments", i), 200)
+            clean_text(d, ("pilotDepartments", i), NAME_LENGTH)
             for i, d in enumerate(data.pilot_departments)
             if d.strip()
         ]
@@ -116,9 +124,10 @@ def _apply(db: Session, institution: Institution, data: InstitutionData) -> None
 def _set_aliases(db: Session, institution: Institution, aliases: Sequence[str]) -> None:
     """An alias names one institution only: two schools answering to one old name would
     make the name useless."""
+    raise_all(ALIAS_LIST.problems(aliases, ("aliases",)))
     wanted = []
     for index, alias in enumerate(aliases):
-        name = clean_text(alias, ("aliases", index), 200)
+        name = clean_text(alias, ("aliases", index), NAME_LENGTH)
         if name and name != institution.name and name not in wanted:
             wanted.append(name)
     taken = db.execute(
@@ -150,13 +159,12 @@ def import_csv(db: Session, text: str) -> ImportReport:
     """Create or update institutions from CSV (columns ``code,name,authority,level,category``,
     header required). All rows are checked first: one bad row and nothing is imported,
     and every bad row is reported."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    missing = [c for c in ("code", "name") if c not in (reader.fieldnames or [])]
+    columns, rows = _read_csv(text)
+    missing = [c for c in ("code", "name") if c not in columns]
     if missing:
         raise DomainError(
             ErrorCode.CSV_INVALID, ("csv",), line=1, problem=f"缺少列:{', '.join(missing)}"
         )
-    rows = list(reader)
     errors: list[DomainError] = []
     seen: dict[str, int] = {}
     for line, row in enumerate(rows, start=2):
@@ -194,6 +202,27 @@ def import_csv(db: Session, text: str) -> ImportReport:
             report.created.append(code)
     db.flush()
     return report
+
+
+def _read_csv(text: str) -> tuple[list[str], list[dict[str, str]]]:
+    """The header and rows of ``text``; what the reader cannot parse (a field beyond its
+    limit of 128 KiB, a stray quote) is an error naming the line, not a crash."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    try:
+        return list(reader.fieldnames or []), list(reader)
+    except csv.Error as error:
+        too_long = "field larger than field limit" in str(error)
+        raise DomainError(
+            ErrorCode.CSV_INVALID,
+            ("csv",),
+            line=reader.line_num + 1,
+            problem=Localized(
+                f"有字段超过 {csv.field_size_limit():,} 个字符" if too_long else "格式无法解析",
+                f"a field is longer than {csv.field_size_limit():,} characters"
+                if too_long
+                else "cannot be parsed",
+            ),
+        ) from None
 
 
 def _csv_error(line: int, problem: str) -> DomainError:

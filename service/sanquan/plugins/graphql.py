@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from sanquan.api.bounds import OptionalCode
 from sanquan.api.context import Info
 from sanquan_sdk import (
     Comparison,
@@ -136,7 +137,7 @@ class IndicatorSetType:
 @strawberry.type
 class PluginQuery:
     @strawberry.field(description="Every installed indicator set, with its full structure.")
-    def indicator_sets(self, info: Info, key: str | None = None) -> list[IndicatorSetType]:
+    def indicator_sets(self, info: Info, key: OptionalCode = None) -> list[IndicatorSetType]:
         host = info.context.host
         return [
             IndicatorSetType.of(s, host.provider(s))

@@ -16,9 +16,11 @@ from sanquan.errors import (
     DomainError,
     ErrorCode,
     Localized,
+    clean_text,
     raise_all,
 )
 from sanquan.institutions.models import Institution
+from sanquan.limits import TEXT_LENGTH
 from sanquan.plugins.host import PluginHost, refused_if_a_plugin_fails
 from sanquan.review.models import (
     IndicatorOutcome,
@@ -151,6 +153,7 @@ def correct_score(
     with its reason, and the results recomputed with the weights stored at conclusion."""
     if not reason.strip():
         raise DomainError(ErrorCode.REASON_REQUIRED, ("reason",))
+    reason = clean_text(reason, ("reason",), TEXT_LENGTH)
     session_id = db.scalar(select(Score.session_id).where(Score.id == score_id))
     if session_id is None:
         raise DomainError(ErrorCode.UNKNOWN_SCORE, ("scoreId",))

@@ -13,9 +13,18 @@ from sqlalchemy.orm import Session
 
 from sanquan.auth.models import Role
 from sanquan.auth.tokens import Principal
-from sanquan.errors import SUBMISSION_NOT_STORED, DomainError, ErrorCode, Localized, raise_all
+from sanquan.errors import (
+    SUBMISSION_NOT_STORED,
+    DomainError,
+    ErrorCode,
+    FieldPath,
+    Localized,
+    clean_text,
+    raise_all,
+)
 from sanquan.institutions.models import Institution
 from sanquan.institutions.service import get_institution
+from sanquan.limits import COMMENT_LENGTH
 from sanquan.plugins.host import PluginHost, PluginProblem, refused_if_a_plugin_fails
 from sanquan.review.models import (
     ReviewSession,
@@ -224,6 +233,18 @@ def _as_error(
     return DomainError(ErrorCode.PLUGIN_RULE, where, plugin=found.plugin, problem=problem.message)
 
 
+def _text_problems(entry: ScoreEntry, path: FieldPath) -> list[DomainError]:
+    """A comment or evidence too long or with control characters: each change of a score
+    keeps both texts in the audit trail, so an unbounded one would grow it without end."""
+    errors = []
+    for name, text in (("comment", entry.comment), ("evidence", entry.evidence)):
+        try:
+            clean_text(text, (*path, name), COMMENT_LENGTH)
+        except DomainError as error:
+            errors.append(error)
+    return errors
+
+
 def submit_scores(
     db: Session,
     host: PluginHost,
@@ -276,6 +297,7 @@ def submit_scores(
             )
             continue
         seen.add(entry.indicator)
+        errors.extend(_text_problems(entry, path))
         template = ScoreValue(
             subject=subject.code,
             indicator=entry.indicator,

@@ -5,16 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from enum import Enum
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from sanquan.auth.models import Account, Role
-from sanquan.errors import DomainError, ErrorCode, Localized, clean_text, invalid, raise_all
+from sanquan.errors import DomainError, ErrorCode, Localized, clean_text, raise_all
 from sanquan.institutions.codes import is_valid_code
 from sanquan.institutions.models import Institution
+from sanquan.limits import DEADLINE_QUARTERS_AFTER, MIN_EXPERTS, NAME_LENGTH, SCHEDULE
 from sanquan.plugins.host import PluginHost
 from sanquan.quarter import Quarter
 from sanquan.review.models import (
@@ -24,7 +25,7 @@ from sanquan.review.models import (
     SessionInstitution,
     SessionStatus,
 )
-from sanquan.timeutil import utcnow
+from sanquan.timeutil import quarter_of, utcnow
 from sanquan_sdk import Source
 
 SESSION_SIZE = (3, 5)
@@ -143,23 +144,15 @@ def create_session(
     indicator_set = host.indicator_set(spec.indicator_set_key, spec.indicator_set_version)
     if indicator_set is None:
         errors.append(set_not_installed(spec.indicator_set_key, spec.indicator_set_version))
-    if spec.min_experts < 1:
-        errors.append(invalid(("minExperts",), "至少为 1", "must be at least 1"))
+    errors.extend(SCHEDULE.problems(spec.quarter, quarter_of(today), ("quarter",)))
+    errors.extend(_already_scheduled(db, spec.quarter, institutions, codes))
+    errors.extend(MIN_EXPERTS.problems(spec.min_experts, ("minExperts",)))
     try:
-        title = clean_text(spec.title, ("title",), 200)
+        title = clean_text(spec.title, ("title",), NAME_LENGTH)
     except DomainError as error:
         errors.append(error)
         title = ""
-    for source, deadline in spec.deadlines.items():
-        if deadline < today:
-            errors.append(
-                DomainError(
-                    ErrorCode.DEADLINE_IN_PAST,
-                    ("deadlines", source.value.lower()),
-                    value=deadline.isoformat(),
-                    today=today.isoformat(),
-                )
-            )
+    errors.extend(_deadline_problems(spec, today))
     raise_all(errors)
     assert indicator_set is not None
     session = ReviewSession(
@@ -179,6 +172,69 @@ def create_session(
     db.add(session)
     db.flush()
     return session
+
+
+def _already_scheduled(
+    db: Session, quarter: Quarter, institutions: Sequence[Institution], codes: Sequence[str]
+) -> list[DomainError]:
+    """A school is reviewed at most once a quarter: each of ``institutions`` already in a
+    session of ``quarter`` is refused, naming that session (``codes``: as the request lists
+    them, for the path)."""
+    wanted = {i.id: i for i in institutions}
+    if not wanted:
+        return []
+    taken = db.execute(
+        select(SessionInstitution.institution_id, ReviewSession)
+        .join(ReviewSession, ReviewSession.id == SessionInstitution.session_id)
+        .where(
+            ReviewSession.quarter == str(quarter),
+            SessionInstitution.institution_id.in_(wanted),
+        )
+        .order_by(ReviewSession.id)
+    )
+    errors: dict[int, DomainError] = {}
+    for institution_id, session in taken:
+        institution = wanted[institution_id]
+        errors.setdefault(
+            institution_id,
+            DomainError(
+                ErrorCode.ALREADY_IN_SESSION,
+                ("institutionCodes", codes.index(institution.code)),
+                name=institution.name,
+                quarter=session.quarter,
+                session=session.title,
+                session_id=session.id,
+            ),
+        )
+    return list(errors.values())
+
+
+def _deadline_problems(spec: SessionSpec, today: date) -> list[DomainError]:
+    """Deadlines lie between today and a year after the session's quarter ends."""
+    latest = spec.quarter.plus(DEADLINE_QUARTERS_AFTER + 1).first_day() - timedelta(days=1)
+    errors = []
+    for source, deadline in spec.deadlines.items():
+        path = ("deadlines", source.value.lower())
+        if deadline < today:
+            errors.append(
+                DomainError(
+                    ErrorCode.DEADLINE_IN_PAST,
+                    path,
+                    value=deadline.isoformat(),
+                    today=today.isoformat(),
+                )
+            )
+        elif deadline > latest:
+            errors.append(
+                DomainError(
+                    ErrorCode.DEADLINE_TOO_LATE,
+                    path,
+                    value=deadline.isoformat(),
+                    quarter=str(spec.quarter),
+                    latest=latest.isoformat(),
+                )
+            )
+    return errors
 
 
 def appoint_experts(db: Session, session_id: int, expert_ids: Sequence[int]) -> ReviewSession:

@@ -6,18 +6,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from sanquan import limits
+from sanquan.api.bounds import Code, bounded, bounded_argument
 from sanquan.api.context import Info
 from sanquan.api.errors import Forbidden, UserError
 from sanquan.api.ids import parse_id
 from sanquan.auth.graphql import AccountType
 from sanquan.auth.models import Account, Role
-from sanquan.errors import DomainError, ErrorCode
+from sanquan.errors import DomainError, ErrorCode, raise_all
 from sanquan.institutions.graphql import InstitutionType
 from sanquan.institutions.models import Institution
 from sanquan.institutions.service import get_institution
@@ -191,7 +193,7 @@ class InstitutionReviews:
 @strawberry.type
 class RotationQuery:
     @strawberry.field(description="An institution's last and next review and all its sessions.")
-    def institution_reviews(self, info: Info, code: str) -> InstitutionReviews:
+    def institution_reviews(self, info: Info, code: Code) -> InstitutionReviews:
         db = info.context.db
         institution = get_institution(db, code, ("code",))
         rows = list(
@@ -213,7 +215,12 @@ class RotationQuery:
         )
 
     @strawberry.field(description="The sessions of the cycle starting at `start`, by quarter.")
-    def rotation(self, info: Info, start: Quarter) -> RotationCycle:
+    def rotation(
+        self,
+        info: Info,
+        start: Annotated[Quarter, strawberry.argument(description=limits.CYCLE_START.describe())],
+    ) -> RotationCycle:
+        raise_all(limits.CYCLE_START.problems(start, current_quarter(), ("start",)))
         db = info.context.db
         quarters = service.cycle_quarters(start)
         sessions = list(
@@ -251,7 +258,7 @@ class RotationQuery:
     @strawberry.field(description="A rotation plan (ADMIN).")
     def rotation_plan(self, info: Info, id: strawberry.ID) -> RotationPlanType | None:
         info.context.require(Role.ADMIN, what="rotationPlan")
-        row = info.context.db.get(RotationPlan, parse_id(id, "id"))
+        row = info.context.db.get(RotationPlan, parse_id(id))
         return RotationPlanType(row=row) if row else None
 
     @strawberry.field(
@@ -259,10 +266,16 @@ class RotationQuery:
         "quarters before `asOf` (default: this quarter), or never reviewed and not scheduled."
     )
     def overdue_institutions(
-        self, info: Info, as_of: Quarter | None = None, max_gap: int = 16
+        self,
+        info: Info,
+        as_of: Annotated[
+            Quarter | None, strawberry.argument(description=limits.SCHEDULE.describe())
+        ] = None,
+        max_gap: Annotated[int, bounded_argument(limits.GAP)] = 16,
     ) -> list[OverdueInstitution]:
         db = info.context.db
         when = as_of or current_quarter()
+        raise_all(limits.SCHEDULE.problems(when, current_quarter(), ("asOf",)))
         last = dict(
             db.execute(
                 select(SessionInstitution.institution_id, func.max(ReviewSession.quarter))
@@ -310,7 +323,7 @@ class RotationQuery:
     @strawberry.field(description="The sessions an expert sits on (ADMIN, or the expert).")
     def expert_sessions(self, info: Info, expert_id: strawberry.ID) -> list[ReviewSessionType]:
         principal = info.context.principal
-        account_id = parse_id(expert_id, "expertId")
+        account_id = parse_id(expert_id)
         if not (principal.is_admin or principal.account_id == account_id):
             raise Forbidden("查看其他专家的点评安排")
         rows = info.context.db.scalars(
@@ -325,22 +338,24 @@ class RotationQuery:
 
 @strawberry.input
 class PlanRotationInput:
-    start: Quarter
-    sessions_per_quarter: int = 1
-    min_session_size: int = 3
-    max_session_size: int = 5
-    min_gap: int = strawberry.field(default=8, description="Quarters since the last review.")
-    max_gap: int = 16
+    start: Quarter = strawberry.field(description=limits.CYCLE_START.describe())
+    sessions_per_quarter: int = bounded(limits.SESSIONS_PER_QUARTER, default=1)
+    min_session_size: int = bounded(limits.SESSION_SIZE, default=3)
+    max_session_size: int = bounded(limits.SESSION_SIZE, default=5)
+    min_gap: int = bounded(limits.GAP, "Quarters since the last review.", default=8)
+    max_gap: int = bounded(limits.GAP, default=16)
     policy: PolicyType = Policy.MIX  # type: ignore[valid-type]
-    max_same_category: int = 2
-    priorities: list[str] = strawberry.field(
-        default_factory=list, description="Institution codes to review early, most urgent first."
+    max_same_category: int = bounded(limits.SAME_CATEGORY, default=2)
+    priorities: list[str] = bounded(
+        limits.PRIORITY_LIST,
+        "Institution codes to review early, most urgent first.",
+        default_factory=list,
     )
     indicator_set: IndicatorSetRef = strawberry.field(
         default_factory=lambda: IndicatorSetRef(key="beijing-sanquan")
     )
-    panel_size: int = strawberry.field(default=5, description="0 plans no panels.")
-    max_sessions_per_year: int = 2
+    panel_size: int = bounded(limits.PANEL_SIZE, "0 plans no panels.", default=5)
+    max_sessions_per_year: int = bounded(limits.SESSIONS_PER_YEAR, default=2)
 
     def options(self) -> service.PlanOptions:
         return service.PlanOptions(
@@ -381,11 +396,11 @@ class AdoptRotationPlanPayload:
 
 @strawberry.input
 class SetRotationConstraintInput:
-    institution_code: str
-    quarter: Quarter
+    institution_code: str = bounded(limits.CODE)
+    quarter: Quarter = strawberry.field(description=limits.SCHEDULE.describe())
     kind: ConstraintKindType  # type: ignore[valid-type]
     remove: bool = False
-    note: str = ""
+    note: str = bounded(limits.NOTE, default="")
 
 
 @strawberry.type
@@ -450,7 +465,7 @@ class RotationMutation:
         plan_id = input.plan_id
 
         def action() -> tuple[RotationPlan, list[ReviewSession]]:
-            number = parse_id(plan_id, "planId")
+            number = parse_id(plan_id)
             created = service.adopt(ctx.db, ctx.host, number)
             plan = ctx.db.get(RotationPlan, number)
             assert plan is not None

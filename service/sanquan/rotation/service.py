@@ -17,11 +17,12 @@ from sqlalchemy.orm import Session, selectinload
 
 from sanquan.auth.models import Account, Role
 from sanquan.auth.tokens import Principal
-from sanquan.errors import DomainError, ErrorCode, Localized, invalid, raise_all
+from sanquan.errors import DomainError, ErrorCode, Localized, clean_text, invalid, raise_all
 from sanquan.findings.models import Finding
 from sanquan.findings.service import overdue
 from sanquan.institutions.models import Institution
 from sanquan.institutions.service import get_institution
+from sanquan.limits import CYCLE_START, NOTE_LENGTH, SCHEDULE
 from sanquan.plugins.host import PluginHost
 from sanquan.quarter import Quarter
 from sanquan.review.models import (
@@ -93,7 +94,7 @@ class PlanOptions:
 
 def check_options(host: PluginHost, options: PlanOptions) -> str:
     """The options' problems, all at once; returns the indicator set's version to pin."""
-    errors: list[DomainError] = []
+    errors = CYCLE_START.problems(options.start, current_quarter(), ("start",))
     low, high = options.session_size
     if options.sessions_per_quarter < 1:
         errors.append(invalid(("sessionsPerQuarter",), "至少为 1", "must be at least 1"))
@@ -408,6 +409,8 @@ def set_constraint(
     note: str = "",
 ) -> RotationConstraint | None:
     """Add (or remove) a standing pin or blackout; later plans honour it."""
+    raise_all(SCHEDULE.problems(quarter, current_quarter(), ("quarter",)))
+    note = clean_text(note, ("note",), NOTE_LENGTH)
     institution = get_institution(db, code, ("institutionCode",))
     existing = db.scalar(
         select(RotationConstraint).where(
@@ -423,7 +426,7 @@ def set_constraint(
         return None
     if existing is None:
         existing = RotationConstraint(
-            institution=institution, quarter=str(quarter), kind=kind, note=note.strip()[:200]
+            institution=institution, quarter=str(quarter), kind=kind, note=note
         )
         db.add(existing)
         db.flush()

@@ -9,6 +9,8 @@ from datetime import datetime
 import strawberry
 from sqlalchemy import select
 
+from sanquan import limits
+from sanquan.api.bounds import Code, OptionalName, bounded
 from sanquan.api.context import Info
 from sanquan.api.errors import UserError
 from sanquan.auth.models import Role
@@ -172,7 +174,7 @@ class TableQuery:
         return [PlanType(row=row) for row in rows]
 
     @strawberry.field(description="The tasks of one plan, by number, units lead first.")
-    def tasks(self, info: Info, plan: str) -> list[TaskType]:
+    def tasks(self, info: Info, plan: Code) -> list[TaskType]:
         return [TaskType(row=t) for t in service.get_plan(info.context.db, plan).tasks]
 
     @strawberry.field(
@@ -180,7 +182,7 @@ class TableQuery:
         "ones), or the one named (aliases work) among the owner's, municipal by default."
     )
     def responsible_units(
-        self, info: Info, name: str | None = None, owner: str | None = None
+        self, info: Info, name: OptionalName = None, owner: OptionalName = None
     ) -> list[UnitType]:
         db = info.context.db
         if name is not None:
@@ -193,11 +195,11 @@ class TableQuery:
 
 @strawberry.input
 class ReportTaskProgressInput:
-    plan: str
-    task_number: int
-    quarter: Quarter
+    plan: str = bounded(limits.CODE)
+    task_number: int = bounded(limits.TASK_NUMBER)
+    quarter: Quarter = strawberry.field(description=limits.PROGRESS.describe())
     status: ProgressStatusType  # type: ignore[valid-type]
-    text: str
+    text: str = bounded(limits.TEXT)
 
 
 @strawberry.type

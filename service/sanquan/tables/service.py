@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from sanquan.auth.models import Account, Role
 from sanquan.auth.tokens import Principal
-from sanquan.errors import DomainError, ErrorCode, Localized, clean_text
+from sanquan.errors import DomainError, ErrorCode, Localized, clean_text, raise_all
+from sanquan.limits import PROGRESS, TEXT_LENGTH
 from sanquan.quarter import Quarter
 from sanquan.tables.models import (
     PlanTask,
@@ -22,7 +23,7 @@ from sanquan.tables.models import (
 from sanquan.tables.plan_text import ImportedTask, PlanTextError, UnknownUnits
 from sanquan.tables.shipped import PlanSource, aliases_of, shipped_plans
 from sanquan.tables.units import MUNICIPAL, Unit
-from sanquan.timeutil import utcnow
+from sanquan.timeutil import current_quarter, utcnow
 
 
 def upsert_units(db: Session, owner: str, units: Sequence[Unit]) -> dict[str, ResponsibleUnit]:
@@ -146,7 +147,8 @@ def report_progress(
     text: str,
 ) -> ProgressReport:
     """R21: a unit reports only on tasks it is responsible for; a second report for the
-    same quarter replaces the first."""
+    same quarter replaces the first. Reports are for the past year up to next quarter."""
+    raise_all(PROGRESS.problems(quarter, current_quarter(), ("quarter",)))
     plan = get_plan(db, plan_key)
     task = next((t for t in plan.tasks if t.number == number), None)
     if task is None:
@@ -156,7 +158,7 @@ def report_progress(
         raise DomainError(ErrorCode.NOT_YOUR_TASK, ("taskNumber",))
     if account.unit_id not in {a.unit_id for a in task.assignments}:
         raise DomainError(ErrorCode.NOT_YOUR_TASK, ("taskNumber",))
-    body = clean_text(text, ("text",), 5000, required=True)
+    body = clean_text(text, ("text",), TEXT_LENGTH, required=True)
     report = db.scalar(
         select(ProgressReport).where(
             ProgressReport.task_id == task.id,

@@ -6,6 +6,7 @@ import strawberry
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from sanquan.api.bounds import Cursor, PageSize
 from sanquan.api.context import Info
 from sanquan.api.ids import parse_id
 from sanquan.api.pagination import Connection, paginate
@@ -19,15 +20,15 @@ from sanquan.review.models import ReviewSession
 class ReviewQuery:
     @strawberry.field
     def review_session(self, info: Info, id: strawberry.ID) -> ReviewSessionType | None:
-        row = load_session(info, parse_id(id, "id"))
+        row = load_session(info, parse_id(id))
         return ReviewSessionType(row=row) if row else None
 
     @strawberry.field(description="Review sessions, by quarter then creation.")
     def review_sessions(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
+        first: PageSize = None,
+        after: Cursor = None,
         quarter: Quarter | None = None,
         status: SessionStatusType | None = None,  # type: ignore[valid-type]
     ) -> Connection[ReviewSessionType]:

@@ -8,6 +8,7 @@ from datetime import datetime
 
 import strawberry
 
+from sanquan.api.bounds import OptionalCode
 from sanquan.api.context import Info
 from sanquan.api.errors import Forbidden
 from sanquan.auth.graphql import AccountType
@@ -113,7 +114,7 @@ class ReviewSessionType:
     def scores(
         self,
         info: Info,
-        institution_code: str | None = None,
+        institution_code: OptionalCode = None,
         source: SourceType | None = None,  # type: ignore[valid-type]
     ) -> list[ScoreType]:
         principal = info.context.principal

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import strawberry
 
+from sanquan import limits
+from sanquan.api.bounds import bounded
 from sanquan.api.context import Info
 from sanquan.api.errors import UserError
 from sanquan.api.ids import parse_id
@@ -19,9 +21,9 @@ from sanquan_sdk import Reported
 class CorrectScoreInput:
     score_id: strawberry.ID
     value: float | None = None
-    level: str | None = None
+    level: str | None = bounded(limits.CODE, default=None)
     figure: float | None = None
-    reason: str
+    reason: str = bounded(limits.TEXT)
 
 
 @strawberry.type
@@ -44,7 +46,7 @@ class CorrectScore:
                 ctx.db,
                 ctx.host,
                 actor,
-                parse_id(input.score_id, "scoreId"),
+                parse_id(input.score_id),
                 Reported(value=input.value, level=input.level, figure=input.figure),
                 input.reason,
             )

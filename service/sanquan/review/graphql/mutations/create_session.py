@@ -6,6 +6,8 @@ from datetime import date
 
 import strawberry
 
+from sanquan import limits
+from sanquan.api.bounds import bounded
 from sanquan.api.context import Info
 from sanquan.auth.models import Role
 from sanquan.quarter import Quarter
@@ -16,8 +18,8 @@ from sanquan_sdk import Source
 
 @strawberry.input
 class IndicatorSetRef:
-    key: str
-    version: str | None = strawberry.field(default=None, description="Newest when omitted.")
+    key: str = bounded(limits.CODE)
+    version: str | None = bounded(limits.CODE, "Newest when omitted.", default=None)
 
 
 @strawberry.input
@@ -30,10 +32,12 @@ class DeadlinesInput:
 @strawberry.input
 class CreateReviewSessionInput:
     quarter: Quarter
-    institution_codes: list[str]
+    institution_codes: list[str] = bounded(
+        limits.SESSION_CODE_LIST, "3–5 institutions, none already in a session of the quarter."
+    )
     indicator_set: IndicatorSetRef
-    title: str = ""
-    min_experts: int = 5
+    title: str = bounded(limits.NAME, default="")
+    min_experts: int = bounded(limits.MIN_EXPERTS, default=5)
     deadlines: DeadlinesInput | None = None
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import strawberry
 
+from sanquan import limits
+from sanquan.api.bounds import bounded
 from sanquan.api.context import Info
 from sanquan.api.ids import parse_id
 from sanquan.auth.models import Role
@@ -19,7 +21,7 @@ from sanquan.review.graphql.mutations.payloads import (
 @strawberry.input
 class AppointExpertsInput:
     session_id: strawberry.ID
-    expert_ids: list[strawberry.ID] = strawberry.field(description="The whole panel.")
+    expert_ids: list[strawberry.ID] = bounded(limits.EXPERT_LIST, "The whole panel.")
 
 
 @strawberry.type
@@ -31,8 +33,8 @@ class SessionSteps:
         result, errors = ctx.mutate(
             lambda: sessions.appoint_experts(
                 ctx.db,
-                parse_id(input.session_id, "sessionId"),
-                [parse_id(e, "expertIds", i) for i, e in enumerate(input.expert_ids)],
+                parse_id(input.session_id),
+                [parse_id(e) for e in input.expert_ids],
             )
         )
         return session_payload(result, errors)
@@ -42,7 +44,7 @@ class SessionSteps:
         ctx = info.context
         ctx.require(Role.ADMIN, what="openReviewSession")
         result, errors = ctx.mutate(
-            lambda: sessions.open_session(ctx.db, parse_id(input.session_id, "sessionId"))
+            lambda: sessions.open_session(ctx.db, parse_id(input.session_id))
         )
         return session_payload(result, errors)
 
@@ -54,8 +56,6 @@ class SessionSteps:
         ctx = info.context
         ctx.require(Role.ADMIN, what="concludeReviewSession")
         result, errors = ctx.mutate(
-            lambda: conclusion.conclude_session(
-                ctx.db, ctx.host, parse_id(input.session_id, "sessionId")
-            )
+            lambda: conclusion.conclude_session(ctx.db, ctx.host, parse_id(input.session_id))
         )
         return session_payload(result, errors)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import strawberry
 
+from sanquan import limits
+from sanquan.api.bounds import bounded
 from sanquan.api.context import Info
 from sanquan.api.errors import UserError
 from sanquan.api.ids import parse_id
@@ -19,22 +21,24 @@ class ScoreInput:
     """Report exactly one of ``value``, ``level`` or ``figure``, as the indicator's scale
     kind says (NUMERIC, LEVELS, TARGET)."""
 
-    indicator: str
+    indicator: str = bounded(limits.CODE)
     value: float | None = None
-    level: str | None = None
+    level: str | None = bounded(limits.CODE, default=None)
     figure: float | None = strawberry.field(
         default=None, description="The measured figure for a target, e.g. 7 (次/年)."
     )
-    comment: str = ""
-    evidence: str = ""
+    comment: str = bounded(limits.COMMENT, default="")
+    evidence: str = bounded(limits.COMMENT, "Where the evidence is: documents, links.", default="")
 
 
 @strawberry.input
 class SubmitScoresInput:
     session_id: strawberry.ID
-    institution_code: str = strawberry.field(description="The institution scored.")
+    institution_code: str = bounded(limits.CODE, "The institution scored.")
     source: SourceType  # type: ignore[valid-type]
-    scores: list[ScoreInput]
+    scores: list[ScoreInput] = bounded(
+        limits.SCORE_LIST, "No more than the service's configured maximum (default 500)."
+    )
     final: bool = strawberry.field(
         default=True, description="False saves a draft, which does not count yet."
     )
@@ -70,7 +74,7 @@ class SubmitScores:
 
         def action() -> scoring.SubmissionOutcome:
             submission = scoring.Submission(
-                parse_id(input.session_id, "sessionId"),
+                parse_id(input.session_id),
                 input.institution_code,
                 Source(input.source),
                 entries,

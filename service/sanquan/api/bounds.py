@@ -1,0 +1,165 @@
+"""Input bounds declared on the schema and checked before any resolver reads its arguments.
+
+Every ``String``, ``Int`` and list of an input or argument carries a :class:`Limit` (from
+:mod:`sanquan.limits`), quoted in its description. Before a field with arguments resolves,
+its coerced arguments are walked: a lone surrogate or a control character in any text, a
+text, list or integer out of bounds is refused with ``INVALID_VALUE`` and the path of the
+value. A query gets a GraphQL error; a mutation gets ``userErrors`` (see
+:meth:`Context.mutate`), after its role check, so that a refusal never tells a caller who may
+not act anything about the input. IDs are not checked here: one that cannot be a row id is an
+unknown id (:func:`sanquan.api.ids.parse_id`).
+
+>>> from sanquan.limits import Limit
+>>> check_value(GraphQLString, "a\\x00b", Limit(length=10), ("name",))[0].field
+('name',)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from typing import Annotated, Any
+
+import strawberry
+from graphql import (
+    GraphQLArgument,
+    GraphQLInputField,
+    GraphQLInputObjectType,
+    GraphQLInputType,
+    GraphQLInt,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLSchema,
+    GraphQLString,
+)
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+
+from sanquan.errors import DomainError, FieldPath, invalid_value, text_problem
+from sanquan.limits import CODE, CURSOR, NAME, PAGE, Limit
+
+LIMIT = "sanquan.limit"
+"""The metadata key of a field's or argument's :class:`Limit`."""
+
+DEFINITION = GraphQLCoreConverter.DEFINITION_BACKREF
+"""Where strawberry keeps its own definition of a GraphQL field or argument."""
+
+
+def _describe(limit: Limit, description: str) -> str:
+    return f"{description} {limit.describe()}".strip()
+
+
+def bounded(
+    limit: Limit,
+    description: str = "",
+    default: Any = dataclasses.MISSING,
+    default_factory: Any = dataclasses.MISSING,
+) -> Any:
+    """An input field bounded by ``limit``, which its description quotes.
+
+    >>> from sanquan.limits import Limit
+    >>> bounded(Limit(length=200), "The name.", default="").description
+    'The name. At most 200 characters.'
+    """
+    return strawberry.field(
+        default=default,
+        default_factory=default_factory,
+        description=_describe(limit, description),
+        metadata={LIMIT: limit},
+    )
+
+
+def bounded_argument(limit: Limit, description: str = "") -> Any:
+    """An argument bounded by ``limit``: use as ``Annotated[str | None, bounded_argument(..)]``."""
+    return strawberry.argument(description=_describe(limit, description), metadata={LIMIT: limit})
+
+
+def limit_of(definition: GraphQLArgument | GraphQLInputField) -> Limit | None:
+    """The :class:`Limit` declared on a field or argument, if any."""
+    source = (definition.extensions or {}).get(DEFINITION)
+    found = getattr(source, "metadata", None) or {}
+    limit = found.get(LIMIT)
+    return limit if isinstance(limit, Limit) else None
+
+
+def check_value(
+    kind: GraphQLInputType, value: Any, limit: Limit | None, path: FieldPath
+) -> list[DomainError]:
+    """Every problem of a coerced input ``value`` of GraphQL type ``kind``."""
+    if value is None:
+        return []
+    if isinstance(kind, GraphQLNonNull):
+        kind = kind.of_type
+    if isinstance(kind, GraphQLList):
+        too_many = limit.problems(value, path) if limit is not None else []
+        return too_many or [
+            error
+            for index, item in enumerate(value)
+            for error in check_value(kind.of_type, item, limit, (*path, index))
+        ]
+    if isinstance(kind, GraphQLInputObjectType):
+        return check_arguments(kind.fields, value, path)
+    if kind is GraphQLString and isinstance(value, str):
+        problem = text_problem(value.strip(), limit.length if limit else None)
+        return [] if problem is None else [invalid_value(path, problem)]
+    if kind is GraphQLInt and isinstance(value, int) and limit is not None:
+        return limit.problems(value, path)
+    return []
+
+
+def check_arguments(
+    definitions: Mapping[str, GraphQLArgument] | Mapping[str, GraphQLInputField],
+    values: Mapping[str, Any],
+    path: FieldPath = (),
+) -> list[DomainError]:
+    """Every problem of the arguments (or input object fields) ``values``."""
+    return [
+        error
+        for name, definition in definitions.items()
+        if name in values
+        for error in check_value(definition.type, values[name], limit_of(definition), (*path, name))
+    ]
+
+
+Resolver = Callable[..., Any]
+
+
+def _guarded(
+    resolve: Resolver, definitions: Mapping[str, GraphQLArgument], is_mutation: bool
+) -> Resolver:
+    def guarded(root: Any, info: Any, **arguments: Any) -> Any:
+        errors = check_arguments(definitions, arguments)
+        if not errors:
+            return resolve(root, info, **arguments)
+        if not is_mutation:
+            raise errors[0]
+        # Mutations report against their input object: `scores.3.comment`, not
+        # `input.scores.3.comment`; the resolver's role check still comes first.
+        for error in errors:
+            error.field = error.field[1:] if error.field[:1] == ("input",) else error.field
+            error.params["field"] = ".".join(map(str, error.field))
+        info.context.refused = errors
+        try:
+            return resolve(root, info, **arguments)
+        finally:
+            info.context.refused = None
+
+    return guarded
+
+
+def guard(schema: GraphQLSchema) -> None:
+    """Check the arguments of every field that takes some before it resolves."""
+    mutation = schema.mutation_type
+    for kind in schema.type_map.values():
+        if not isinstance(kind, GraphQLObjectType) or kind.name.startswith("__"):
+            continue
+        for field in kind.fields.values():
+            if field.args and field.resolve is not None:
+                field.resolve = _guarded(field.resolve, field.args, kind is mutation)
+
+
+PageSize = Annotated[int | None, bounded_argument(PAGE, "Rows per page; 50 when omitted.")]
+Cursor = Annotated[str | None, bounded_argument(CURSOR, "The `endCursor` of the page before.")]
+Code = Annotated[str, bounded_argument(CODE)]
+OptionalCode = Annotated[str | None, bounded_argument(CODE)]
+OptionalName = Annotated[str | None, bounded_argument(NAME)]
