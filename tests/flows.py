@@ -80,11 +80,15 @@ def create_session(
 
 
 def open_session(
-    world: World, codes: list[str], experts: list[str] | None = None, min_experts: int = 5
+    world: World,
+    codes: list[str],
+    experts: list[str] | None = None,
+    min_experts: int = 5,
+    quarter: str = "2027Q1",
 ) -> str:
     """A session of ``codes`` with the world's experts as panel, opened for scoring."""
     admin = world.api("admin")
-    created = create_session(admin, codes, min_experts)
+    created = create_session(admin, codes, min_experts, quarter=quarter)
     assert created["userErrors"] == []
     session_id: str = created["reviewSession"]["id"]
     panel = experts if experts is not None else world.expert_ids

@@ -226,7 +226,7 @@ ROWS = [
     # Sessions: the commission sets them up; schedules are everyone's to read.
     mutation(
         "createReviewSession",
-        lambda p: {"quarter": "2027Q2", "institutionCodes": DRAFT_SCHOOLS, "indicatorSet": SET},
+        lambda p: {"quarter": "2028Q1", "institutionCodes": DRAFT_SCHOOLS, "indicatorSet": SET},
         ADMIN,
     ),
     mutation("appointExperts", lambda p: {"sessionId": p["draft"], "expertIds": p.panel}, ADMIN),
@@ -353,7 +353,7 @@ ROWS = [
     mutation("adoptRotationPlan", lambda p: {"planId": p["plan"]}, ADMIN),
     mutation(
         "setRotationConstraint",
-        lambda p: {"institutionCode": SCHOOLS["pku"], "quarter": "2035Q1", "kind": "BLACKOUT"},
+        lambda p: {"institutionCode": SCHOOLS["pku"], "quarter": "2029Q1", "kind": "BLACKOUT"},
         ADMIN,
     ),
     query("Query.rotationPlan", PLAN_FIELD.format("status"), ADMIN, variables=ON_PLAN),
@@ -402,7 +402,7 @@ ROWS = [
     mutation(
         "reportRectificationProgress",
         lambda p: {"findingId": p["open_item"], "text": "已召开专题会", "status": "IN_PROGRESS"},
-        grant("school", other_school=refused("NOT_YOUR_SCHOOL")),
+        grant("school", other_school=refused("UNKNOWN_FINDING")),
     ),
     mutation("verifyRectificationItem", lambda p: {"findingId": p["done_item"]}, ADMIN),
     query(
@@ -598,9 +598,11 @@ def prepare(world: World, db: Session) -> Prepared:
         created = admin(ROWS[0].document, {"input": {"code": code, "active": False, **KEPT_DATA}})
         assert created["createInstitution"]["userErrors"] == []
     ids["concluded"] = _concluded_session(world, panel)
-    ids["open"] = open_session(world, [SCHOOLS[s] for s in SESSION_SCHOOLS], panel, 1)
-    for name in ("draft", "unopened"):
-        ids[name] = create_session(admin, DRAFT_SCHOOLS, 1)["reviewSession"]["id"]
+    ids["open"] = open_session(world, [SCHOOLS[s] for s in SESSION_SCHOOLS], panel, 1, "2027Q2")
+    # A school takes part in one session a quarter.
+    for name, quarter in (("draft", "2027Q3"), ("unopened", "2027Q4")):
+        created = create_session(admin, DRAFT_SCHOOLS, 1, quarter=quarter)
+        ids[name] = created["reviewSession"]["id"]
         appointed = admin(APPOINT, {"input": {"sessionId": ids[name], "expertIds": panel}})
         assert appointed["appointExperts"]["userErrors"] == []
     ids["open_item"] = _rectification_item(world, ids["concluded"])
