@@ -169,7 +169,8 @@ def test_every_text_is_clean_and_bounded(
     world: World, unchanged: None, case: tuple[Any, ...], bad: str
 ) -> None:
     name, input_type, who, template, field, maximum = case
-    text = BAD_TEXTS[bad] or "长" * ((maximum or limits.CSV_LENGTH) + 1)
+    # An over-long CSV in ASCII, so that its JSON stays under the request body limit.
+    text = BAD_TEXTS[bad] or ("长" * (maximum + 1) if maximum else "x" * (limits.CSV_LENGTH + 1))
     body = send(world, who, mutation(name, input_type), {"i": fill(template, text)}, "en")
     code, path, message = only_error(body, name)
     assert (code, path) == ("INVALID_VALUE", field)
@@ -184,7 +185,7 @@ def test_every_text_is_clean_and_bounded(
     ("field", "text"),
     [
         ("comment", "好" * (limits.COMMENT_LENGTH + 1)),
-        ("comment", "x" * 1_000_000),
+        ("comment", "x" * 200_000),
         ("evidence", "见附件\x00"),
         ("evidence", "见附件\x1b[31m"),
         ("evidence", "\x01"),
@@ -192,7 +193,7 @@ def test_every_text_is_clean_and_bounded(
     ],
     ids=[
         "comment-2001",
-        "comment-1MB",
+        "comment-200k",
         "evidence-NUL",
         "evidence-ESC",
         "evidence-SOH",
@@ -329,7 +330,7 @@ def test_overdue_gap_is_bounded(world: World, unchanged: None) -> None:
 
 
 def test_every_list_has_a_maximum(world: World, unchanged: None) -> None:
-    many_aliases = [f"旧名{n}" for n in range(10_000)]
+    many_aliases = [f"旧名{n}" for n in range(limits.ALIASES + 1)]
     body = send(
         world,
         "admin",
@@ -340,7 +341,7 @@ def test_every_list_has_a_maximum(world: World, unchanged: None) -> None:
     assert only_error(body, "updateInstitution") == (
         "INVALID_VALUE",
         ["aliases"],
-        f"aliases: at most {limits.ALIASES} entries; got 10,000",
+        f"aliases: at most {limits.ALIASES} entries; got {limits.ALIASES + 1}",
     )
     body = send(
         world,

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from sanquan.limits import CSV_LENGTH, LONGEST_LIST
+
 
 def _flag(name: str, default: bool) -> bool:
     raw = os.environ.get(name)
@@ -65,11 +67,13 @@ class Settings:
     (``sanquan.api.cost``); the scoreboard of a five-school session costs about 2,100."""
     max_body_bytes: int = 1 << 20
     """A larger request body is refused with 413 before it is read further."""
-    max_list_items: int = 1_000
-    """Items of any one list in a request's variables, checked before conversion; the
-    domain's own limits (500 scores a submission) are tighter and say more."""
-    max_string_chars: int = 65_536
-    """Characters of any one string in a request's variables, checked before conversion."""
+    max_list_items: int = 2 * LONGEST_LIST
+    """Items of any one list in a request's variables, checked before conversion. Twice
+    the longest list a field allows, so that a list just over its field's own limit
+    (``sanquan.limits``) gets that field's message, and a flood a count, not a conversion."""
+    max_string_chars: int = 2 * CSV_LENGTH
+    """Characters of any one string in a request's variables, checked before conversion:
+    twice the longest text a field allows (an institution CSV), for the same reason."""
     max_scores_per_submission: int = 500
     request_timeout: float = 10.0
     """Seconds a request may run; its next database statement past that is refused, and

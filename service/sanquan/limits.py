@@ -50,9 +50,9 @@ SEARCH_LENGTH = 200
 CURSOR_LENGTH = 500
 """A pagination cursor as this service hands it out (a few encoded keys)."""
 
-CSV_LENGTH = 2_000_000
-"""An institution CSV: about 3,000 institutions (a national pool) at under 200 characters a
-line fit with room to spare."""
+CSV_LENGTH = 300_000
+"""An institution CSV: about 3,000 institutions (a national pool) at under 100 characters a
+line; it must also fit the request body limit (1 MiB, three bytes a Chinese character)."""
 
 # Lists, in entries.
 
@@ -78,6 +78,10 @@ configured one is checked by the scoring service, with its own error code."""
 
 DRAFT_ITEMS = 200
 """Drafts raised at once: a session's diagnosis of 5 schools × 50 indicators gives fewer."""
+
+LONGEST_LIST = max(ALIASES, PILOT_DEPARTMENTS, SESSION_CODES, PANEL, POOL, SCORES, DRAFT_ITEMS)
+"""What any list of a request may hold at all: checked on the raw variables, before any
+conversion, so that a longer one costs a count, not a conversion of every entry."""
 
 # Integers, as inclusive ranges.
 

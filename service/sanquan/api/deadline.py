@@ -82,13 +82,17 @@ def enforce(engine: Engine) -> None:
 
 
 def postgresql_options(timeout: float) -> dict[str, Any]:
-    """``connect_args`` that make PostgreSQL cancel a statement, or a transaction left
-    idle, that outlives a request."""
+    """``connect_args`` that make PostgreSQL cancel a statement that outlives a request,
+    and end a transaction left idle for a minute past that (a backstop: a worker always
+    ends its transaction, but plugin code may run past the deadline inside one)."""
     milliseconds = max(1, round(timeout * 1000))
     return {
         "options": f"-c statement_timeout={milliseconds} "
-        f"-c idle_in_transaction_session_timeout={2 * milliseconds}"
+        f"-c idle_in_transaction_session_timeout={milliseconds + IDLE_MARGIN_MS}"
     }
+
+
+IDLE_MARGIN_MS = 60_000
 
 
 def _before_statement(*_args: Any, **_kwargs: Any) -> None:

@@ -146,8 +146,14 @@ class RequestError(Exception):
         return REQUEST_ERRORS[self.code][0]
 
     def message(self, language: str) -> str:
+        """The message in ``language``; a parameter given as a (zh, en) pair is a word."""
         _, zh, en = REQUEST_ERRORS[self.code]
-        return (en if language == "en" else zh).format(**self.params)
+        english = language == "en"
+        words = {
+            name: (value[1] if english else value[0]) if isinstance(value, tuple) else value
+            for name, value in self.params.items()
+        }
+        return (en if english else zh).format(**words)
 
     def response(self, language: str) -> JSONResponse:
         return error_response(self.code, self.message(language), self.status, self.headers)

@@ -74,27 +74,22 @@ class Limits:
     max_chars: int
 
     def check(self, value: Any, path: str, depth: int = 0) -> None:
+        """Refuse ``value`` if it nests, holds or says too much. What each field may hold
+        (and whether its text is clean) is the schema's bounds' to say, after conversion."""
         if depth > MAX_NESTING:
-            raise RequestError("INPUT_TOO_LARGE", path=path, limit=MAX_NESTING, unit="层嵌套")
+            raise RequestError("INPUT_TOO_LARGE", path=path, limit=MAX_NESTING, unit=LEVELS)
         if isinstance(value, str):
-            self._check_text(value, path)
-        elif isinstance(value, list):
+            if len(value) > self.max_chars:
+                raise RequestError("INPUT_TOO_LARGE", path=path, limit=self.max_chars, unit=CHARS)
+        elif isinstance(value, list | dict):
             if len(value) > self.max_items:
-                raise RequestError("INPUT_TOO_LARGE", path=path, limit=self.max_items, unit="项")
-            for index, item in enumerate(value):
-                self.check(item, f"{path}.{index}", depth + 1)
-        elif isinstance(value, dict):
-            if len(value) > self.max_items:
-                raise RequestError("INPUT_TOO_LARGE", path=path, limit=self.max_items, unit="项")
-            for key, item in value.items():
-                self._check_text(key, path)
+                raise RequestError("INPUT_TOO_LARGE", path=path, limit=self.max_items, unit=ITEMS)
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            for key, item in items:
                 self.check(item, f"{path}.{key}", depth + 1)
 
-    def _check_text(self, text: str, path: str) -> None:
-        if len(text) > self.max_chars:
-            raise RequestError("INPUT_TOO_LARGE", path=path, limit=self.max_chars, unit="字符")
-        if not text.isascii():
-            _refuse_surrogates(text, path)
+
+LEVELS, CHARS, ITEMS = ("层嵌套", "levels of nesting"), ("字符", "characters"), ("项", "items")
 
 
 def _refuse_surrogates(text: str, path: str) -> None:
@@ -311,7 +306,19 @@ class GraphQLHTTP:
         data: dict[str, Any] = {"data": result.data}
         if result.errors:
             data["errors"] = _errors(result.errors, context.language)
-        return JSONResponse(data, headers={"Cache-Control": "no-store"})
+        return ResultResponse(data, headers={"Cache-Control": "no-store"})
+
+
+class ResultResponse(JSONResponse):
+    """An execution result as UTF-8 JSON. An error may quote a value the client sent,
+    and a value may hold a lone surrogate that UTF-8 cannot carry: then the whole result
+    is written with ASCII escapes, which JSON reads back as the same text."""
+
+    def render(self, content: Any) -> bytes:
+        try:
+            return super().render(content)
+        except UnicodeEncodeError:
+            return json.dumps(content, allow_nan=False, separators=(",", ":")).encode()
 
 
 def _errors(errors: list[GraphQLError], language: str) -> list[dict[str, Any]]:
