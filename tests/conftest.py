@@ -3,7 +3,9 @@ ASGI app over HTTP, with a fresh migrated database each time."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,6 +26,7 @@ from sanquan.migrate import upgrade
 from sanquan.plugins.host import PluginHost
 from sanquan.tables.service import import_plans
 from tests.postgres_server import PostgresServer, fresh_database, postgresql_server
+from tests.serving import SANQUAN
 
 __all__ = ["postgresql_server"]
 
@@ -71,6 +74,27 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     """A fresh, migrated database on each engine."""
     with migrated_database(request, request.param, tmp_path) as url:
         yield url
+
+
+@pytest.fixture
+def env(database_url: str, tmp_path: Path) -> dict[str, str]:
+    """The environment of a ``sanquan`` command on the test's database."""
+    return {
+        **os.environ,
+        "SANQUAN_DATABASE_URL": database_url,
+        "SANQUAN_DATA_DIR": str(tmp_path),
+    }
+
+
+@pytest.fixture
+def demo_tokens(env: dict[str, str], tmp_path: Path) -> dict[str, str]:
+    """``sanquan demo`` loaded into the test's database: its printed tokens by variable."""
+    done = subprocess.run(
+        [*SANQUAN, "demo", "--yes"], env=env, capture_output=True, text=True, check=True
+    )
+    assert "(concluded)" in done.stdout
+    lines = (tmp_path / "demo-tokens.env").read_text().split()
+    return dict(line.split("=", 1) for line in lines)
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ import pytest
 from sanquan.config import Settings
 from sanquan_sdk.scaffold import write_plugin
 from tests.conftest import SCHOOLS, World
-from tests.test_server import free_port, start
+from tests.serving import free_port, start
 
 PIP = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
 

@@ -3,12 +3,8 @@ client, and a server killed with SIGKILL that comes back with every acknowledged
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,52 +12,7 @@ import httpx
 import pytest
 
 from tests.flows import SUBMIT, scores_for
-
-SANQUAN = [sys.executable, "-m", "sanquan"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture
-def env(database_url: str, tmp_path: Path) -> dict[str, str]:
-    return {
-        **os.environ,
-        "SANQUAN_DATABASE_URL": database_url,
-        "SANQUAN_DATA_DIR": str(tmp_path),
-    }
-
-
-def start(env: dict[str, str], port: int, log: Path | None = None) -> subprocess.Popen[bytes]:
-    output = log.open("wb") if log else subprocess.DEVNULL
-    process = subprocess.Popen(
-        [*SANQUAN, "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=output,
-        stderr=output,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return process
-        except httpx.TransportError:
-            time.sleep(0.1)
-    process.kill()
-    raise AssertionError("server did not start within 30 s")
-
-
-@pytest.fixture
-def demo_tokens(env: dict[str, str], tmp_path: Path) -> dict[str, str]:
-    done = subprocess.run(
-        [*SANQUAN, "demo", "--yes"], env=env, capture_output=True, text=True, check=True
-    )
-    assert "(concluded)" in done.stdout
-    lines = (tmp_path / "demo-tokens.env").read_text().split()
-    return dict(line.split("=", 1) for line in lines)
+from tests.serving import SANQUAN, free_port, graphql, start
 
 
 @pytest.fixture
@@ -71,18 +22,6 @@ def server(env: dict[str, str]) -> Iterator[tuple[dict[str, str], int]]:
     yield env, port
     process.kill()
     process.wait()
-
-
-def graphql(port: int, token: str, query: str, variables: dict[str, object]) -> dict[str, object]:
-    response = httpx.post(
-        f"http://127.0.0.1:{port}/graphql",
-        json={"query": query, "variables": variables},
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=10,
-    )
-    response.raise_for_status()
-    body: dict[str, object] = response.json()
-    return body
 
 
 def test_acknowledged_scores_survive_a_killed_server(

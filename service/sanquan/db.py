@@ -2,7 +2,8 @@
 
 SQLite (the embedded default) is set up for durability: WAL with ``synchronous=FULL`` so a
 commit that returned is on disk, foreign keys enforced, and a busy timeout so that two
-processes on one file wait for each other instead of failing.
+processes on one file wait for each other instead of failing. PostgreSQL sessions commit
+with ``synchronous_commit`` on, even where the server's default is off.
 """
 
 from __future__ import annotations
@@ -70,7 +71,9 @@ def make_engine(url: str, *, transactional_ddl: bool = False, **kwargs: Any) -> 
             event.listen(engine, "connect", _sqlite_autocommit)
             event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    event.listen(engine, "connect", _postgresql_commits_wait_for_wal)
+    return engine
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -80,6 +83,19 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+def _postgresql_commits_wait_for_wal(dbapi_connection: Any, _record: Any) -> None:
+    """A server set to ``synchronous_commit=off`` answers a commit before its WAL is
+    flushed, and a crash of the database server then loses the last acknowledged ones: the
+    service's sessions wait for the flush whatever the server's default (a stricter
+    setting, such as ``remote_apply`` for a synchronous standby, is kept)."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("SHOW synchronous_commit")
+    if cursor.fetchone()[0] == "off":
+        cursor.execute("SET synchronous_commit = on")
+    cursor.close()
+    dbapi_connection.commit()
 
 
 def _sqlite_autocommit(dbapi_connection: Any, _record: Any) -> None:

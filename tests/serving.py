@@ -1,0 +1,52 @@
+"""The ``sanquan`` command as a subprocess: serving on a free loopback port, and a GraphQL
+call to it over real HTTP."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+SANQUAN = [sys.executable, "-m", "sanquan"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start(env: dict[str, str], port: int, log: Path | None = None) -> subprocess.Popen[bytes]:
+    """``sanquan serve`` on ``port``, returned once its health check answers."""
+    output = log.open("wb") if log else subprocess.DEVNULL
+    process = subprocess.Popen(
+        [*SANQUAN, "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=output,
+        stderr=output,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return process
+        except httpx.TransportError:
+            time.sleep(0.1)
+    process.kill()
+    raise AssertionError("server did not start within 30 s")
+
+
+def graphql(port: int, token: str, query: str, variables: dict[str, object]) -> dict[str, object]:
+    response = httpx.post(
+        f"http://127.0.0.1:{port}/graphql",
+        json={"query": query, "variables": variables},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    response.raise_for_status()
+    body: dict[str, object] = response.json()
+    return body
