@@ -17,9 +17,7 @@ from sanquan.app import create_app
 from sanquan.config import Settings
 from sanquan.plugins.host import PluginHost
 from tests.conftest import World
-from tests.test_server import SANQUAN, env, free_port, start
-
-__all__ = ["env"]  # the fixture, shared with the server tests
+from tests.serving import SANQUAN, free_port, start
 
 DELETE = 'mutation { deleteInstitution(input: {code: "4111010001"}) { userErrors { code } } }'
 EXPORT = """mutation { createExportLink(input: {kind: RECTIFICATION_LIST}) {
