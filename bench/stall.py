@@ -41,6 +41,8 @@ from rich.table import Table
 SANQUAN = [sys.executable, "-m", "sanquan"]
 PAUSE = 0.02
 """Seconds between polls of the health check and the small query."""
+REPEAT_FOR = 3.0
+"""Seconds each request is sent for, again and again, so that the polls have numbers."""
 
 
 @dataclass
@@ -59,6 +61,7 @@ class Measured:
     small_ms: list[float] = field(default_factory=list)
     rss_before: float = 0.0
     rss_after: float = 0.0
+    sent: int = 0
 
 
 def rss_mb(pid: int) -> float:
@@ -198,29 +201,35 @@ def poll(base: str, viewer: str, until: Callable[[], bool], into: Measured) -> N
             time.sleep(PAUSE)
 
 
+def answer_of(response: httpx.Response) -> str:
+    """The status and the first error code (top-level, else a payload's userErrors)."""
+    body = response.json()
+    errors = body.get("errors") or []
+    if errors:
+        return f"{response.status_code} {errors[0].get('extensions', {}).get('code')}"
+    payloads = body.get("data") or {}
+    refused = [e["code"] for v in payloads.values() for e in (v or {}).get("userErrors", [])]
+    return f"{response.status_code} {refused[0] if refused else 'data'}"
+
+
 def run(base: str, pid: int, viewer: str, attack: Attack) -> Measured:
+    """Send ``attack`` again and again for at least ``REPEAT_FOR`` seconds, polling."""
     measured = Measured(attack.name, rss_before=rss_mb(pid))
     done = threading.Event()
+    took: list[float] = []
 
     def send() -> None:
-        started = time.perf_counter()
-        try:
-            response = httpx.post(
-                f"{base}/graphql",
-                content=attack.body,
-                headers={
-                    "Authorization": f"Bearer {attack.token}",
-                    "Content-Type": "application/json",
-                },
-                timeout=300,
-            )
-            body = response.json()
-            errors = body.get("errors") or []
-            code = errors[0].get("extensions", {}).get("code") if errors else "data"
-            measured.answer = f"{response.status_code} {code}"
-        except httpx.HTTPError as error:
-            measured.answer = type(error).__name__
-        measured.seconds = time.perf_counter() - started
+        headers = {"Authorization": f"Bearer {attack.token}", "Content-Type": "application/json"}
+        until = time.monotonic() + REPEAT_FOR
+        with httpx.Client(timeout=300) as client:
+            while not took or time.monotonic() < until:
+                started = time.perf_counter()
+                try:
+                    response = client.post(f"{base}/graphql", content=attack.body, headers=headers)
+                    measured.answer = answer_of(response)
+                except httpx.HTTPError as error:
+                    measured.answer = type(error).__name__
+                took.append(time.perf_counter() - started)
         done.set()
 
     sender = threading.Thread(target=send)
@@ -228,6 +237,8 @@ def run(base: str, pid: int, viewer: str, attack: Attack) -> Measured:
     time.sleep(0.01)
     poll(base, viewer, done.is_set, measured)
     sender.join()
+    measured.seconds = statistics.median(took)
+    measured.sent = len(took)
     time.sleep(0.5)  # let the allocator hand back what it can
     measured.rss_after = rss_mb(pid)
     return measured
@@ -240,8 +251,12 @@ def p(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+def spread(values: list[float]) -> str:
+    return f"{p(values, 0.5):.1f} / {p(values, 0.95):.1f} / {max(values):.1f}"
+
+
 def main() -> None:
-    console = Console()
+    console = Console(width=170)
     console.print(
         f"[bold]stall[/bold]: Python {platform.python_version()}, {os.cpu_count()} cores, "
         f"{platform.machine()}"
@@ -259,11 +274,12 @@ def main() -> None:
     for column in (
         "request",
         "answer",
-        "took s",
+        "sent",
+        "took s (median)",
         "polls",
-        "healthz p50 / max ms",
-        "max / idle p50",
-        "small query max ms",
+        "healthz p50 / p95 / max ms",
+        "healthz max / idle p50",
+        "small query p50 / p95 / max ms",
         "RSS before → after MB",
     ):
         table.add_column(column, justify="left" if column in ("request", "answer") else "right")
@@ -271,11 +287,12 @@ def main() -> None:
         table.add_row(
             m.name,
             m.answer or "-",
-            f"{m.seconds:.2f}" if m.seconds else "-",
+            str(m.sent or "-"),
+            f"{m.seconds:.3f}" if m.seconds else "-",
             str(len(m.health_ms)),
-            f"{statistics.median(m.health_ms):.1f} / {max(m.health_ms):.1f}",
+            spread(m.health_ms),
             f"{max(m.health_ms) / base_health:.1f}×",
-            f"{max(m.small_ms):.1f}",
+            spread(m.small_ms),
             f"{m.rss_before:.0f} → {m.rss_after:.0f}",
         )
     console.print(table)

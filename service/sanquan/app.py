@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import re
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -103,6 +105,9 @@ def hide_export_secrets(logger: logging.Logger) -> None:
         logger.addFilter(HideExportSecrets())
 
 
+SWITCH_INTERVAL = 0.001
+"""Seconds a thread may hold the interpreter lock while another waits for it."""
+
 DOWNLOAD_STATUS = {ErrorCode.UNKNOWN_EXPORT_LINK: 404, ErrorCode.EXPORT_LINK_EXPIRED: 410}
 
 
@@ -137,7 +142,18 @@ def create_app(settings: Settings | None = None, host: PluginHost | None = None)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # A worker thread busy in Python holds the interpreter lock for up to the switch
+        # interval (5 ms) each time another thread wants it; a small query that waits for
+        # it at every database call would wait that long dozens of times. 1 ms keeps the
+        # others answered while one request computes (bench/stall.py).
+        previous = sys.getswitchinterval()
+        sys.setswitchinterval(SWITCH_INTERVAL)
+        # Whatever start-up made (schema, plugins, OR-Tools, the ORM's mappers) lives as
+        # long as the process: a full collection that walks it all stops every thread for
+        # a tenth of a second, so it is set aside from the collector's work.
+        gc.freeze()
         yield
+        sys.setswitchinterval(previous)
         engine.dispose()
 
     app = Starlette(
