@@ -41,6 +41,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/rotation.py
 	$(BIN)/python bench/panels.py
 	$(BIN)/python bench/exports.py
+	$(BIN)/python bench/stall.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
