@@ -3,6 +3,7 @@ ASGI app over HTTP, with a fresh migrated database each time."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -10,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from sqlalchemy.orm import Session
@@ -27,6 +28,9 @@ from sanquan.plugins.host import PluginHost
 from sanquan.tables.service import import_plans
 from tests.postgres_server import PostgresServer, fresh_database, postgresql_server
 from tests.serving import SANQUAN
+
+if TYPE_CHECKING:
+    from tests.prepared import Prepared
 
 __all__ = ["postgresql_server"]
 
@@ -138,12 +142,12 @@ class Api:
     language: str = "zh"
 
     def post(self, query: str, variables: dict[str, Any] | None = None) -> Any:
-        headers = {"Accept-Language": self.language}
+        """Post as JSON with ASCII escapes, the way a client sends a lone surrogate."""
+        headers = {"Accept-Language": self.language, "Content-Type": "application/json"}
         if self.token is not None:
             headers["Authorization"] = f"Bearer {self.token}"
-        return self.client.post(
-            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
-        )
+        body = json.dumps({"query": query, "variables": variables or {}})
+        return self.client.post("/graphql", content=body, headers=headers)
 
     def raw(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         response = self.post(query, variables)
@@ -222,3 +226,19 @@ def populated_world(settings: Settings, host: PluginHost, db: Session) -> Iterat
             expert_ids=[str(ids[k]) for k in EXPERTS],
             account_ids=ids,
         )
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def prepared(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, host: PluginHost
+) -> Iterator[Prepared]:
+    """The world of :mod:`tests.prepared`, built once per engine for each module using it."""
+    from tests.prepared import prepare  # it builds on this module's world
+
+    directory: Path = tmp_path_factory.mktemp("prepared")
+    with migrated_database(request, request.param, directory) as url:
+        engine = make_engine(url)
+        settings = settings_for(url, directory)
+        with make_session_factory(engine)() as db, populated_world(settings, host, db) as world:
+            yield prepare(world, db)
+        engine.dispose()

@@ -5,7 +5,6 @@ no traceback: texts, integers, lists, quarters, dates, ids (R12 and the interfac
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterator
 from typing import Any
@@ -28,7 +27,7 @@ from sanquan.api.schema import build_schema
 from sanquan.db import Base
 from sanquan.timeutil import current_quarter
 from tests.conftest import SCHOOLS, World
-from tests.flows import APPOINT, CREATE, SET, open_session, scores_for
+from tests.flows import APPOINT, CREATE, SET, create_session, open_session, scores_for
 from tests.test_findings import PROGRESS, raise_item
 from tests.test_review_flow import run_full_session
 
@@ -39,18 +38,7 @@ ERRORS = "userErrors { field code message }"
 def send(
     world: World, who: str, query: str, variables: dict[str, Any], language: str = "zh"
 ) -> dict[str, Any]:
-    """Post as JSON with ASCII escapes, the way a client sends a lone surrogate."""
-    response = world.client.post(
-        "/graphql",
-        content=json.dumps({"query": query, "variables": variables}),
-        headers={
-            "Authorization": f"Bearer {world.tokens[who]}",
-            "Accept-Language": language,
-            "Content-Type": "application/json",
-        },
-    )
-    body: dict[str, Any] = response.json()
-    return body
+    return world.api(who, language).raw(query, variables)
 
 
 def snapshot(db: Session) -> dict[str, list[Any]]:
@@ -566,3 +554,25 @@ def test_every_input_of_the_schema_is_bounded() -> None:
                 if _unbounded(definition.type, definition)
             ]
     assert missing == []
+
+
+def test_a_payload_argument_out_of_bounds_refuses_the_mutation_before_it_runs(
+    world: World, db: Session, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The payload is read after the mutation commits, so its arguments are checked first:
+    a request answered with an error has changed nothing."""
+    admin = world.api("admin", "en")
+    session_id = create_session(admin, THREE, 1)["reviewSession"]["id"]
+    appointed = admin(APPOINT, {"input": {"sessionId": session_id, "expertIds": world.expert_ids}})
+    assert appointed["appointExperts"]["userErrors"] == []
+    before = snapshot(db)
+    document = """mutation($id: ID!, $code: String) {
+      openReviewSession(input: {sessionId: $id}) {
+        reviewSession { status ... on ReviewSession { scores(institutionCode: $code) { id } } }
+        userErrors { code } } }"""
+    with caplog.at_level(logging.ERROR):
+        body = admin.raw(document, {"id": session_id, "code": "长" * (limits.CODE_LENGTH + 1)})
+    [error] = body["errors"]
+    assert error["extensions"] == {"code": "INVALID_VALUE", "field": ["institutionCode"]}
+    assert snapshot(db) == before
+    assert not caplog.records

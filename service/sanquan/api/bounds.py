@@ -6,8 +6,9 @@ its coerced arguments are walked: a lone surrogate or a control character in any
 text, list or integer out of bounds is refused with ``INVALID_VALUE`` and the path of the
 value. A query gets a GraphQL error; a mutation gets ``userErrors`` (see
 :meth:`Context.mutate`), after its role check, so that a refusal never tells a caller who may
-not act anything about the input. IDs are not checked here: one that cannot be a row id is an
-unknown id (:func:`sanquan.api.ids.parse_id`).
+not act anything about the input. The arguments of the fields a mutation's payload selects
+are checked before the mutation runs (:func:`check_selection`). IDs are not checked here:
+one that cannot be a row id is an unknown id (:func:`sanquan.api.ids.parse_id`).
 
 >>> from sanquan.limits import Limit
 >>> check_value(GraphQLString, "a\\x00b", Limit(length=10), ("name",))[0].field
@@ -22,17 +23,27 @@ from typing import Annotated, Any
 
 import strawberry
 from graphql import (
+    FieldNode,
+    FragmentSpreadNode,
     GraphQLArgument,
     GraphQLInputField,
     GraphQLInputObjectType,
     GraphQLInputType,
     GraphQLInt,
     GraphQLList,
+    GraphQLNamedType,
     GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLResolveInfo,
     GraphQLSchema,
     GraphQLString,
+    InlineFragmentNode,
+    NamedTypeNode,
+    SelectionSetNode,
+    get_argument_values,
+    get_named_type,
 )
+from graphql.execution import VariableValues
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 from sanquan.errors import DomainError, FieldPath, invalid_value, text_problem
@@ -124,11 +135,53 @@ def check_arguments(
 Resolver = Callable[..., Any]
 
 
+def check_selection(info: GraphQLResolveInfo[Any]) -> list[DomainError]:
+    """Every problem of the arguments of the fields selected below the one resolving.
+
+    A mutation's payload is read after the mutation has committed, so a payload field whose
+    argument is out of bounds (``reviewSession { scores(institutionCode: <too long>) }``)
+    is refused before the mutation runs: otherwise the request would answer with an error
+    and yet have changed the data.
+    """
+    errors: list[DomainError] = []
+    variables: Any = info.variable_values
+    if not isinstance(variables, VariableValues):  # strawberry hands over the coerced dict
+        variables = VariableValues({}, variables)
+
+    def walk(selections: SelectionSetNode, parent: GraphQLNamedType) -> None:
+        for node in selections.selections:
+            if isinstance(node, FragmentSpreadNode):
+                fragment = info.fragments[node.name.value]
+                walk(fragment.selection_set, narrowed(fragment.type_condition, parent))
+            elif isinstance(node, InlineFragmentNode):
+                walk(node.selection_set, narrowed(node.type_condition, parent))
+            elif isinstance(node, FieldNode) and isinstance(parent, GraphQLObjectType):
+                field = parent.fields.get(node.name.value)
+                if field is None:  # __typename
+                    continue
+                if field.args:
+                    values = get_argument_values(field, node, variables)
+                    errors.extend(check_arguments(field.args, values))
+                if node.selection_set is not None:
+                    walk(node.selection_set, get_named_type(field.type))
+
+    def narrowed(condition: NamedTypeNode | None, parent: GraphQLNamedType) -> GraphQLNamedType:
+        found = info.schema.get_type(condition.name.value) if condition is not None else None
+        return found or parent
+
+    for node in info.field_nodes:
+        if node.selection_set is not None:
+            walk(node.selection_set, get_named_type(info.return_type))
+    return errors
+
+
 def _guarded(
     resolve: Resolver, definitions: Mapping[str, GraphQLArgument], is_mutation: bool
 ) -> Resolver:
-    def guarded(root: Any, info: Any, **arguments: Any) -> Any:
+    def guarded(root: Any, info: GraphQLResolveInfo[Any], **arguments: Any) -> Any:
         errors = check_arguments(definitions, arguments)
+        if is_mutation and (below := check_selection(info)):
+            raise below[0]
         if not errors:
             return resolve(root, info, **arguments)
         if not is_mutation:
