@@ -5,6 +5,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PLUGINS := $(wildcard plugins/*/pyproject.toml)
 STAMP := $(VENV)/.installed
+JS := tests/js
+JS_STAMP := $(JS)/node_modules/.installed
 
 .PHONY: install demo serve test lint schema bench clean
 
@@ -23,7 +25,13 @@ demo: $(STAMP)  ## fresh demo database, tokens printed, served on 127.0.0.1:$(PO
 serve: $(STAMP)
 	$(BIN)/sanquan serve
 
-test: $(STAMP)  ## every test, on SQLite and (where installed) PostgreSQL
+# The JavaScript clients the tests drive, where npm is installed (.ci/run installs it).
+$(JS_STAMP): $(JS)/package.json $(JS)/package-lock.json
+	@if command -v npm >/dev/null; then \
+		npm ci --prefix $(JS) --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm not found: the JavaScript client tests will be skipped"; fi
+
+test: $(STAMP) $(JS_STAMP)  ## every test, on SQLite and (where installed) PostgreSQL
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy

@@ -20,6 +20,8 @@ from tests.conftest import World
 from tests.serving import SANQUAN, free_port, start
 
 DELETE = 'mutation { deleteInstitution(input: {code: "4111010001"}) { userErrors { code } } }'
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+"""What a browser asks for when it opens a page."""
 EXPORT = """mutation { createExportLink(input: {kind: RECTIFICATION_LIST}) {
   link { url } userErrors { code } } }"""
 
@@ -74,11 +76,11 @@ def test_links_come_from_the_public_url_when_it_is_set(
 def test_graphiql_is_off_unless_switched_on_and_keeps_no_headers(
     settings: Settings, host: PluginHost, world: World
 ) -> None:
-    page = world.client.get("/graphql", headers={"Accept": "text/html"})
+    page = world.client.get("/graphql", headers={"Accept": BROWSER})
     assert page.status_code == 401, "no page: an ordinary request without a token"
     shown = replace(settings, graphiql=True)
     with TestClient(create_app(shown, host)) as client:
-        page = client.get("/graphql", headers={"Accept": "text/html"})
+        page = client.get("/graphql", headers={"Accept": BROWSER})
     assert page.status_code == 200
     assert "shouldPersistHeaders: false" in page.text
     assert "shouldPersistHeaders: true" not in page.text

@@ -133,7 +133,7 @@ def test_cli_token_create_and_no_graphiql_by_default(server: tuple[dict[str, str
     assert token.startswith("sq_")
     data = graphql(port, token, "{ viewer { name role } }", {})["data"]
     assert data == {"viewer": {"name": "观察员", "role": "VIEWER"}}
-    page = httpx.get(f"http://127.0.0.1:{port}/graphql", headers={"Accept": "text/html"})
+    page = httpx.get(f"http://127.0.0.1:{port}/graphql", headers={"Accept": "text/html,*/*;q=0.8"})
     assert page.status_code == 401, "GraphiQL is off unless switched on"
     assert "server" not in page.headers
     refused = subprocess.run(

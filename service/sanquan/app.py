@@ -16,6 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -162,7 +163,17 @@ def create_app(settings: Settings | None = None, host: PluginHost | None = None)
             Route("/exports/{secret}", ExportDownload(sessions, host).respond, methods=["GET"]),
             Route("/graphql", GraphQLHTTP(settings, sessions, host, build_schema(settings))),
         ],
-        middleware=[Middleware(SecureHeaders, settings=settings)],
+        middleware=[
+            Middleware(SecureHeaders, settings=settings),
+            # Preflight requests are answered here, before any authentication.
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.cors_origins),
+                allow_methods=["GET", "POST"],
+                allow_headers=["Authorization", "Content-Type", "Accept", "Accept-Language"],
+                max_age=600,
+            ),
+        ],
         lifespan=lifespan,
     )
     app.state.engine = engine

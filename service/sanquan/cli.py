@@ -110,11 +110,18 @@ def serve(
     the database is touched or an address is announced."""
     import uvicorn
 
+    from sanquan.api.persisted import TrustedDocumentsError, load_manifest
     from sanquan.app import create_app
     from sanquan.migrate import upgrade
 
     settings = _settings()
     plugins = _plugin_host()
+    if settings.trusted_documents is not None:
+        try:
+            load_manifest(settings.trusted_documents)
+        except TrustedDocumentsError as error:
+            problems.print(f"[red]SANQUAN_TRUSTED_DOCUMENTS: {error}[/red]")
+            raise typer.Exit(2) from None
     upgrade(make_engine(settings.database_url))
     console.print(f"sanquan on http://{host}:{port}/graphql  ({_safe(settings.database_url)})")
     uvicorn.run(

@@ -89,17 +89,23 @@ class Settings:
     always allowed. A forged ``Host`` would otherwise end up in download links."""
     trusted_proxies: tuple[str, ...] = ()
     """Addresses whose ``X-Forwarded-*`` headers are believed; none by default."""
+    cors_origins: tuple[str, ...] = ()
+    """Origins whose pages may call the API from a browser (CORS); none by default."""
+    trusted_documents: Path | None = None
+    """A persisted-query manifest: when given, only its operations run (``api.persisted``)."""
 
     @classmethod
     def from_env(cls, data_dir: Path | None = None) -> Settings:
         """``SANQUAN_DATABASE_URL``, ``SANQUAN_DATA_DIR`` (default ``./var``),
         ``SANQUAN_GRAPHIQL`` and ``SANQUAN_INTROSPECTION`` (default off),
-        ``SANQUAN_PUBLIC_URL``, ``SANQUAN_ALLOWED_HOSTS`` and ``SANQUAN_TRUSTED_PROXIES``
-        (comma-separated), ``SANQUAN_MAX_BODY_BYTES``, ``SANQUAN_REQUEST_TIMEOUT``
-        (seconds), ``SANQUAN_EXECUTION_THREADS``."""
+        ``SANQUAN_PUBLIC_URL``, ``SANQUAN_ALLOWED_HOSTS``, ``SANQUAN_TRUSTED_PROXIES`` and
+        ``SANQUAN_CORS_ORIGINS`` (comma-separated), ``SANQUAN_TRUSTED_DOCUMENTS`` (a file),
+        ``SANQUAN_MAX_BODY_BYTES``, ``SANQUAN_REQUEST_TIMEOUT`` (seconds),
+        ``SANQUAN_EXECUTION_THREADS``."""
         directory = data_dir or Path(os.environ.get("SANQUAN_DATA_DIR", "var"))
         url = os.environ.get("SANQUAN_DATABASE_URL") or sqlite_url(directory / "sanquan.sqlite3")
         defaults = cls(database_url=url)
+        documents = os.environ.get("SANQUAN_TRUSTED_DOCUMENTS", "").strip()
         return cls(
             database_url=url,
             data_dir=directory,
@@ -108,6 +114,8 @@ class Settings:
             public_url=os.environ.get("SANQUAN_PUBLIC_URL", "").strip().rstrip("/"),
             allowed_hosts=_list("SANQUAN_ALLOWED_HOSTS", defaults.allowed_hosts),
             trusted_proxies=_list("SANQUAN_TRUSTED_PROXIES", defaults.trusted_proxies),
+            cors_origins=_list("SANQUAN_CORS_ORIGINS", defaults.cors_origins),
+            trusted_documents=Path(documents) if documents else None,
             max_body_bytes=int(_number("SANQUAN_MAX_BODY_BYTES", defaults.max_body_bytes)),
             request_timeout=_number("SANQUAN_REQUEST_TIMEOUT", defaults.request_timeout),
             execution_threads=int(_number("SANQUAN_EXECUTION_THREADS", defaults.execution_threads)),

@@ -20,6 +20,8 @@ from sanquan.errors import AccessError, DomainError, DomainErrors, ErrorCode, Fo
 from sanquan.quarter import QuarterError
 
 __all__ = [
+    "GRAPHQL_RESPONSE",
+    "JSON",
     "REQUEST_ERRORS",
     "UNAUTHENTICATED",
     "AccessError",
@@ -61,6 +63,11 @@ UNAUTHENTICATED = (
     "authentication required: send a valid token as 'Authorization: Bearer <token>'",
 )
 INTERNAL = ("服务器内部错误,请稍后重试", "internal server error; please try again later")
+
+JSON = "application/json"
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+"""The GraphQL-over-HTTP media type: with it, a request that never executed gets a 4xx."""
+
 
 REQUEST_ERRORS: dict[str, tuple[int, str, str]] = {
     "REQUEST_TOO_LARGE": (
@@ -126,6 +133,31 @@ REQUEST_ERRORS: dict[str, tuple[int, str, str]] = {
         "describes the API",
     ),
     "GRAPHQL_PARSE_FAILED": (400, "查询语法错误:{problem}", "syntax error: {problem}"),
+    "NOT_ACCEPTABLE": (
+        406,
+        "无法以“{value}”作答:请接受 application/graphql-response+json 或 application/json",
+        "cannot answer as {value!r}: accept application/graphql-response+json or application/json",
+    ),
+    "PERSISTED_QUERY_NOT_FOUND": (
+        200,
+        "服务尚未登记此持久化查询:请连同查询全文再发一次",
+        "this persisted query is not registered yet: send it again with its full text",
+    ),
+    "PERSISTED_QUERY_MISMATCH": (
+        400,
+        "extensions.persistedQuery.sha256Hash 与所附查询全文的 SHA-256 不符",
+        "extensions.persistedQuery.sha256Hash is not the SHA-256 of the query sent with it",
+    ),
+    "PERSISTED_QUERY_NOT_SUPPORTED": (
+        400,
+        "持久化查询只支持 version 1,sha256Hash 须为 64 位十六进制小写字符",
+        "persisted queries take version 1 and a sha256Hash of 64 lowercase hex digits",
+    ),
+    "OPERATION_NOT_TRUSTED": (
+        400,
+        "本服务只执行登记过的操作(可信文档),此操作未登记",
+        "this service runs only registered operations (trusted documents), and this one is not",
+    ),
     "INTERNAL_SERVER_ERROR": (500, *INTERNAL),
 }
 """Refusals of a request as a whole, before or around execution: code -> (HTTP status,
@@ -155,27 +187,37 @@ class RequestError(Exception):
         }
         return (en if english else zh).format(**words)
 
-    def response(self, language: str) -> JSONResponse:
-        return error_response(self.code, self.message(language), self.status, self.headers)
+    def response(self, language: str, media_type: str = JSON) -> JSONResponse:
+        return error_response(
+            self.code, self.message(language), self.status, self.headers, media_type
+        )
 
 
 def error_response(
-    code: str, message: str, status: int, headers: dict[str, str] | None = None
+    code: str,
+    message: str,
+    status: int,
+    headers: dict[str, str] | None = None,
+    media_type: str = JSON,
 ) -> JSONResponse:
     """An error outside GraphQL execution, in the shape GraphQL clients already read."""
     body = {"errors": [{"message": message, "extensions": {"code": code}}]}
     return JSONResponse(
-        body, status_code=status, headers={"Cache-Control": "no-store", **(headers or {})}
+        body,
+        status_code=status,
+        headers={"Cache-Control": "no-store", **(headers or {})},
+        media_type=media_type,
     )
 
 
-def unauthenticated(language: str) -> JSONResponse:
+def unauthenticated(language: str, media_type: str = JSON) -> JSONResponse:
     zh, en = UNAUTHENTICATED
     return error_response(
         "UNAUTHENTICATED",
         en if language == "en" else zh,
         401,
         {"WWW-Authenticate": 'Bearer realm="sanquan"'},
+        media_type,
     )
 
 

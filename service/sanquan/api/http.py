@@ -34,13 +34,16 @@ from strawberry.types.graphql import OperationType
 from sanquan.api.context import Context
 from sanquan.api.deadline import Deadline, RequestAborted, running_until
 from sanquan.api.errors import (
+    GRAPHQL_RESPONSE,
     INTERNAL,
+    JSON,
     RequestError,
     error_response,
     format_error,
     language_of,
     unauthenticated,
 )
+from sanquan.api.persisted import PersistedQueries, load_manifest
 from sanquan.api.schema import Schema
 from sanquan.auth.tokens import authenticate
 from sanquan.config import Settings
@@ -54,6 +57,14 @@ MAX_NESTING = 32
 """Levels of lists and objects in a request's variables: inputs here nest four deep."""
 MAX_NAME_CHARS = 256
 """Characters of an ``operationName``."""
+
+
+@dataclass(frozen=True)
+class Reply:
+    """How to answer the client: its language and the media type it accepts."""
+
+    language: str
+    media_type: str
 
 
 @dataclass(frozen=True)
@@ -119,9 +130,14 @@ def parse_json(text: str | bytes, what: str) -> Any:
 
 
 def read_operation(
-    method: str, params: QueryParams, body: bytes | None, limits: Limits
+    method: str,
+    params: QueryParams,
+    body: bytes | None,
+    limits: Limits,
+    persisted: PersistedQueries,
 ) -> GraphQLRequest:
-    """The operation of a GET (query parameters) or POST (JSON body) request."""
+    """The operation of a GET (query parameters) or POST (JSON body) request; its document
+    may be a persisted query's, named by hash."""
     if method == "GET":
         data: Any = dict(params)
         if "variables" in data:
@@ -134,8 +150,11 @@ def read_operation(
         raise RequestError("BATCHING_NOT_SUPPORTED")
     if not isinstance(data, dict):
         raise RequestError("INVALID_REQUEST", field="body", problem=_problem("object"))
-    query, variables, name = data.get("query"), data.get("variables"), data.get("operationName")
+    variables, name = data.get("variables"), data.get("operationName")
     extensions = data.get("extensions")
+    if extensions is not None and not isinstance(extensions, dict):
+        raise RequestError("INVALID_REQUEST", field="extensions", problem=_problem("object"))
+    query = persisted.document(data.get("query"), extensions)
     if not isinstance(query, str) or not query.strip():
         raise RequestError("INVALID_REQUEST", field="query", problem=_problem("string"))
     if not query.isascii():
@@ -144,8 +163,6 @@ def read_operation(
         raise RequestError("INVALID_REQUEST", field="variables", problem=_problem("object"))
     if name is not None and not (isinstance(name, str) and len(name) <= MAX_NAME_CHARS):
         raise RequestError("INVALID_REQUEST", field="operationName", problem=_problem("name"))
-    if extensions is not None and not isinstance(extensions, dict):
-        raise RequestError("INVALID_REQUEST", field="extensions", problem=_problem("object"))
     if variables:
         limits.check(variables, "variables")
     if extensions:
@@ -153,12 +170,15 @@ def read_operation(
     return GraphQLRequest(query, variables, name or None)
 
 
-def _problem(kind: str) -> str:
+def _problem(kind: str) -> tuple[str, str]:
+    """What a field of the request must be, in (zh, en)."""
     return {
-        "object": "须为 JSON 对象 / must be a JSON object",
-        "string": "须为非空字符串 / must be a non-empty string",
-        "name": f"须为不超过 {MAX_NAME_CHARS} 字符的字符串 / must be a string of at most "
-        f"{MAX_NAME_CHARS} characters",
+        "object": ("须为 JSON 对象", "must be a JSON object"),
+        "string": ("须为非空字符串", "must be a non-empty string"),
+        "name": (
+            f"须为不超过 {MAX_NAME_CHARS} 字符的字符串",
+            f"must be a string of at most {MAX_NAME_CHARS} characters",
+        ),
     }[kind]
 
 
@@ -180,6 +200,33 @@ async def read_body(request: Request, limit: int) -> bytes:
 
 def _media_type(headers: Headers) -> str:
     return headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+def answer_type(accept: str) -> str | None:
+    """The media type to answer in, by the client's ``Accept``: the GraphQL-over-HTTP type
+    when asked for (or for anything), ``application/json`` for a legacy client or none
+    given; ``None`` when neither is acceptable."""
+    best: tuple[float, int] = (0.0, 0)
+    chosen: str | None = None
+    offers = {GRAPHQL_RESPONSE: 2, JSON: 1, "application/*": 0, "*/*": 0}
+    for item in accept.split(","):
+        kind, *parameters = (part.strip().lower() for part in item.split(";"))
+        if kind not in offers:
+            continue
+        quality = 1.0
+        for parameter in parameters:
+            name, _, value = parameter.partition("=")
+            if name.strip() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        rank = (quality, offers[kind])
+        if quality > 0 and rank > best:
+            best, chosen = rank, (JSON if kind in ("*/*", "application/*") else kind)
+    if not accept.strip():
+        return JSON
+    return chosen
 
 
 IDE_HTML = get_graphql_ide_html("graphiql").replace(
@@ -204,6 +251,9 @@ class GraphQLHTTP:
         self.host = host
         self.schema = schema
         self.limits = Limits(settings.max_list_items, settings.max_string_chars)
+        self.persisted = PersistedQueries(
+            load_manifest(settings.trusted_documents) if settings.trusted_documents else None
+        )
         self.workers = anyio.CapacityLimiter(settings.execution_threads)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -212,16 +262,20 @@ class GraphQLHTTP:
             return
         request = Request(scope, receive)
         language = language_of(request.headers.get("accept-language"))
+        if request.method == "GET" and self._wants_ide(request):
+            await HTMLResponse(IDE_HTML)(scope, receive, send)
+            return
+        media = answer_type(request.headers.get("accept", ""))
         try:
-            response = await self._respond(request, receive, language)
+            if media is None:
+                raise RequestError("NOT_ACCEPTABLE", value=request.headers.get("accept", "")[:100])
+            response = await self._respond(request, receive, Reply(language, media))
         except RequestError as refused:
-            response = refused.response(language)
+            response = refused.response(language, media or JSON)
         await response(scope, receive, send)
 
-    async def _respond(self, request: Request, receive: Receive, language: str) -> Response:
+    async def _respond(self, request: Request, receive: Receive, reply: Reply) -> Response:
         method = request.method
-        if method == "GET" and self._wants_ide(request):
-            return HTMLResponse(IDE_HTML)
         if method not in ("GET", "POST"):
             raise RequestError("METHOD_NOT_ALLOWED", value=method, headers={"Allow": "GET, POST"})
         body = None
@@ -231,7 +285,7 @@ class GraphQLHTTP:
                 raise RequestError("UNSUPPORTED_MEDIA_TYPE", value=media_type or "(none)")
             body = await read_body(request, self.settings.max_body_bytes)
         deadline = Deadline(self.settings.request_timeout)
-        work = partial(self._run, request, body, language, deadline)
+        work = partial(self._run, request, body, reply, deadline)
         return await self._off_loop(work, deadline, receive)
 
     def _wants_ide(self, request: Request) -> bool:
@@ -260,17 +314,20 @@ class GraphQLHTTP:
         return response
 
     def _run(
-        self, request: Request, body: bytes | None, language: str, deadline: Deadline
+        self, request: Request, body: bytes | None, reply: Reply, deadline: Deadline
     ) -> Response:
         """Authenticate, read and execute the operation: the blocking part of a request."""
+        language = reply.language
         try:
             with running_until(deadline), self.sessions() as db:
                 deadline.check()
                 principal = authenticate(db, request.headers.get("authorization"))
                 if principal is None:
-                    return unauthenticated(language)
+                    return unauthenticated(language, reply.media_type)
                 db.rollback()  # end the read transaction of the token lookup
-                operation = read_operation(request.method, request.query_params, body, self.limits)
+                operation = read_operation(
+                    request.method, request.query_params, body, self.limits, self.persisted
+                )
                 context = Context(
                     db=db,
                     principal=principal,
@@ -279,16 +336,22 @@ class GraphQLHTTP:
                     language=language,
                     base_url=self.settings.public_url or str(request.base_url).rstrip("/"),
                 )
-                return self._execute(operation, context, request.method)
+                return self._execute(operation, context, request.method, reply)
         except RequestError as refused:
-            return refused.response(language)
+            return refused.response(language, reply.media_type)
         except RequestAborted as stopped:
-            return error_response(stopped.code, stopped.message(language), 503)
+            return error_response(
+                stopped.code, stopped.message(language), 503, None, reply.media_type
+            )
         except Exception:
             log.exception("request failed outside GraphQL execution")
-            return error_response("INTERNAL_SERVER_ERROR", _internal(language), 500)
+            return error_response(
+                "INTERNAL_SERVER_ERROR", _internal(language), 500, None, reply.media_type
+            )
 
-    def _execute(self, operation: GraphQLRequest, context: Context, method: str) -> Response:
+    def _execute(
+        self, operation: GraphQLRequest, context: Context, method: str, reply: Reply
+    ) -> Response:
         try:
             result = self.schema.execute_sync(
                 operation.query,
@@ -303,10 +366,20 @@ class GraphQLHTTP:
             raise RequestError(
                 "INVALID_REQUEST", field="query", problem=_problem("string")
             ) from None
-        data: dict[str, Any] = {"data": result.data}
-        if result.errors:
-            data["errors"] = _errors(result.errors, context.language)
-        return ResultResponse(data, headers={"Cache-Control": "no-store"})
+        errors = result.errors or []
+        executed = result.data is not None or any(error.path for error in errors)
+        data: dict[str, Any] = {"data": result.data} if executed else {}
+        if errors:
+            data["errors"] = _errors(errors, context.language)
+        # A document that never ran (syntax, validation, variables) is the client's error:
+        # the GraphQL-over-HTTP media type says so with 400; plain JSON keeps 200.
+        status = 400 if not executed and reply.media_type == GRAPHQL_RESPONSE else 200
+        return ResultResponse(
+            data,
+            status_code=status,
+            headers={"Cache-Control": "no-store"},
+            media_type=reply.media_type,
+        )
 
 
 class ResultResponse(JSONResponse):

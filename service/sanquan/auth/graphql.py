@@ -71,7 +71,7 @@ class AuthQuery:
         return AccountType.of(account)
 
     @strawberry.field(description="Accounts, optionally of one role (ADMIN).")
-    def accounts(self, info: Info, role: RoleType | None = None) -> list[AccountType]:  # type: ignore[valid-type]
+    def accounts(self, info: Info, role: RoleType | None = None) -> list[AccountType] | None:  # type: ignore[valid-type]
         info.context.require(Role.ADMIN, what="accounts")
         query = select(Account).order_by(Account.id)
         if role is not None:
@@ -97,7 +97,7 @@ class AuthMutation:
         description="Switch an account off (its tokens and links stop working) or on again "
         "(ADMIN; not one's own)."
     )
-    def set_account_active(self, info: Info, input: SetAccountActiveInput) -> AccountPayload:
+    def set_account_active(self, info: Info, input: SetAccountActiveInput) -> AccountPayload | None:
         ctx = info.context
         actor = ctx.require(Role.ADMIN, what="setAccountActive")
         result, errors = ctx.mutate(
@@ -108,7 +108,7 @@ class AuthMutation:
         )
 
     @strawberry.mutation(description="Create an account and its first token (ADMIN).")
-    def create_account(self, info: Info, input: CreateAccountInput) -> CreateAccountPayload:
+    def create_account(self, info: Info, input: CreateAccountInput) -> CreateAccountPayload | None:
         ctx = info.context
         ctx.require(Role.ADMIN, what="createAccount")
 

@@ -88,7 +88,7 @@ class ExportMutation:
         "responsibility table, a unit's tasks, a session's score sheet or results, the "
         "rectification list."
     )
-    def create_export_link(self, info: Info, input: ExportInput) -> ExportLinkPayload:
+    def create_export_link(self, info: Info, input: ExportInput) -> ExportLinkPayload | None:
         ctx = info.context
         export_format = ExportFormat(input.format)
 

@@ -174,7 +174,7 @@ class FindingQuery:
         for_session: strawberry.ID | None = None,
         first: PageSize = None,
         after: Cursor = None,
-    ) -> Connection[FindingType]:
+    ) -> Connection[FindingType] | None:
         db = info.context.db
         session = get_session(db, parse_id(for_session)) if for_session else None
         scope = service.reader_scope(info.context.principal, session)
@@ -306,7 +306,7 @@ class FindingsPayload:
 @strawberry.type
 class FindingMutation:
     @strawberry.mutation(description="Raise a highlight or a rectification item (ADMIN).")
-    def raise_finding(self, info: Info, input: RaiseFindingInput) -> FindingPayload:
+    def raise_finding(self, info: Info, input: RaiseFindingInput) -> FindingPayload | None:
         ctx = info.context
         actor = ctx.require(Role.ADMIN, what="raiseFinding")
         current = current_quarter()
@@ -335,7 +335,7 @@ class FindingMutation:
     )
     def raise_findings_from_drafts(
         self, info: Info, input: RaiseFindingsFromDraftsInput
-    ) -> FindingsPayload:
+    ) -> FindingsPayload | None:
         ctx = info.context
         actor = ctx.require(Role.ADMIN, what="raiseFindingsFromDrafts")
         current = current_quarter()
@@ -369,7 +369,7 @@ class FindingMutation:
     )
     def report_rectification_progress(
         self, info: Info, input: ReportProgressInput
-    ) -> FindingPayload:
+    ) -> FindingPayload | None:
         ctx = info.context
         actor = ctx.require(Role.INSTITUTION, what="reportRectificationProgress")
         row, errors = ctx.mutate(
@@ -388,7 +388,9 @@ class FindingMutation:
         )
 
     @strawberry.mutation(description="Verify a done rectification item (ADMIN).")
-    def verify_rectification_item(self, info: Info, input: VerifyItemInput) -> FindingPayload:
+    def verify_rectification_item(
+        self, info: Info, input: VerifyItemInput
+    ) -> FindingPayload | None:
         ctx = info.context
         actor = ctx.require(Role.ADMIN, what="verifyRectificationItem")
         row, errors = ctx.mutate(

@@ -161,7 +161,9 @@ class InstitutionQuery:
 @strawberry.type
 class InstitutionMutation:
     @strawberry.mutation(description="Add an institution to the pool (ADMIN).")
-    def create_institution(self, info: Info, input: CreateInstitutionInput) -> InstitutionPayload:
+    def create_institution(
+        self, info: Info, input: CreateInstitutionInput
+    ) -> InstitutionPayload | None:
         ctx = info.context
         ctx.require(Role.ADMIN, what="createInstitution")
         row, errors = ctx.mutate(
@@ -172,7 +174,9 @@ class InstitutionMutation:
         )
 
     @strawberry.mutation(description="Change an institution; omitted fields stay (ADMIN).")
-    def update_institution(self, info: Info, input: UpdateInstitutionInput) -> InstitutionPayload:
+    def update_institution(
+        self, info: Info, input: UpdateInstitutionInput
+    ) -> InstitutionPayload | None:
         ctx = info.context
         ctx.require(Role.ADMIN, what="updateInstitution")
         row, errors = ctx.mutate(
@@ -188,7 +192,7 @@ class InstitutionMutation:
     )
     def delete_institution(
         self, info: Info, input: DeleteInstitutionInput
-    ) -> DeleteInstitutionPayload:
+    ) -> DeleteInstitutionPayload | None:
         ctx = info.context
         ctx.require(Role.ADMIN, what="deleteInstitution")
         _, errors = ctx.mutate(lambda: service.delete_institution(ctx.db, input.code))
@@ -201,7 +205,7 @@ class InstitutionMutation:
     )
     def import_institutions(
         self, info: Info, input: ImportInstitutionsInput
-    ) -> ImportInstitutionsPayload:
+    ) -> ImportInstitutionsPayload | None:
         ctx = info.context
         ctx.require(Role.ADMIN, what="importInstitutions")
         report, errors = ctx.mutate(lambda: service.import_csv(ctx.db, input.csv))

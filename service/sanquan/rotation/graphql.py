@@ -321,7 +321,9 @@ class RotationQuery:
         return found
 
     @strawberry.field(description="The sessions an expert sits on (ADMIN, or the expert).")
-    def expert_sessions(self, info: Info, expert_id: strawberry.ID) -> list[ReviewSessionType]:
+    def expert_sessions(
+        self, info: Info, expert_id: strawberry.ID
+    ) -> list[ReviewSessionType] | None:
         principal = info.context.principal
         account_id = parse_id(expert_id)
         if not (principal.is_admin or principal.account_id == account_id):
@@ -432,7 +434,7 @@ class RotationMutation:
         description="Plan a cycle (quarters, sessions, panels), verify it and keep it as a "
         "draft to compare and adopt (ADMIN). An impossible request is explained."
     )
-    def plan_rotation(self, info: Info, input: PlanRotationInput) -> PlanRotationPayload:
+    def plan_rotation(self, info: Info, input: PlanRotationInput) -> PlanRotationPayload | None:
         ctx = info.context
         actor = ctx.require(Role.ADMIN, what="planRotation")
         conflicts: list[RotationRule] = []
@@ -459,7 +461,7 @@ class RotationMutation:
     )
     def adopt_rotation_plan(
         self, info: Info, input: AdoptRotationPlanInput
-    ) -> AdoptRotationPlanPayload:
+    ) -> AdoptRotationPlanPayload | None:
         ctx = info.context
         ctx.require(Role.ADMIN, what="adoptRotationPlan")
         plan_id = input.plan_id
@@ -487,7 +489,7 @@ class RotationMutation:
     )
     def set_rotation_constraint(
         self, info: Info, input: SetRotationConstraintInput
-    ) -> SetRotationConstraintPayload:
+    ) -> SetRotationConstraintPayload | None:
         ctx = info.context
         ctx.require(Role.ADMIN, what="setRotationConstraint")
         row, errors = ctx.mutate(

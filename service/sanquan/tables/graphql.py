@@ -213,7 +213,7 @@ class TableMutation:
     @strawberry.mutation(description="A unit's quarterly progress on one of its tasks (UNIT).")
     def report_task_progress(
         self, info: Info, input: ReportTaskProgressInput
-    ) -> ReportTaskProgressPayload:
+    ) -> ReportTaskProgressPayload | None:
         ctx = info.context
         actor = ctx.require(Role.UNIT, what="reportTaskProgress")
         row, errors = ctx.mutate(

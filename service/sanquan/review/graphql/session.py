@@ -116,7 +116,7 @@ class ReviewSessionType:
         info: Info,
         institution_code: OptionalCode = None,
         source: SourceType | None = None,  # type: ignore[valid-type]
-    ) -> list[ScoreType]:
+    ) -> list[ScoreType] | None:
         principal = info.context.principal
         if not visibility.may_read_scores(self.row, principal):
             raise Forbidden("查看本次点评的评分")
@@ -135,7 +135,7 @@ class ReviewSessionType:
         return [ScoreType(row=row, session=self.row) for row in rows]
 
     @strawberry.field(description="What still keeps the session from concluding (ADMIN).")
-    def missing_evaluations(self, info: Info) -> list[str]:
+    def missing_evaluations(self, info: Info) -> list[str] | None:
         ctx = info.context
         ctx.require(Role.ADMIN, what="missingEvaluations")
         if self.row.status is SessionStatus.CONCLUDED:

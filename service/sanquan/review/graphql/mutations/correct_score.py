@@ -37,7 +37,7 @@ class CorrectScore:
     @strawberry.mutation(
         description="Correct a score of a concluded session, with a reason (ADMIN, audited)."
     )
-    def correct_score(self, info: Info, input: CorrectScoreInput) -> CorrectScorePayload:
+    def correct_score(self, info: Info, input: CorrectScoreInput) -> CorrectScorePayload | None:
         ctx = info.context
         actor = ctx.require(Role.ADMIN, what="correctScore")
 

@@ -46,7 +46,7 @@ class CreateReviewSession:
     @strawberry.mutation(description="Create a draft session of 3–5 institutions (ADMIN).")
     def create_review_session(
         self, info: Info, input: CreateReviewSessionInput
-    ) -> ReviewSessionPayload:
+    ) -> ReviewSessionPayload | None:
         ctx = info.context
         ctx.require(Role.ADMIN, what="createReviewSession")
         deadlines = input.deadlines or DeadlinesInput()

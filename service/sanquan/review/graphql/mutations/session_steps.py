@@ -27,7 +27,9 @@ class AppointExpertsInput:
 @strawberry.type
 class SessionSteps:
     @strawberry.mutation(description="Set a session's expert panel (ADMIN); R11 applies.")
-    def appoint_experts(self, info: Info, input: AppointExpertsInput) -> ReviewSessionPayload:
+    def appoint_experts(
+        self, info: Info, input: AppointExpertsInput
+    ) -> ReviewSessionPayload | None:
         ctx = info.context
         ctx.require(Role.ADMIN, what="appointExperts")
         result, errors = ctx.mutate(
@@ -40,7 +42,7 @@ class SessionSteps:
         return session_payload(result, errors)
 
     @strawberry.mutation(description="Open a draft session for scoring (ADMIN).")
-    def open_review_session(self, info: Info, input: SessionInput) -> ReviewSessionPayload:
+    def open_review_session(self, info: Info, input: SessionInput) -> ReviewSessionPayload | None:
         ctx = info.context
         ctx.require(Role.ADMIN, what="openReviewSession")
         result, errors = ctx.mutate(
@@ -52,7 +54,9 @@ class SessionSteps:
         description="Lock the scores and compute results (ADMIN); lists what is missing "
         "when the session is incomplete."
     )
-    def conclude_review_session(self, info: Info, input: SessionInput) -> ReviewSessionPayload:
+    def conclude_review_session(
+        self, info: Info, input: SessionInput
+    ) -> ReviewSessionPayload | None:
         ctx = info.context
         ctx.require(Role.ADMIN, what="concludeReviewSession")
         result, errors = ctx.mutate(

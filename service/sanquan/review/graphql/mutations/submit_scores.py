@@ -57,7 +57,7 @@ class SubmitScores:
         description="One reviewer's scores for one institution, all or nothing; "
         "resubmitting the same scores is harmless."
     )
-    def submit_scores(self, info: Info, input: SubmitScoresInput) -> SubmitScoresPayload:
+    def submit_scores(self, info: Info, input: SubmitScoresInput) -> SubmitScoresPayload | None:
         ctx = info.context
         actor = ctx.require(Role.INSTITUTION, Role.EXPERT, what="submitScores")
         entries = [
