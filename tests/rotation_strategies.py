@@ -1,6 +1,10 @@
 """Hypothesis strategies for rotation requests (R1–R8): pools, histories and the rules a
 commission would set, feasible or not, for the planner's property tests.
 
+:func:`witnessed_requests` knows the answer before the planner is asked: it draws a plan
+first and the request around it (so the request is feasible, and the plan shows it), and
+now and then breaks the request in one known way (so the refusal can be checked).
+
 Histories come in two shapes: the even spread a previous cycle leaves behind (so most
 requests have a plan), and scattered last reviews that crowd gap windows (so some do not).
 Pins, blackouts and started sessions are drawn at random, and sometimes made to contradict
@@ -9,7 +13,8 @@ each other on purpose.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections import Counter
+from dataclasses import dataclass, replace
 
 from hypothesis import strategies as st
 
@@ -19,6 +24,8 @@ from sanquan.rotation.model import (
     Blackout,
     FixedSession,
     Pin,
+    Plan,
+    PlannedSession,
     PlanRequest,
     Policy,
     PoolMember,
@@ -199,3 +206,157 @@ def unfit_requests(draw: st.DrawFn) -> PlanRequest:
     )
     pool = draw(pools(size, 3))
     return PlanRequest(start=draw(starts()), pool=pool, sessions_per_quarter=k)
+
+
+SHAPES = ((3, 5), (2, 4), (3, 4), (2, 5), (1, 3))
+"""Session sizes (R2) of the generated requests."""
+MOST_INSTITUTIONS = 70
+
+
+KINDS = ("feasible",) * 13 + ("contradiction",) * 2 + ("pool size",)
+"""What :func:`witnessed_requests` draws, feasible first: Hypothesis leans to the first."""
+
+
+@dataclass(frozen=True)
+class Witnessed:
+    """A request and what is known about it without the planner: ``witness``, a plan that
+    satisfies every rule of it; or, when the request was made impossible on purpose, the
+    rules ``added`` to do so (every conflict must involve one of them, since the rest has
+    a plan) or, with ``added`` empty, a pool that misses R3's arithmetic."""
+
+    request: PlanRequest
+    witness: Plan | None = None
+    added: tuple[Pin | Blackout, ...] = ()
+
+    @property
+    def kind(self) -> str:
+        if self.witness is not None:
+            return "feasible"
+        return "contradiction" if self.added else "pool size"
+
+
+@st.composite
+def witnessed_requests(draw: st.DrawFn) -> Witnessed:
+    """Requests of up to 70 institutions with ``k`` in {1, 2}, drawn around a plan — pool
+    size, sessions, categories, histories, pins, blackouts and started sessions all
+    consistent with it — of which one in fifteen is then made impossible with a pin that
+    contradicts a blackout or another pin; and one in sixteen with a pool one too small or
+    too large for the cycle (R3)."""
+    k = draw(st.sampled_from([1, 2]))
+    shapes = [s for s in SHAPES if CYCLE_QUARTERS * k * s[0] <= MOST_INSTITUTIONS]
+    low, high = draw(st.sampled_from(shapes))
+    sessions = CYCLE_QUARTERS * k
+    fewest, most = sessions * low, sessions * high
+    start = draw(starts())
+    kind = draw(st.sampled_from(KINDS))
+    if kind == "pool size":
+        size = draw(st.sampled_from([fewest - 1, most + 1]))
+        request = PlanRequest(
+            start=start,
+            pool=draw(pools(size, 3)),
+            sessions_per_quarter=k,
+            session_size=(low, high),
+        )
+        return Witnessed(request)
+    witness = draw(_witness_plans(start, k, (low, high), min(most, MOST_INSTITUTIONS)))
+    request = draw(_rules_kept_by(witness))
+    witness = replace(witness, request=request)
+    if kind == "feasible":
+        return Witnessed(request, witness=witness)
+    code = draw(st.sampled_from([m.code for m in request.pool]))
+    quarter, other = draw(st.permutations(request.quarters))[:2]
+    pin = Pin(code, quarter)
+    added: tuple[Pin | Blackout, ...] = (
+        (pin, Blackout(code, quarter)) if draw(st.booleans()) else (pin, Pin(code, other))
+    )
+    pins = (*request.pins, *(a for a in added if isinstance(a, Pin)))
+    blackouts = (*request.blackouts, *(a for a in added if isinstance(a, Blackout)))
+    return Witnessed(replace(request, pins=pins, blackouts=blackouts), added=added)
+
+
+@st.composite
+def _witness_plans(
+    draw: st.DrawFn, start: Quarter, k: int, size: tuple[int, int], most: int
+) -> Plan:
+    """A plan of ``12·k`` sessions of sizes within ``size``, holding between the cycle's
+    smallest capacity and ``most`` institutions, with categories that satisfy the policy:
+    under MIX at most ``max_same_category`` alike per session, under GROUP one category
+    per session. Its request holds the pool and these parameters only."""
+    low, high = size
+    sessions = CYCLE_QUARTERS * k
+    # R3's bounds themselves half the time: a full cycle and the smallest one.
+    total = draw(st.sampled_from([sessions * low, most]) | st.integers(sessions * low, most))
+    seats = [s for s in range(sessions) for _ in range(high - low)]
+    extra = Counter(draw(st.permutations(seats))[: total - sessions * low])
+    numbers = draw(st.permutations(range(total)))
+    policy = draw(st.sampled_from(Policy))
+    kinds = CATEGORIES[: draw(st.integers(2, len(CATEGORIES)))]
+    category: dict[int, str] = {}
+    planned: list[PlannedSession] = []
+    for s in range(sessions):
+        taken = sum(low + extra[earlier] for earlier in range(s))
+        members = numbers[taken : taken + low + extra[s]]
+        if policy is Policy.GROUP:
+            category.update(dict.fromkeys(members, draw(st.sampled_from(kinds))))
+        else:
+            shift = draw(st.integers(0, len(kinds) - 1))
+            category.update((n, kinds[(shift + i) % len(kinds)]) for i, n in enumerate(members))
+        codes = tuple(sorted(code_of(n) for n in members))
+        planned.append(PlannedSession(start.plus(s // k), s % k, codes))
+    pool = [PoolMember(code_of(n), f"高校{n + 1}", category[n]) for n in range(total)]
+    by_code = {m.code: m.category for m in pool}
+    alike = max(max(Counter(by_code[c] for c in p.codes).values()) for p in planned)
+    request = PlanRequest(
+        start=start,
+        pool=pool,
+        sessions_per_quarter=k,
+        session_size=size,
+        policy=policy,
+        max_same_category=alike + draw(st.integers(0, 1)),
+    )
+    return Plan(request, tuple(planned))
+
+
+@st.composite
+def _rules_kept_by(draw: st.DrawFn, plan: Plan) -> PlanRequest:
+    """``plan``'s request with a gap, histories, pins, blackouts, priorities, now and then
+    a started session and a previous schedule, every hard rule kept by ``plan``: each last
+    review lies at a gap from the planned quarter within the bounds, or is overdue, or
+    there is none."""
+    request = plan.request
+    quarter_of = {code: s.quarter for s in plan.sessions for code in s.codes}
+    codes = sorted(quarter_of)
+    shortest, longest = draw(st.sampled_from(GAPS))
+    history: dict[str, Quarter] = {}
+    shapes = st.sampled_from(["new", "kept", "kept", "kept", "overdue"])
+    for code, shape in zip(
+        codes, draw(st.lists(shapes, min_size=len(codes), max_size=len(codes))), strict=True
+    ):
+        offset = quarter_of[code].index - request.start.index
+        if shape == "kept" and max(shortest, offset + 1) <= longest:
+            gap = draw(st.integers(max(shortest, offset + 1), longest))
+            history[code] = quarter_of[code].plus(-gap)
+        elif shape == "overdue":
+            history[code] = request.start.plus(-longest - 1 - draw(st.integers(0, 4)))
+    pins = [Pin(c, quarter_of[c]) for c in draw(st.lists(st.sampled_from(codes), max_size=3))]
+    placements = st.tuples(st.sampled_from(codes), st.sampled_from(request.quarters))
+    blackouts = [
+        Blackout(c, q) for c, q in draw(st.lists(placements, max_size=5)) if q != quarter_of[c]
+    ]
+    fixed: tuple[FixedSession, ...] = ()
+    if draw(st.integers(0, 4)) == 0:
+        started = draw(st.sampled_from(plan.sessions))
+        fixed = (FixedSession(started.quarter, started.codes),)
+    previous: dict[str, Quarter] = {}
+    if draw(st.integers(0, 3)) == 0:
+        previous = dict(zip(codes, draw(st.permutations(list(quarter_of.values()))), strict=True))
+    return replace(
+        request,
+        gap=(shortest, longest),
+        last_reviewed=history,
+        pins=tuple(pins),
+        blackouts=tuple(blackouts),
+        priorities=tuple(draw(st.lists(st.sampled_from(codes), unique=True, max_size=4))),
+        fixed=fixed,
+        previous=previous,
+    )

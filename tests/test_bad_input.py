@@ -3,14 +3,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from starlette.testclient import TestClient
 
+from sanquan.app import create_app
+from sanquan.auth.models import Account
+from sanquan.config import Settings
+from sanquan.institutions.models import Institution
+from sanquan.plugins.host import PluginHost
 from sanquan.review.models import ReviewSession, Score, ScoreRevision
-from tests.conftest import SCHOOLS, World
+from tests.conftest import SCHOOLS, Api, World
 from tests.flows import (
     APPOINT,
     CONCLUDE,
@@ -22,6 +29,8 @@ from tests.flows import (
     scores_for,
     submit,
 )
+from tests.test_blind_review_and_audit import CORRECT, scores_seen
+from tests.test_review_flow import run_full_session
 
 THREE = [SCHOOLS["thu"], SCHOOLS["ruc"], SCHOOLS["ustb"]]
 
@@ -124,6 +133,83 @@ def test_expert_conflict_that_leaves_too_few_is_refused(world: World, db: Sessio
     assert db.get(ReviewSession, int(session_id)).panel == []  # type: ignore[union-attr]
 
 
+PANEL = "query($id: ID!) { reviewSession(id: $id) { status panel { name } } }"
+
+
+def test_an_expert_who_has_scored_cannot_leave_the_panel(world: World) -> None:
+    session_id = open_session(world, THREE)
+    # expert1 has saved a draft: that is scoring already.
+    draft = [{"indicator": "T01", "value": 80}]
+    assert (
+        submit(world.api("expert1"), session_id, "thu", "EXPERT", draft, final=False)["userErrors"]
+        == []
+    )
+    admin = world.api("admin", "en")
+    without = [e for e in world.expert_ids if e != str(world.account_ids["expert1"])]
+    payload = admin(APPOINT, {"input": {"sessionId": session_id, "expertIds": without}})
+    assert payload["appointExperts"]["userErrors"] == [
+        {
+            "field": ["expertIds"],
+            "code": "EXPERT_HAS_SCORES",
+            "message": "expert expert1 has already scored and cannot leave the panel",
+        }
+    ]
+    panel = admin(PANEL, {"id": session_id})["reviewSession"]["panel"]
+    assert len(panel) == 7
+    # An expert who has not scored may leave.
+    without = [e for e in world.expert_ids if e != str(world.account_ids["expert2"])]
+    payload = admin(APPOINT, {"input": {"sessionId": session_id, "expertIds": without}})
+    assert payload["appointExperts"]["userErrors"] == []
+    assert "expert2" not in {
+        m["name"] for m in admin(PANEL, {"id": session_id})["reviewSession"]["panel"]
+    }
+
+
+def test_conflicts_of_interest_are_checked_again_when_the_session_opens(
+    world: World, db: Session
+) -> None:
+    # R11 holds when the panel is appointed; then expert1 takes a post at 清华大学 (its
+    # account's affiliation is updated), which leaves 清华大学 four eligible experts of five.
+    admin = world.api("admin", "en")
+    session_id = create_session(admin, THREE)["reviewSession"]["id"]
+    panel = world.expert_ids[:5]
+    appointed = admin(APPOINT, {"input": {"sessionId": session_id, "expertIds": panel}})
+    assert appointed["appointExperts"]["userErrors"] == []
+    expert1 = db.get(Account, world.account_ids["expert1"])
+    thu = db.scalar(select(Institution).where(Institution.code == SCHOOLS["thu"]))
+    assert expert1 is not None and thu is not None
+    expert1.institution_id = thu.id
+    db.commit()
+    payload = admin(OPEN, {"id": session_id})["openReviewSession"]
+    assert payload["userErrors"] == [
+        {
+            "field": ["expertIds"],
+            "code": "PANEL_TOO_SMALL",
+            "message": "the panel has only 4 experts without a conflict of interest for 清华大学; "
+            "at least 5 are needed",
+        }
+    ]
+    assert admin(PANEL, {"id": session_id})["reviewSession"]["status"] == "DRAFT"
+
+
+def test_an_inactive_institution_is_refused_in_a_session(world: World, db: Session) -> None:
+    admin = world.api("admin", "en")
+    retire = """mutation($input: UpdateInstitutionInput!) {
+      updateInstitution(input: $input) { userErrors { code } } }"""
+    retired = admin(retire, {"input": {"code": SCHOOLS["pku"], "active": False}})
+    assert retired["updateInstitution"]["userErrors"] == []
+    payload = create_session(admin, [*THREE[:2], SCHOOLS["pku"]])
+    assert payload["reviewSession"] is None
+    assert payload["userErrors"] == [
+        {
+            "field": ["institutionCodes", "2"],
+            "code": "INACTIVE_INSTITUTION",
+            "message": "北京大学 is inactive and cannot be reviewed",
+        }
+    ]
+    assert count(db, ReviewSession) == 0
+
+
 def test_non_expert_cannot_be_appointed(world: World) -> None:
     admin = world.api("admin")
     session_id = create_session(admin, THREE)["reviewSession"]["id"]
@@ -162,6 +248,34 @@ def test_out_of_scale_and_unknown_indicator_reject_the_whole_submission(
     assert count(db, ScoreRevision) == 0
 
 
+@pytest.mark.parametrize(
+    ("bad", "error"),
+    [
+        ({"value": 101}, ("OUT_OF_SCALE", ["scores", "2", "value"])),
+        ({"comment": "长" * 2001}, ("INVALID_VALUE", ["scores", "2", "comment"])),
+    ],
+    ids=["out-of-scale", "overlong-comment"],
+)
+def test_a_refused_resubmission_changes_none_of_the_scores_already_given(
+    world: World, db: Session, bad: dict[str, Any], error: tuple[str, list[str]]
+) -> None:
+    # R12 on a reviewer who already has scores: two valid changes beside a bad entry are
+    # not stored either, and the history does not move.
+    session_id = open_session(world, THREE)
+    thu = world.api("thu")
+    assert submit(thu, session_id, "ruc", "PEER", scores_for("PEER", 70))["userErrors"] == []
+    before = scores_seen(world, "admin", session_id, SCHOOLS["ruc"])
+    entries = scores_for("PEER", 70)
+    entries[0]["value"], entries[1]["value"] = 75, 76
+    entries[2].update(bad)
+    result = submit(thu, session_id, "ruc", "PEER", entries)
+    assert [(e["code"], e["field"]) for e in result["userErrors"]] == [error]
+    assert (result["changedCount"], result["scores"]) == (0, [])
+    assert scores_seen(world, "admin", session_id, SCHOOLS["ruc"]) == before
+    assert {s["value"] for s in before} == {70.0}
+    assert count(db, ScoreRevision) == 20
+
+
 def test_missing_evidence_is_refused(world: World, db: Session) -> None:
     session_id = open_session(world, THREE)
     entries = scores_for("SELF", 85)
@@ -179,6 +293,52 @@ def test_same_indicator_twice_in_one_submission(world: World) -> None:
     entries.append({"indicator": "T01", "value": 70})
     result = submit(world.api("thu"), session_id, "ruc", "PEER", entries)
     assert codes(result) == ["DUPLICATE_INDICATOR"]
+
+
+def test_an_empty_submission_is_refused(world: World, db: Session) -> None:
+    session_id = open_session(world, THREE)
+    result = submit(world.api("thu", "en"), session_id, "ruc", "PEER", [])
+    assert result["userErrors"] == [
+        {
+            "field": ["scores"],
+            "code": "EMPTY_SUBMISSION",
+            "message": "the submission holds no scores",
+        }
+    ]
+    assert count(db, Score) == 0
+
+
+def test_a_submission_holds_no_more_scores_than_configured(
+    world: World, db: Session, settings: Settings, host: PluginHost
+) -> None:
+    session_id = open_session(world, THREE)
+    at_most_20 = replace(settings, max_scores_per_submission=20)
+    with TestClient(create_app(at_most_20, host)) as client:
+        thu = Api(client, world.tokens["thu"], "en")
+        entries = scores_for("PEER", 70)
+        over = submit(thu, session_id, "ruc", "PEER", [*entries, {"indicator": "T01", "value": 70}])
+        assert over["userErrors"] == [
+            {
+                "field": ["scores"],
+                "code": "TOO_MANY_SCORES",
+                "message": "at most 20 scores per submission",
+            }
+        ]
+        assert count(db, Score) == 0
+        assert submit(thu, session_id, "ruc", "PEER", entries)["changedCount"] == 20
+
+
+@pytest.mark.parametrize("score_id", ["999999", "abc"])
+def test_correcting_an_unknown_score_is_refused(world: World, score_id: str) -> None:
+    session_id = run_full_session(world)
+    before = scores_seen(world, "admin", session_id, SCHOOLS["thu"])
+    correction = {"scoreId": score_id, "value": 80, "reason": "核实"}
+    payload = world.api("admin", "en")(CORRECT, {"input": correction})["correctScore"]
+    assert payload == {
+        "score": None,
+        "userErrors": [{"field": ["scoreId"], "code": "UNKNOWN_SCORE", "message": "no such score"}],
+    }
+    assert scores_seen(world, "admin", session_id, SCHOOLS["thu"]) == before
 
 
 def test_peer_never_scores_own_school(world: World, db: Session) -> None:

@@ -86,6 +86,30 @@ def test_after_conclusion_schools_never_see_which_expert_scored(world: World) ->
     assert len(names) == 7
 
 
+def test_after_conclusion_a_school_reads_no_other_schools_history(world: World) -> None:
+    # R14 with R13: the audit trail of a score is its reviewer's and the commission's.
+    session_id = run_full_session(world)
+    history = {
+        (s["reviewerInstitution"]["code"], s["institution"]["code"]): s["history"]
+        for s in scores_seen(world, "thu", session_id)
+        if s["indicator"] == "T01" and s["source"] != "EXPERT"
+    }
+
+    def created(value: float) -> list[dict[str, Any]]:
+        return [{"oldValue": None, "newValue": value, "changedBy": "thu", "reason": ""}]
+
+    thu, ruc, ustb = (SCHOOLS[s] for s in ("thu", "ruc", "ustb"))
+    assert history == {
+        # Its own self-evaluation and the peer scores it gave, with their history …
+        (thu, thu): created(90.0),
+        (thu, ruc): created(70.0),
+        (thu, ustb): created(60.0),
+        # … but not the peer scores that 中国人民大学 and 北京科技大学 gave it.
+        (ruc, thu): None,
+        (ustb, thu): None,
+    }
+
+
 def revisions(db: Session) -> int:
     db.expire_all()
     return db.scalar(select(func.count()).select_from(ScoreRevision)) or 0

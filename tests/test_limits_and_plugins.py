@@ -120,6 +120,45 @@ def test_a_validation_hook_is_answered_for_by_its_own_plugin(
     assert db.scalar(select(func.count()).select_from(Score)) == 0
 
 
+class StepsOfFive:
+    """The example of ``sanquan_validate_score``'s reference documentation, as written."""
+
+    @hookimpl
+    def sanquan_validate_score(
+        self, indicator_set: IndicatorSet, score: ScoreValue
+    ) -> Sequence[ScoreProblem] | None:
+        if indicator_set.key == "beijing-sanquan" and score.value % 5:
+            return [ScoreProblem("value", "NOT_A_MULTIPLE_OF_5", "use steps of 5")]
+        return None
+
+
+def test_a_plugins_own_rule_reaches_the_reviewer_in_its_words(
+    settings: Settings, world: World, db: Session
+) -> None:
+    # R12 with a rule of the plugin's own: its field, its message, under the plugin's name.
+    session_id = open_session(world, THREE)
+    host = PluginHost.discover(extra=[StepsOfFive()])
+    with TestClient(create_app(settings, host)) as client:
+        thu = Api(client, world.tokens["thu"], "en")
+        entries = scores_for("PEER", 70)
+        entries[2]["value"], entries[7]["value"] = 72, 67.5
+        refused = submit(thu, session_id, "ruc", "PEER", entries)
+        rule = {"code": "PLUGIN_RULE", "message": "plugin StepsOfFive: use steps of 5"}
+        assert refused["userErrors"] == [
+            {"field": ["scores", "2", "value"], **rule},
+            {"field": ["scores", "7", "value"], **rule},
+        ]
+        assert count_scores(db) == 0
+        accepted = submit(thu, session_id, "ruc", "PEER", scores_for("PEER", 70))
+        assert (accepted["userErrors"], accepted["changedCount"]) == ([], 20)
+    assert count_scores(db) == 20
+
+
+def count_scores(db: Session) -> int:
+    db.expire_all()
+    return db.scalar(select(func.count()).select_from(Score)) or 0
+
+
 class RaisingAggregation:
     """Its aggregation raises for every set."""
 

@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, event, given, settings
 
 from sanquan.quarter import Quarter
 from sanquan.rotation.model import (
+    CYCLE_QUARTERS,
     Blackout,
     FixedSession,
     Infeasible,
@@ -35,10 +36,12 @@ from sanquan.rotation.verifier import check, verify
 from tests.rotation_bruteforce import find_plan
 from tests.rotation_strategies import (
     CATEGORIES,
+    Witnessed,
     code_of,
     plan_requests,
     tiny_requests,
     unfit_requests,
+    witnessed_requests,
 )
 
 PROPERTY = settings(
@@ -72,14 +75,33 @@ def plan_or_refusal(request: PlanRequest) -> Plan | Infeasible:
 
 
 @PROPERTY
-@given(plan_requests())
-def test_every_plan_the_planner_returns_passes_the_verifier(request: PlanRequest) -> None:
-    # R7: the verifier is the gate to adoption; a refusal is fine here, a bad plan is not.
+@given(witnessed_requests())
+def test_the_planner_plans_every_feasible_request_and_explains_every_refusal(
+    case: Witnessed,
+) -> None:
+    # R7: every plan passes the verifier, the gate to adoption. The request was drawn around
+    # a plan (which the verifier passes too), so a refusal is a planner bug; a request made
+    # impossible on purpose must be refused for its own reason: the arithmetic of R3, or a
+    # conflict that involves a rule added to break it (the rest has the witness's plan).
+    request = case.request
     answer = plan_or_refusal(request)
-    event("plan" if isinstance(answer, Plan) else "refused")
-    if isinstance(answer, Plan):
+    event(f"{case.kind}: {'plan' if isinstance(answer, Plan) else 'refused'}")
+    if case.witness is not None:
+        check(case.witness)
+        assert isinstance(answer, Plan), f"refused ({answer.en}) but {case.witness} exists"
         assert answer.request == request
         check(answer)
+        return
+    assert isinstance(answer, Infeasible), f"an impossible request got {answer}"
+    if not case.added:
+        size, sessions = len(request.pool), CYCLE_QUARTERS * request.sessions_per_quarter
+        low, high = request.session_size
+        assert not sessions * low <= size <= sessions * high
+        assert str(size) in answer.en and str(sessions) in answer.en
+        return
+    added = {(type(rule).__name__.upper(), rule.code, rule.quarter) for rule in case.added}
+    cited = {(rule.kind, rule.code, rule.quarter) for rule in answer.rules}
+    assert added & cited, f"{answer.en}: cites none of the rules added, {case.added}"
 
 
 @PROPERTY

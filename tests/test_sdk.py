@@ -3,19 +3,26 @@ and the field; the default aggregation follows R16."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 
 from sanquan_sdk import (
+    Aggregation,
     Dimension,
     Indicator,
     IndicatorSet,
     IndicatorSetError,
     NumericScale,
+    ScoreProblem,
     ScoreValue,
     Source,
     SourceWeights,
+    hookimpl,
 )
 from sanquan_sdk.scoring import default_aggregate, standard_problems
+from sanquan_sdk.testing import PluginCheckError, check_plugin
+from tests import fake_plugins
 
 
 def one_set(*indicators: Indicator, key: str = "t") -> IndicatorSet:
@@ -112,3 +119,91 @@ def test_every_hook_is_documented_with_an_example_and_in_the_guide() -> None:
         assert "Example::" in doc, name
         assert f"@hookimpl\n    def {name}(" in doc.replace("\n\n", "\n"), name
         assert f"`{name}(" in guide, name
+
+
+def kit_set() -> IndicatorSet:
+    """One indicator on 0–100, any source."""
+    return one_set(Indicator("A", "a", 100))
+
+
+class Offers:
+    """A plugin that offers :func:`kit_set` and keeps to the contract; the broken plugins
+    below each break it in one way."""
+
+    @hookimpl
+    def sanquan_indicator_sets(self) -> list[object]:
+        return [kit_set()]
+
+
+class ValidationRaises(Offers):
+    @hookimpl
+    def sanquan_validate_score(self, indicator_set: IndicatorSet, score: ScoreValue) -> None:
+        raise ZeroDivisionError("bug in a plugin")
+
+
+class RefusesItsOwnSamples(Offers):
+    @hookimpl
+    def sanquan_validate_score(
+        self, indicator_set: IndicatorSet, score: ScoreValue
+    ) -> Sequence[ScoreProblem] | None:
+        if score.value > 50:
+            return [ScoreProblem("value", "TOO_HIGH", "at most 50")]
+        return None
+
+
+class AggregationRaises(Offers):
+    @hookimpl
+    def sanquan_aggregate(self, indicator_set: IndicatorSet) -> Aggregation | None:
+        raise KeyError("bug in a plugin")
+
+
+class AggregationReturnsADict(Offers):
+    @hookimpl
+    def sanquan_aggregate(self, indicator_set: IndicatorSet) -> object:
+        return {"overall": 100}
+
+
+class SetsAreNotSets:
+    @hookimpl
+    def sanquan_indicator_sets(self) -> list[object]:
+        return ["beijing-sanquan"]
+
+
+class OffersTwice:
+    @hookimpl
+    def sanquan_indicator_sets(self) -> list[object]:
+        return [kit_set(), kit_set()]
+
+
+class OffersNoSet:
+    @hookimpl
+    def sanquan_validate_score(self, indicator_set: IndicatorSet, score: ScoreValue) -> None:
+        return None
+
+
+BROKEN = {
+    "invalid set": (fake_plugins.invalid_set, "sanquan_indicator_sets: raised IndicatorSetError"),
+    "sets of the wrong type": (SetsAreNotSets(), "sanquan_indicator_sets: returned str"),
+    "a set offered twice": (OffersTwice(), "t 1: offered twice"),
+    "no set": (OffersNoSet(), "sanquan_indicator_sets: not implemented"),
+    "validation raises": (ValidationRaises(), "t 1 A: validation raised ZeroDivisionError"),
+    "validation refuses valid samples": (
+        RefusesItsOwnSamples(),
+        "t 1 A: sample Reported(value=100",
+    ),
+    "aggregation raises": (AggregationRaises(), "t 1: aggregation raised KeyError"),
+    "aggregation of the wrong type": (AggregationReturnsADict(), "t 1: aggregation returned dict"),
+    "unknown hook argument": (fake_plugins.unknown_argument, "contract: "),
+    "newer contract": (fake_plugins.newer_contract, "contract: written for hook contract 99"),
+}
+
+
+@pytest.mark.parametrize(("plugin", "says"), BROKEN.values(), ids=BROKEN.keys())
+def test_the_test_kit_reports_a_broken_plugin(plugin: object, says: str) -> None:
+    with pytest.raises(PluginCheckError) as failed:
+        check_plugin(plugin)
+    assert any(problem.startswith(says) for problem in failed.value.problems), failed.value
+
+
+def test_the_test_kit_passes_a_plugin_that_keeps_the_contract() -> None:
+    assert check_plugin(Offers()) == [kit_set()]
