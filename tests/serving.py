@@ -40,6 +40,18 @@ def start(env: dict[str, str], port: int, log: Path | None = None) -> subprocess
     raise AssertionError("server did not start within 30 s")
 
 
+def cli_token(env: dict[str, str], role: str, name: str) -> str:
+    """A new account's token, made with ``sanquan token create`` as an operator would."""
+    made = subprocess.run(
+        [*SANQUAN, "token", "create", "--role", role, "--name", name],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return made.stdout.split()[0]
+
+
 def graphql(port: int, token: str, query: str, variables: dict[str, object]) -> dict[str, object]:
     response = httpx.post(
         f"http://127.0.0.1:{port}/graphql",

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.serving import SANQUAN, free_port, start
+from tests.serving import cli_token, free_port, start
 
 CLIENTS = Path(__file__).parent / "js"
 
@@ -36,16 +36,10 @@ def node_or_skip() -> str:
 def audited(env: dict[str, str]) -> Iterator[tuple[int, str]]:
     """The server as a demo runs it (introspection on: the audit asks for ``__type``)."""
     served = {**env, "SANQUAN_INTROSPECTION": "on"}
-    made = subprocess.run(
-        [*SANQUAN, "token", "create", "--role", "viewer", "--name", "审计"],
-        env=served,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    token = cli_token(served, "viewer", "审计")
     port = free_port()
     process = start(served, port)
-    yield port, made.stdout.split()[0]
+    yield port, token
     process.kill()
     process.wait()
 

@@ -5,7 +5,6 @@ in the caller's language, never framework plain text."""
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from dataclasses import replace
 
@@ -17,7 +16,7 @@ from sanquan.app import create_app
 from sanquan.config import Settings
 from sanquan.plugins.host import PluginHost
 from tests.conftest import World
-from tests.serving import SANQUAN, free_port, start
+from tests.serving import cli_token, free_port, start
 
 DELETE = 'mutation { deleteInstitution(input: {code: "4111010001"}) { userErrors { code } } }'
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
@@ -175,14 +174,7 @@ def served(env: dict[str, str]) -> Iterator[int]:
 def test_forwarded_headers_are_believed_only_from_trusted_proxies(
     env: dict[str, str], served: int
 ) -> None:
-    made = subprocess.run(
-        [*SANQUAN, "token", "create", "--role", "viewer", "--name", "观察员"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    token = made.stdout.strip().split()[0]
+    token = cli_token(env, "viewer", "观察员")
     answer = httpx.post(
         f"http://127.0.0.1:{served}/graphql",
         json={"query": EXPORT},
