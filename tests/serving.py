@@ -1,8 +1,10 @@
-"""The ``sanquan`` command as a subprocess: serving on a free loopback port, and a GraphQL
-call to it over real HTTP."""
+"""The ``sanquan`` command as a subprocess: serving on a free loopback port, a GraphQL call to
+it over real HTTP, and the Node clients that drive it."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -10,8 +12,23 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 SANQUAN = [sys.executable, "-m", "sanquan"]
+CLIENTS = Path(__file__).parent / "js"
+"""The JavaScript clients: ``npm ci --prefix tests/js`` installs them."""
+
+
+def node_or_skip(package: str) -> str:
+    """The ``node`` executable, with ``package`` installed in :data:`CLIENTS`; a skip where
+    either is missing, except under ``CI=true``, where that is a failure."""
+    node = shutil.which("node")
+    if node and (CLIENTS / "node_modules" / package).is_dir():
+        return node
+    message = "Node and tests/js/node_modules are needed: npm ci --prefix tests/js"
+    if os.environ.get("CI", "").strip().lower() == "true":
+        pytest.fail(f"{message} (CI=true: a failure, not a skip)", pytrace=False)
+    pytest.skip(message)
 
 
 def free_port() -> int:

@@ -9,27 +9,12 @@ is skipped, except under ``CI=true``, where that is a failure.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.serving import cli_token, free_port, start
-
-CLIENTS = Path(__file__).parent / "js"
-
-
-def node_or_skip() -> str:
-    node = shutil.which("node")
-    if node and (CLIENTS / "node_modules" / "graphql-http").is_dir():
-        return node
-    message = "Node and tests/js/node_modules are needed: npm ci --prefix tests/js"
-    if os.environ.get("CI", "").strip().lower() == "true":
-        pytest.fail(f"{message} (CI=true: a failure, not a skip)", pytrace=False)
-    pytest.skip(message)
+from tests.serving import CLIENTS, cli_token, free_port, node_or_skip, start
 
 
 @pytest.fixture
@@ -48,7 +33,7 @@ def audited(env: dict[str, str]) -> Iterator[tuple[int, str]]:
 def test_the_graphql_over_http_audit_passes_without_a_warning(
     audited: tuple[int, str],
 ) -> None:
-    node = node_or_skip()
+    node = node_or_skip("graphql-http")
     port, token = audited
     done = subprocess.run(
         [node, "audit.mjs", f"http://127.0.0.1:{port}/graphql", token],
