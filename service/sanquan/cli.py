@@ -23,6 +23,7 @@ from sanquan.exports.formats import ExportFormat
 from sanquan.exports.service import ExportKind
 from sanquan.findings.models import ItemStatus
 from sanquan.institutions.models import Institution
+from sanquan.rotation.model import DEFAULTS
 
 if TYPE_CHECKING:
     from sanquan.plugins.host import PluginHost
@@ -391,9 +392,19 @@ def plugins_new(
 @schedule_app.command("plan")
 def schedule_plan(
     start: Annotated[str, typer.Option(help="First quarter of the cycle, e.g. 2027Q1.")],
-    sessions_per_quarter: Annotated[int, typer.Option(help="Sessions each quarter (k).")] = 1,
-    policy: Annotated[str, typer.Option(help="mix or group categories.")] = "mix",
-    panel_size: Annotated[int, typer.Option(help="Experts per session; 0 for none.")] = 0,
+    sessions_per_quarter: Annotated[
+        int | None,
+        typer.Option(
+            help="Sessions each quarter (k). Default: the fewest that hold the pool (2 for 92).",
+            show_default=False,
+        ),
+    ] = DEFAULTS.sessions_per_quarter,
+    policy: Annotated[
+        str, typer.Option(help="mix or group categories.")
+    ] = DEFAULTS.policy.value.lower(),
+    panel_size: Annotated[
+        int, typer.Option(help="Experts per session; 0 for none.")
+    ] = DEFAULTS.panel_size,
     save: Annotated[bool, typer.Option(help="Keep the plan as a draft to adopt.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
@@ -451,7 +462,7 @@ def schedule_plan(
         return
     table = Table(title=f"rotation {first} – {first.plus(11)}")
     table.add_column("quarter")
-    for index in range(sessions_per_quarter):
+    for index in range(planned.plan.request.sessions_per_quarter):
         table.add_column(f"session {index + 1}")
     for quarter in sorted({s.quarter for s in sessions}):
         row = [s for s in sessions if s.quarter == quarter]
