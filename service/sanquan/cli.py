@@ -143,14 +143,29 @@ def demo(
     yes: Annotated[
         bool, typer.Option("--yes", help="Allow wiping a database that is not SQLite.")
     ] = False,
+    host: Annotated[str, typer.Option(help="Address the demo will be served on.")] = "127.0.0.1",
+    port: Annotated[
+        int | None,
+        typer.Option(help="Port the demo will be served on: refuse, changing nothing, if taken."),
+    ] = None,
 ) -> None:
-    """Load the demo: the 92 Beijing institutions, accounts, two sessions; print tokens.
+    """Load the demo: the 92 Beijing institutions, accounts, a history of sessions, findings
+    and progress reports; print tokens.
 
     It empties the database first, so on anything but the embedded SQLite file it asks for
-    ``--yes``: a demo must never wipe a production PostgreSQL by accident."""
+    ``--yes``: a demo must never wipe a production PostgreSQL by accident. Given the port it
+    will be served on, it refuses before touching anything while that port is taken, most
+    likely by a demo still serving this very database with the tokens it printed."""
     from sanquan.demo import load_demo
     from sanquan.migrate import downgrade, upgrade
 
+    if port is not None and _taken(host, port):
+        problems.print(
+            f"[red]端口 {host}:{port} 已被占用,可能是仍在运行的演示服务:数据库和令牌都未改动。"
+            "请先停止它(在其终端按 Ctrl-C)再运行;要同时运行第二个演示,请另用数据目录和端口"
+            "(SANQUAN_DATA_DIR=var/demo2 make demo PORT=8001)。[/red]",
+        )
+        raise typer.Exit(2)
     settings = _settings()
     if reset and not settings.database_url.startswith("sqlite") and not yes:
         console.print(
@@ -494,6 +509,22 @@ def export_schema(
 
     output.write_text(print_schema(), encoding="utf-8")
     console.print(f"wrote {output}")
+
+
+def _taken(host: str, port: int) -> bool:
+    """Whether a server listens on ``host:port``: binding as uvicorn does (reusing an address
+    in TIME_WAIT) fails only then."""
+    import errno
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            return error.errno == errno.EADDRINUSE
+    return False
 
 
 def _safe(url: str) -> str:
