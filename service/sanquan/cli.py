@@ -188,7 +188,10 @@ def demo(
     tokens_file.parent.mkdir(parents=True, exist_ok=True)
     tokens_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
     console.print(f"tokens also written to {tokens_file}")
-    console.print(f"review sessions: {result.sessions[0]} (concluded), {result.sessions[1]} (open)")
+    concluded = ", ".join(map(str, result.concluded))
+    opened = ", ".join(map(str, result.open))
+    console.print(f"review sessions: {concluded} (concluded), {opened} (open)")
+    console.print(f"rotation of this cycle adopted: {result.planned} more sessions planned")
 
 
 @token_app.command("create")
