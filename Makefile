@@ -18,8 +18,8 @@ $(STAMP): pyproject.toml sdk/pyproject.toml $(PLUGINS)
 
 install: $(STAMP)
 
-demo: $(STAMP)  ## fresh demo database, tokens printed, served on 127.0.0.1:$(PORT)
-	$(BIN)/sanquan demo
+demo: $(STAMP)  ## fresh demo database, tokens printed, served on 127.0.0.1:$(PORT); refused while the port is taken
+	$(BIN)/sanquan demo --host 127.0.0.1 --port $(PORT)
 	SANQUAN_GRAPHIQL=on SANQUAN_INTROSPECTION=on $(BIN)/sanquan serve --host 127.0.0.1 --port $(PORT)
 
 serve: $(STAMP)

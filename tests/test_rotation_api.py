@@ -9,15 +9,21 @@ import subprocess
 import sys
 from typing import Any
 
+from graphql import GraphQLInputObjectType
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from typer.core import TyperGroup
+from typer.main import get_command
 
+from sanquan.api.schema import build_schema
 from sanquan.auth.models import Role
 from sanquan.auth.tokens import create_account
+from sanquan.cli import app
 from sanquan.config import Settings
 from sanquan.findings.models import Finding, FindingKind, ItemStatus
 from sanquan.institutions.models import Institution
 from sanquan.review.models import ReviewSession, SessionStatus
+from sanquan.rotation.model import DEFAULTS, Policy
 from tests.conftest import SCHOOLS, World
 from tests.test_review_flow import run_full_session
 
@@ -214,28 +220,78 @@ def test_overdue_institutions(world: World) -> None:
 def test_schedule_plan_command(world: World, settings: Settings) -> None:
     env = {**os.environ, "SANQUAN_DATABASE_URL": settings.database_url, "COLUMNS": "200"}
     command = [sys.executable, "-m", "sanquan", "schedule", "plan", "--start", "2027Q1"]
+    table = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
+    assert "2029Q4" in table
+    assert "清华大学" in table
+    refused = subprocess.run(
+        [*command, "--sessions-per-quarter", "1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert refused.returncode == 2
+    assert "92 所高校至少需要 19 次 5 所规模的点评会" in refused.stdout
+
+
+def test_planning_with_every_default_holds_the_shipped_pool_in_the_api_and_the_cli(
+    world: World, settings: Settings
+) -> None:
+    """Nothing but the start: two sessions a quarter for the 92 institutions, no panels to
+    fill from the seven experts, and the same plan from both edges."""
+    payload = world.api("admin")(PLAN, {"input": {"start": "2027Q1"}})["planRotation"]
+    assert payload["userErrors"] == []
+    assert payload["plan"]["sessionsPerQuarter"] == 2
+    from_api = [
+        {
+            "quarter": q["quarter"],
+            "index": s["index"],
+            "institutions": sorted(i["code"] for i in s["institutions"]),
+            "panel": [p["id"] for p in s["panel"]],
+        }
+        for q in payload["plan"]["quarters"]
+        for s in q["sessions"]
+    ]
+    assert len(from_api) == 24
+    assert sum(len(s["institutions"]) for s in from_api) == 92
+    assert all(s["panel"] == [] for s in from_api)
+    env = {**os.environ, "SANQUAN_DATABASE_URL": settings.database_url}
     done = subprocess.run(
-        [*command, "--sessions-per-quarter", "2", "--json"],
+        [sys.executable, "-m", "sanquan", "schedule", "plan", "--start", "2027Q1", "--json"],
         env=env,
         capture_output=True,
         text=True,
         check=True,
     )
-    sessions = json.loads(done.stdout)
-    assert len(sessions) == 24
-    assert sum(len(s["institutions"]) for s in sessions) == 92
-    table = subprocess.run(
-        [*command, "--sessions-per-quarter", "2"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    assert "2029Q4" in table
-    assert "清华大学" in table
-    refused = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-    assert refused.returncode == 2
-    assert "92 所高校至少需要 19 次 5 所规模的点评会" in refused.stdout
+    assert json.loads(done.stdout) == from_api
+
+
+def test_the_api_and_the_cli_offer_the_same_planning_defaults() -> None:
+    """Every default either edge offers is the one of :data:`DEFAULTS`."""
+    api_input = build_schema()._schema.get_type("PlanRotationInput")
+    assert isinstance(api_input, GraphQLInputObjectType)
+    api = {name: f.default_value for name, f in api_input.fields.items() if name != "start"}
+    assert api == {
+        "sessionsPerQuarter": DEFAULTS.sessions_per_quarter,
+        "minSessionSize": DEFAULTS.session_size[0],
+        "maxSessionSize": DEFAULTS.session_size[1],
+        "minGap": DEFAULTS.gap[0],
+        "maxGap": DEFAULTS.gap[1],
+        "policy": DEFAULTS.policy,
+        "maxSameCategory": DEFAULTS.max_same_category,
+        "priorities": list(DEFAULTS.priorities),
+        "indicatorSet": {"key": DEFAULTS.indicator_set_key},
+        "panelSize": DEFAULTS.panel_size,
+        "maxSessionsPerYear": DEFAULTS.max_sessions_per_year,
+    }
+    root = get_command(app)
+    assert isinstance(root, TyperGroup)
+    schedule = root.commands["schedule"]
+    assert isinstance(schedule, TyperGroup)
+    cli = {p.name: p.default for p in schedule.commands["plan"].params}
+    assert cli["sessions_per_quarter"] == api["sessionsPerQuarter"]
+    assert cli["panel_size"] == api["panelSize"]
+    assert Policy(str(cli["policy"]).upper()) == api["policy"]
 
 
 def test_overdue_rectification_items_come_first(world: World, db: Session) -> None:

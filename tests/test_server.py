@@ -179,3 +179,31 @@ def test_a_revoked_token_is_refused(server: tuple[dict[str, str], int]) -> None:
         [*SANQUAN, "token", "revoke", token], env=env, capture_output=True, text=True, check=False
     )
     assert again.returncode == 2
+
+
+def test_demo_refuses_while_its_port_is_served_and_keeps_the_running_demo(
+    env: dict[str, str], demo_tokens: dict[str, str], tmp_path: Path
+) -> None:
+    """A second ``make demo`` while the first still serves: nothing is wiped, the tokens the
+    first printed still work, and the message says what to do."""
+    tokens_file = tmp_path / "demo-tokens.env"
+    before = tokens_file.read_text()
+    port = free_port()
+    process = start(env, port)
+    try:
+        refused = subprocess.run(
+            [*SANQUAN, "demo", "--yes", "--port", str(port)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert refused.returncode == 2
+        assert f"端口 127.0.0.1:{port} 已被占用" in refused.stderr
+        assert "Ctrl-C" in refused.stderr
+        assert tokens_file.read_text() == before
+        answer = graphql(port, demo_tokens["SANQUAN_VIEWER_TOKEN"], "{ viewer { name } }", {})
+        assert answer == {"data": {"viewer": {"name": "督导室 观察员"}}}
+    finally:
+        process.kill()
+        process.wait()

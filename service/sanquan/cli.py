@@ -23,6 +23,7 @@ from sanquan.exports.formats import ExportFormat
 from sanquan.exports.service import ExportKind
 from sanquan.findings.models import ItemStatus
 from sanquan.institutions.models import Institution
+from sanquan.rotation.model import DEFAULTS
 
 if TYPE_CHECKING:
     from sanquan.plugins.host import PluginHost
@@ -142,14 +143,29 @@ def demo(
     yes: Annotated[
         bool, typer.Option("--yes", help="Allow wiping a database that is not SQLite.")
     ] = False,
+    host: Annotated[str, typer.Option(help="Address the demo will be served on.")] = "127.0.0.1",
+    port: Annotated[
+        int | None,
+        typer.Option(help="Port the demo will be served on: refuse, changing nothing, if taken."),
+    ] = None,
 ) -> None:
-    """Load the demo: the 92 Beijing institutions, accounts, two sessions; print tokens.
+    """Load the demo: the 92 Beijing institutions, accounts, a history of sessions, findings
+    and progress reports; print tokens.
 
     It empties the database first, so on anything but the embedded SQLite file it asks for
-    ``--yes``: a demo must never wipe a production PostgreSQL by accident."""
+    ``--yes``: a demo must never wipe a production PostgreSQL by accident. Given the port it
+    will be served on, it refuses before touching anything while that port is taken, most
+    likely by a demo still serving this very database with the tokens it printed."""
     from sanquan.demo import load_demo
     from sanquan.migrate import downgrade, upgrade
 
+    if port is not None and _taken(host, port):
+        problems.print(
+            f"[red]端口 {host}:{port} 已被占用,可能是仍在运行的演示服务:数据库和令牌都未改动。"
+            "请先停止它(在其终端按 Ctrl-C)再运行;要同时运行第二个演示,请另用数据目录和端口"
+            "(SANQUAN_DATA_DIR=var/demo2 make demo PORT=8001)。[/red]",
+        )
+        raise typer.Exit(2)
     settings = _settings()
     if reset and not settings.database_url.startswith("sqlite") and not yes:
         console.print(
@@ -172,7 +188,10 @@ def demo(
     tokens_file.parent.mkdir(parents=True, exist_ok=True)
     tokens_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
     console.print(f"tokens also written to {tokens_file}")
-    console.print(f"review sessions: {result.sessions[0]} (concluded), {result.sessions[1]} (open)")
+    concluded = ", ".join(map(str, result.concluded))
+    opened = ", ".join(map(str, result.open))
+    console.print(f"review sessions: {concluded} (concluded), {opened} (open)")
+    console.print(f"rotation of this cycle adopted: {result.planned} more sessions planned")
 
 
 @token_app.command("create")
@@ -391,9 +410,19 @@ def plugins_new(
 @schedule_app.command("plan")
 def schedule_plan(
     start: Annotated[str, typer.Option(help="First quarter of the cycle, e.g. 2027Q1.")],
-    sessions_per_quarter: Annotated[int, typer.Option(help="Sessions each quarter (k).")] = 1,
-    policy: Annotated[str, typer.Option(help="mix or group categories.")] = "mix",
-    panel_size: Annotated[int, typer.Option(help="Experts per session; 0 for none.")] = 0,
+    sessions_per_quarter: Annotated[
+        int | None,
+        typer.Option(
+            help="Sessions each quarter (k). Default: the fewest that hold the pool (2 for 92).",
+            show_default=False,
+        ),
+    ] = DEFAULTS.sessions_per_quarter,
+    policy: Annotated[
+        str, typer.Option(help="mix or group categories.")
+    ] = DEFAULTS.policy.value.lower(),
+    panel_size: Annotated[
+        int, typer.Option(help="Experts per session; 0 for none.")
+    ] = DEFAULTS.panel_size,
     save: Annotated[bool, typer.Option(help="Keep the plan as a draft to adopt.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
@@ -451,7 +480,7 @@ def schedule_plan(
         return
     table = Table(title=f"rotation {first} – {first.plus(11)}")
     table.add_column("quarter")
-    for index in range(sessions_per_quarter):
+    for index in range(planned.plan.request.sessions_per_quarter):
         table.add_column(f"session {index + 1}")
     for quarter in sorted({s.quarter for s in sessions}):
         row = [s for s in sessions if s.quarter == quarter]
@@ -483,6 +512,22 @@ def export_schema(
 
     output.write_text(print_schema(), encoding="utf-8")
     console.print(f"wrote {output}")
+
+
+def _taken(host: str, port: int) -> bool:
+    """Whether a server listens on ``host:port``: binding as uvicorn does (reusing an address
+    in TIME_WAIT) fails only then."""
+    import errno
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            return error.errno == errno.EADDRINUSE
+    return False
 
 
 def _safe(url: str) -> str:

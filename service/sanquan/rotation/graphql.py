@@ -27,7 +27,7 @@ from sanquan.quarter import Quarter
 from sanquan.review.graphql import IndicatorSetRef, ReviewSessionType
 from sanquan.review.models import PanelMember, ReviewSession, SessionInstitution, SessionStatus
 from sanquan.rotation import service
-from sanquan.rotation.model import CYCLE_QUARTERS, Policy, RuleRef
+from sanquan.rotation.model import CYCLE_QUARTERS, DEFAULTS, Policy, RuleRef
 from sanquan.rotation.models import ConstraintKind, PlanStatus, RotationConstraint, RotationPlan
 from sanquan.timeutil import current_quarter, to_beijing
 
@@ -341,23 +341,29 @@ class RotationQuery:
 @strawberry.input
 class PlanRotationInput:
     start: Quarter = strawberry.field(description=limits.CYCLE_START.describe())
-    sessions_per_quarter: int = bounded(limits.SESSIONS_PER_QUARTER, default=1)
-    min_session_size: int = bounded(limits.SESSION_SIZE, default=3)
-    max_session_size: int = bounded(limits.SESSION_SIZE, default=5)
-    min_gap: int = bounded(limits.GAP, "Quarters since the last review.", default=8)
-    max_gap: int = bounded(limits.GAP, default=16)
-    policy: PolicyType = Policy.MIX  # type: ignore[valid-type]
-    max_same_category: int = bounded(limits.SAME_CATEGORY, default=2)
+    sessions_per_quarter: int | None = bounded(
+        limits.SESSIONS_PER_QUARTER,
+        "Sessions each quarter (k); null: the fewest that hold the active pool (2 for 92).",
+        default=DEFAULTS.sessions_per_quarter,
+    )
+    min_session_size: int = bounded(limits.SESSION_SIZE, default=DEFAULTS.session_size[0])
+    max_session_size: int = bounded(limits.SESSION_SIZE, default=DEFAULTS.session_size[1])
+    min_gap: int = bounded(limits.GAP, "Quarters since the last review.", default=DEFAULTS.gap[0])
+    max_gap: int = bounded(limits.GAP, default=DEFAULTS.gap[1])
+    policy: PolicyType = DEFAULTS.policy  # type: ignore[valid-type]
+    max_same_category: int = bounded(limits.SAME_CATEGORY, default=DEFAULTS.max_same_category)
     priorities: list[str] = bounded(
         limits.PRIORITY_LIST,
         "Institution codes to review early, most urgent first.",
         default_factory=list,
     )
     indicator_set: IndicatorSetRef = strawberry.field(
-        default_factory=lambda: IndicatorSetRef(key="beijing-sanquan")
+        default_factory=lambda: IndicatorSetRef(key=DEFAULTS.indicator_set_key)
     )
-    panel_size: int = bounded(limits.PANEL_SIZE, "0 plans no panels.", default=5)
-    max_sessions_per_year: int = bounded(limits.SESSIONS_PER_YEAR, default=2)
+    panel_size: int = bounded(limits.PANEL_SIZE, "0 plans no panels.", default=DEFAULTS.panel_size)
+    max_sessions_per_year: int = bounded(
+        limits.SESSIONS_PER_YEAR, default=DEFAULTS.max_sessions_per_year
+    )
 
     def options(self) -> service.PlanOptions:
         return service.PlanOptions(

@@ -7,6 +7,7 @@ gives the same plan (R7) and a plan can be compared with another.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -15,6 +16,16 @@ from sanquan.quarter import Quarter
 
 CYCLE_QUARTERS = 12
 """A cycle is three years of quarters (每3年为一个周期)."""
+
+
+def sessions_to_hold(pool_size: int, session_size: tuple[int, int]) -> int:
+    """The fewest sessions a quarter (k) whose sessions of at most ``session_size[1]`` hold
+    a pool of ``pool_size`` in one cycle: 92 institutions in sessions of ≤ 5 need 2.
+
+    >>> sessions_to_hold(92, (3, 5)), sessions_to_hold(60, (3, 5)), sessions_to_hold(0, (3, 5))
+    (2, 1, 1)
+    """
+    return max(1, math.ceil(pool_size / (session_size[1] * CYCLE_QUARTERS)))
 
 
 class Policy(StrEnum):
@@ -173,3 +184,40 @@ class Panel:
     quarter: Quarter
     index: int
     expert_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class PlanChoices:
+    """What the commission may choose when planning a cycle. Its defaults (:data:`DEFAULTS`)
+    are the ones the command line and GraphQL both offer, so the two cannot drift, and
+    under them the shipped pool of 92 Beijing institutions plans:
+
+    - ``sessions_per_quarter`` (k), ``None`` by default: the fewest sessions a quarter that
+      hold the active pool (:func:`sessions_to_hold`). That is R2's
+      default of 1 for a pool of up to 60 (12 quarters of at most 5), and 2 for Beijing's 92,
+      which one session a quarter cannot hold: R3's arithmetic would refuse the plan. A k
+      that is given is used as given, and refused with that arithmetic if the pool does not
+      fit it.
+    - ``panel_size`` 0: the plan appoints no panels. Planning them takes about
+      ``panel_size`` × sessions a year ÷ ``max_sessions_per_year`` experts (5 × 8 ÷ 2 = 20
+      for Beijing), and no expert pool ships with the data; each adopted session still asks
+      R11's minimum of 5 experts, appointed to it (``appointExperts``) before it opens.
+    - The rest are the SPEC's: sessions of 3–5 (R2), a gap of 8–16 quarters (R4), mixed
+      categories with at most 2 of one in a session (R6), the beijing-sanquan set.
+    """
+
+    sessions_per_quarter: int | None = None
+    session_size: tuple[int, int] = (3, 5)
+    gap: tuple[int, int] = (8, 16)
+    policy: Policy = Policy.MIX
+    max_same_category: int = 2
+    priorities: Sequence[str] = ()
+    indicator_set_key: str = "beijing-sanquan"
+    indicator_set_version: str | None = None
+    panel_size: int = 0
+    """Experts per session; 0 plans no panels."""
+    max_sessions_per_year: int = 2
+
+
+DEFAULTS = PlanChoices()
+"""The planning defaults, for every edge that offers them."""

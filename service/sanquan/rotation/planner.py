@@ -27,6 +27,7 @@ from sanquan.rotation.model import (
     Policy,
     PoolMember,
     RuleRef,
+    sessions_to_hold,
 )
 from sanquan.rotation.windows import (
     free_sessions,
@@ -80,7 +81,7 @@ def check_arithmetic(request: PlanRequest) -> None:
     rule = [RuleRef("POOL", f"{total} 所高校", f"{total} institutions")]
     if n > high * sessions:
         needed = math.ceil(n / high)
-        k_fit = math.ceil(total / (high * CYCLE_QUARTERS))
+        k_fit = sessions_to_hold(total, request.session_size)
         fits = low * CYCLE_QUARTERS * k_fit <= total
         hint_zh = f"改为每季度 {k_fit} 次点评会" if fits else "缩小每次点评会的高校数"
         hint_en = f"use k = {k_fit}" if fits else "change the session sizes"

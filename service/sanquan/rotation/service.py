@@ -48,9 +48,10 @@ from sanquan.rotation.model import (
     PanelRequest,
     Pin,
     Plan,
+    PlanChoices,
     PlanRequest,
-    Policy,
     PoolMember,
+    sessions_to_hold,
 )
 from sanquan.rotation.models import (
     ConstraintKind,
@@ -67,22 +68,11 @@ from sanquan.timeutil import beijing_today, current_quarter, utcnow
 STARTED = (SessionStatus.OPEN, SessionStatus.CONCLUDED)
 
 
-@dataclass(frozen=True)
-class PlanOptions:
-    """What the commission chooses when planning a cycle."""
+@dataclass(frozen=True, kw_only=True)
+class PlanOptions(PlanChoices):
+    """The choices for one cycle, from ``start``."""
 
     start: Quarter
-    sessions_per_quarter: int = 1
-    session_size: tuple[int, int] = (3, 5)
-    gap: tuple[int, int] = (8, 16)
-    policy: Policy = Policy.MIX
-    max_same_category: int = 2
-    priorities: Sequence[str] = ()
-    indicator_set_key: str = "beijing-sanquan"
-    indicator_set_version: str | None = None
-    panel_size: int = 5
-    """Experts per session; 0 plans no panels."""
-    max_sessions_per_year: int = 2
 
     def parameters(self) -> dict[str, Any]:
         values = asdict(self)
@@ -96,7 +86,7 @@ def check_options(host: PluginHost, options: PlanOptions) -> str:
     """The options' problems, all at once; returns the indicator set's version to pin."""
     errors = CYCLE_START.problems(options.start, current_quarter(), ("start",))
     low, high = options.session_size
-    if options.sessions_per_quarter < 1:
+    if options.sessions_per_quarter is not None and options.sessions_per_quarter < 1:
         errors.append(invalid(("sessionsPerQuarter",), "至少为 1", "must be at least 1"))
     if not 1 <= low <= high:
         errors.append(
@@ -175,7 +165,11 @@ def build_request(db: Session, options: PlanOptions) -> PlanRequest:
             PoolMember(i.code, i.name, i.category or "综合")
             for i in sorted(institutions, key=lambda i: i.code)
         ],
-        sessions_per_quarter=options.sessions_per_quarter,
+        sessions_per_quarter=(
+            sessions_to_hold(len(institutions), options.session_size)
+            if options.sessions_per_quarter is None
+            else options.sessions_per_quarter
+        ),
         session_size=options.session_size,
         gap=options.gap,
         policy=options.policy,
@@ -284,7 +278,10 @@ def make_draft(
     ids = {i.code: i.id for i in db.scalars(select(Institution))}
     panels = {(p.quarter, p.index): list(p.expert_ids) for p in planned.panels}
     fixed = {(f.quarter, f.codes) for f in planned.plan.request.fixed}
-    parameters = options.parameters() | {"indicator_set_version": planned.version}
+    parameters = options.parameters() | {
+        "sessions_per_quarter": planned.plan.request.sessions_per_quarter,
+        "indicator_set_version": planned.version,
+    }
     row = RotationPlan(
         cycle_start=str(options.start),
         parameters=parameters,
