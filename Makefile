@@ -35,7 +35,7 @@ test: $(STAMP) $(JS_STAMP)  ## every test, on SQLite and (where installed) Postg
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto  # a worker per core, each with its own PostgreSQL server
 
 lint: $(STAMP)
 	$(BIN)/ruff check --fix .

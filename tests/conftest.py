@@ -1,5 +1,10 @@
 """Shared fixtures: every end-to-end test runs on SQLite and on PostgreSQL, through the real
-ASGI app over HTTP, with a fresh migrated database each time."""
+ASGI app over HTTP, with a fresh migrated database each time.
+
+Each database is a clone of a template built once per engine and session: an empty migrated
+one, or, for a test that asks for the ``world``, one holding the world already (a file copy on
+SQLite, ``CREATE DATABASE … TEMPLATE`` on PostgreSQL). A test marked ``engine_independent``
+exercises no storage behaviour and runs on SQLite only."""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
@@ -53,30 +59,84 @@ def postgresql_template(postgresql_server: PostgresServer) -> Iterator[str]:
         yield url.rsplit("/", 1)[1]
 
 
+@dataclass(frozen=True)
+class Seed:
+    """What a world's database does not tell: its tokens (stored only as hashes) and the ids
+    of its accounts, the same in every clone of the template."""
+
+    tokens: dict[str, str]
+    account_ids: dict[str, int]
+
+
+@dataclass(frozen=True)
+class WorldTemplate:
+    """A database holding the :class:`World`, to clone: a file path on SQLite, a database
+    name on PostgreSQL."""
+
+    database: str
+    seed: Seed
+
+
+@pytest.fixture(scope="session")
+def sqlite_world_template(sqlite_template: Path) -> WorldTemplate:
+    path = sqlite_template.with_name("world.sqlite3")
+    shutil.copy(sqlite_template, path)
+    return WorldTemplate(str(path), populate(sqlite_url(path)))
+
+
+@pytest.fixture(scope="session")
+def postgresql_world_template(
+    postgresql_server: PostgresServer, postgresql_template: str
+) -> Iterator[WorldTemplate]:
+    with fresh_database(postgresql_server, postgresql_template) as url:
+        yield WorldTemplate(str(make_url(url).database), populate(url))
+
+
 ENGINES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test on a database runs on each engine, unless it is engine-independent."""
+    if "database_url" in metafunc.fixturenames:
+        independent = metafunc.definition.get_closest_marker("engine_independent")
+        metafunc.parametrize("database_url", ENGINES[:1] if independent else ENGINES, indirect=True)
+
+
+def engine_of(url: str) -> str:
+    return "sqlite" if url.startswith("sqlite") else "postgresql"
 
 
 @contextmanager
 def migrated_database(
-    request: pytest.FixtureRequest, engine: str, directory: Path
+    request: pytest.FixtureRequest, engine: str, directory: Path, *, world: bool = False
 ) -> Iterator[str]:
     """A fresh, migrated database on ``engine`` (``sqlite`` in ``directory``, or
-    ``postgresql``), copied from the session's template."""
+    ``postgresql``), copied from the session's template: the one holding the world when
+    ``world``, else the empty one."""
     if engine == "sqlite":
         path = directory / "sanquan.sqlite3"
-        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        if world:
+            shutil.copy(request.getfixturevalue("sqlite_world_template").database, path)
+        else:
+            shutil.copy(request.getfixturevalue("sqlite_template"), path)
         yield sqlite_url(path)
         return
     server = request.getfixturevalue("postgresql_server")
-    template = request.getfixturevalue("postgresql_template")
+    template = (
+        request.getfixturevalue("postgresql_world_template").database
+        if world
+        else request.getfixturevalue("postgresql_template")
+    )
     with fresh_database(server, template) as url:
         yield url
 
 
-@pytest.fixture(params=ENGINES)
+@pytest.fixture
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, migrated database on each engine."""
-    with migrated_database(request, request.param, tmp_path) as url:
+    """A fresh, migrated database on each engine; holding the world already when the test
+    asks for the ``world``."""
+    world = "world" in request.fixturenames
+    with migrated_database(request, request.param, tmp_path, world=world) as url:
         yield url
 
 
@@ -192,39 +252,49 @@ EXPERTS = {f"expert{i}": None for i in range(1, 7)} | {"expert_pku": SCHOOLS["pk
 
 
 @pytest.fixture
-def world(settings: Settings, host: PluginHost, db: Session) -> Iterator[World]:
-    with populated_world(settings, host, db) as populated:
-        yield populated
+def world(request: pytest.FixtureRequest, settings: Settings, host: PluginHost) -> Iterator[World]:
+    """The :class:`World`, its database cloned from the session's template."""
+    template = request.getfixturevalue(f"{engine_of(settings.database_url)}_world_template")
+    with served_world(settings, host, template.seed) as served:
+        yield served
+
+
+def populate(url: str) -> Seed:
+    """Put the world's rows into the database at ``url``."""
+    engine = make_engine(url)
+    tokens: dict[str, str] = {}
+    ids: dict[str, int] = {}
+    with make_session_factory(engine)() as db:
+        load_beijing(db)
+        import_plans(db)
+
+        def add(key: str, role: Role, code: str | None = None, unit: str | None = None) -> None:
+            account = create_account(db, name=key, role=role, institution_code=code, unit_name=unit)
+            tokens[key] = issue_token(db, account)
+            ids[key] = account.id
+
+        add("admin", Role.ADMIN)
+        add("viewer", Role.VIEWER)
+        add("unit", Role.UNIT, unit="市教委")
+        for key, code in SCHOOLS.items():
+            add(key, Role.INSTITUTION, code)
+        for key, code in EXPERTS.items():
+            add(key, Role.EXPERT, code)
+        db.commit()
+    engine.dispose()
+    return Seed(tokens=tokens, account_ids=ids)
 
 
 @contextmanager
-def populated_world(settings: Settings, host: PluginHost, db: Session) -> Iterator[World]:
-    """The :class:`World` in ``db``, served by an app on ``settings``."""
-    load_beijing(db)
-    import_plans(db)
-    tokens: dict[str, str] = {}
-    ids: dict[str, int] = {}
-
-    def add(key: str, role: Role, code: str | None = None, unit: str | None = None) -> None:
-        account = create_account(db, name=key, role=role, institution_code=code, unit_name=unit)
-        tokens[key] = issue_token(db, account)
-        ids[key] = account.id
-
-    add("admin", Role.ADMIN)
-    add("viewer", Role.VIEWER)
-    add("unit", Role.UNIT, unit="市教委")
-    for key, code in SCHOOLS.items():
-        add(key, Role.INSTITUTION, code)
-    for key, code in EXPERTS.items():
-        add(key, Role.EXPERT, code)
-    db.commit()
+def served_world(settings: Settings, host: PluginHost, seed: Seed) -> Iterator[World]:
+    """The :class:`World` whose rows are in the database of ``settings``, served by an app."""
     app = create_app(settings, host)
     with TestClient(app) as client:
         yield World(
             client=client,
-            tokens=tokens,
-            expert_ids=[str(ids[k]) for k in EXPERTS],
-            account_ids=ids,
+            tokens=dict(seed.tokens),
+            expert_ids=[str(seed.account_ids[k]) for k in EXPERTS],
+            account_ids=dict(seed.account_ids),
         )
 
 
@@ -236,9 +306,13 @@ def prepared(
     from tests.prepared import prepare  # it builds on this module's world
 
     directory: Path = tmp_path_factory.mktemp("prepared")
-    with migrated_database(request, request.param, directory) as url:
+    template = request.getfixturevalue(f"{request.param}_world_template")
+    with migrated_database(request, request.param, directory, world=True) as url:
         engine = make_engine(url)
         settings = settings_for(url, directory)
-        with make_session_factory(engine)() as db, populated_world(settings, host, db) as world:
+        with (
+            make_session_factory(engine)() as db,
+            served_world(settings, host, template.seed) as world,
+        ):
             yield prepare(world, db)
         engine.dispose()

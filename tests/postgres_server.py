@@ -12,7 +12,10 @@ temporary directory owned by that user (under ``/dev/shm`` when it is a roomy
 tmpfs, else ``/tmp``; override with ``$SANQUAN_PG_TMPDIR``) -- never under
 pytest's root-only ``tmp_path_factory`` base.  The server listens on a free TCP
 port on 127.0.0.1 with ``trust`` authentication, superuser ``postgres``, no
-password.
+password.  A watchdog (:mod:`tests.postgres_watchdog`) stops it and removes its
+directories when the test process dies without tearing it down (SIGKILL), so a
+killed run leaves no server behind.  Each pytest-xdist worker is a session of its
+own, with its own server on its own free port.
 
 Public API:
 
@@ -33,10 +36,11 @@ import shutil
 import socket
 import stat
 import subprocess
+import sys
 import tempfile
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
@@ -207,6 +211,31 @@ def _write_pg_ctl_wrapper(directory: Path, pg_ctl: Path, runuser: str, user: str
     return wrapper
 
 
+_WATCHDOG = Path(__file__).with_name("postgres_watchdog.py")
+
+
+@contextmanager
+def _watched(pg_ctl: Path, datadir: Path, directories: list[Path]) -> Iterator[None]:
+    """Have a watchdog stop the server and remove ``directories`` once this process is gone,
+    even killed outright: ``pg_ctl start`` detaches the server from us (see
+    :mod:`tests.postgres_watchdog`). In a session of its own, so that a Ctrl-C reaches only
+    the run, which then stops the server itself; the watchdog is let go when the block ends."""
+    read_end, write_end = os.pipe()  # not inheritable: only this process holds write_end
+    with subprocess.Popen(
+        [sys.executable, str(_WATCHDOG), str(pg_ctl), str(datadir), *map(str, directories)],
+        stdin=read_end,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    ) as watchdog:
+        os.close(read_end)
+        try:
+            yield
+        finally:
+            os.close(write_end)
+            watchdog.wait()
+
+
 @pytest.fixture(scope="session")
 def postgresql_server() -> Iterator[PostgresServer]:
     """Start a throwaway PostgreSQL server for the whole test session.
@@ -241,44 +270,46 @@ def postgresql_server() -> Iterator[PostgresServer]:
     bin_dir = Path(tempfile.mkdtemp(prefix="sanquan-pg-bin-"))
     run_dir = Path(tempfile.mkdtemp(prefix="sanquan-pg-", dir=_server_parent_dir()))
     executor: PostgreSQLExecutor | None = None
-    try:
-        if owner is not None and runuser is not None:
-            os.chown(run_dir, owner.pw_uid, owner.pw_gid)
-            executable = _write_pg_ctl_wrapper(bin_dir, pg_ctl, runuser, owner.pw_name)
-        else:
-            executable = pg_ctl
+    with ExitStack() as watch:  # let the watchdog go once the server is stopped
+        try:
+            if owner is not None and runuser is not None:
+                os.chown(run_dir, owner.pw_uid, owner.pw_gid)
+                executable = _write_pg_ctl_wrapper(bin_dir, pg_ctl, runuser, owner.pw_name)
+            else:
+                executable = pg_ctl
 
-        port = _free_port()
-        logfile = run_dir / "postgresql.log"
-        executor = PostgreSQLExecutor(
-            executable=str(executable),
-            host=HOST,
-            port=port,
-            datadir=str(run_dir / "data"),
-            unixsocketdir=str(run_dir),
-            logfile=str(logfile),
-            startparams="-w",
-            dbname="postgres",
-            user=SUPERUSER,
-            password=None,
-            postgres_options=_FAST_SERVER_OPTIONS,
-        )
-        try:
-            executor.start()
-        except Exception as exc:
-            log_tail = logfile.read_text(errors="replace")[-2000:] if logfile.is_file() else ""
-            raise RuntimeError(
-                f"could not start PostgreSQL from {bindir} on {HOST}:{port}: {exc}\n"
-                f"--- {logfile} (tail) ---\n{log_tail}"
-            ) from exc
-        yield PostgresServer(host=HOST, port=port, user=SUPERUSER, password=None)
-    finally:
-        try:
-            if executor is not None and executor.running():
-                executor.stop()
+            watch.enter_context(_watched(executable, run_dir / "data", [run_dir, bin_dir]))
+            port = _free_port()
+            logfile = run_dir / "postgresql.log"
+            executor = PostgreSQLExecutor(
+                executable=str(executable),
+                host=HOST,
+                port=port,
+                datadir=str(run_dir / "data"),
+                unixsocketdir=str(run_dir),
+                logfile=str(logfile),
+                startparams="-w",
+                dbname="postgres",
+                user=SUPERUSER,
+                password=None,
+                postgres_options=_FAST_SERVER_OPTIONS,
+            )
+            try:
+                executor.start()
+            except Exception as exc:
+                log_tail = logfile.read_text(errors="replace")[-2000:] if logfile.is_file() else ""
+                raise RuntimeError(
+                    f"could not start PostgreSQL from {bindir} on {HOST}:{port}: {exc}\n"
+                    f"--- {logfile} (tail) ---\n{log_tail}"
+                ) from exc
+            yield PostgresServer(host=HOST, port=port, user=SUPERUSER, password=None)
         finally:
-            shutil.rmtree(run_dir, ignore_errors=True)
-            shutil.rmtree(bin_dir, ignore_errors=True)
+            try:
+                if executor is not None and executor.running():
+                    executor.stop()
+            finally:
+                shutil.rmtree(run_dir, ignore_errors=True)
+                shutil.rmtree(bin_dir, ignore_errors=True)
 
 
 @contextmanager

@@ -45,6 +45,7 @@ def count(db: Session, model: type) -> int:
 
 
 @pytest.mark.parametrize("quarter", ["2027Q5", "27Q1", "2027q1x", "2027-Q1", ""])
+@pytest.mark.engine_independent
 def test_malformed_quarter_is_an_input_error(world: World, quarter: str) -> None:
     body = world.api("admin").raw(
         CREATE,
@@ -56,6 +57,7 @@ def test_malformed_quarter_is_an_input_error(world: World, quarter: str) -> None
     assert body.get("data") is None
 
 
+@pytest.mark.engine_independent
 def test_malformed_quarter_message_in_english(world: World) -> None:
     body = world.api("admin", "en").raw(
         CREATE, {"input": {"quarter": "2027Q5", "institutionCodes": THREE, "indicatorSet": SET}}
@@ -409,6 +411,7 @@ def test_concluding_an_incomplete_session_lists_what_is_missing(world: World) ->
 
 
 @pytest.mark.parametrize(("language", "words"), [("zh", "查询语法错误"), ("en", "syntax error")])
+@pytest.mark.engine_independent
 def test_malformed_graphql_document(world: World, language: str, words: str) -> None:
     response = world.api("admin", language).post("mutation { submitScores(input: {")
     body = response.json()
@@ -418,6 +421,7 @@ def test_malformed_graphql_document(world: World, language: str, words: str) -> 
     assert "Traceback" not in response.text
 
 
+@pytest.mark.engine_independent
 def test_unknown_field_is_a_validation_error(world: World) -> None:
     body = world.api("viewer").raw("{ institutions { edges { node { nosuch } } } }")
     assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"

@@ -29,6 +29,7 @@ def headers_of(world: World, token: str = "viewer", **extra: str) -> dict[str, s
     return {"Authorization": f"Bearer {world.tokens[token]}", **extra}
 
 
+@pytest.mark.engine_independent
 def test_every_answer_carries_the_security_headers(world: World) -> None:
     answers = [
         world.client.post(
@@ -72,6 +73,7 @@ def test_links_come_from_the_public_url_when_it_is_set(
         assert other.json()["errors"][0]["extensions"]["code"] == "DISALLOWED_HOST"
 
 
+@pytest.mark.engine_independent
 def test_graphiql_is_off_unless_switched_on_and_keeps_no_headers(
     settings: Settings, host: PluginHost, world: World
 ) -> None:
@@ -139,6 +141,7 @@ def test_graphiql_is_off_unless_switched_on_and_keeps_no_headers(
     ],
     ids=["put", "text-plain", "batch", "mutation-over-get", "no-query", "bad-variables"],
 )
+@pytest.mark.engine_independent
 def test_malformed_requests_get_json_errors_in_the_callers_language(
     world: World, send: dict[str, object], status: int, code: str, zh: str, en: str
 ) -> None:
@@ -171,6 +174,7 @@ def served(env: dict[str, str]) -> Iterator[int]:
     process.wait()
 
 
+@pytest.mark.engine_independent
 def test_forwarded_headers_are_believed_only_from_trusted_proxies(
     env: dict[str, str], served: int
 ) -> None:

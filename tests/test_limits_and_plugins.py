@@ -24,6 +24,7 @@ from tests.test_review_flow import run_full_session
 THREE = [SCHOOLS["thu"], SCHOOLS["ruc"], SCHOOLS["ustb"]]
 
 
+@pytest.mark.engine_independent
 def test_alias_count_is_limited(world: World) -> None:
     aliases = "".join(f"b{i}: viewer {{ name }} " for i in range(40))
     body = world.api("viewer").raw("{ " + aliases + "}")
@@ -31,6 +32,7 @@ def test_alias_count_is_limited(world: World) -> None:
     assert "aliases" in body["errors"][0]["message"]
 
 
+@pytest.mark.engine_independent
 def test_query_depth_is_limited(settings: Settings, host: PluginHost, world: World) -> None:
     deep = (
         "{ reviewSessions { edges { node { indicatorSet { dimensions { indicators "
@@ -43,6 +45,7 @@ def test_query_depth_is_limited(settings: Settings, host: PluginHost, world: Wor
     assert "exceeds maximum operation depth" in body["errors"][0]["message"]
 
 
+@pytest.mark.engine_independent
 def test_introspection_can_be_switched_off(
     settings: Settings, host: PluginHost, world: World
 ) -> None:
@@ -221,6 +224,7 @@ def test_a_failing_aggregation_leaves_the_session_open_and_names_its_plugin(
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])
+@pytest.mark.engine_independent
 def test_indicator_sets_are_listed_with_structure(world: World, language: str) -> None:
     data = world.api("viewer", language)(
         "{ indicatorSets { key version provider dimensions { code weight "
@@ -237,6 +241,7 @@ def test_indicator_sets_are_listed_with_structure(world: World, language: str) -
     assert t11["scale"] == {"minimum": 0.0, "maximum": 100.0}
 
 
+@pytest.mark.engine_independent
 def test_document_size_is_limited(settings: Settings, host: PluginHost, world: World) -> None:
     small = replace(settings, max_tokens=50)
     query = "{ viewer { " + "name " * 60 + "} }"

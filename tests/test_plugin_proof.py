@@ -37,6 +37,7 @@ def installed_plugin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]
         )
 
 
+@pytest.mark.engine_independent
 def test_a_new_plugin_package_scores_a_session(
     installed_plugin: Path, world: World, settings: Settings
 ) -> None:

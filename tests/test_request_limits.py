@@ -201,6 +201,7 @@ def test_a_long_statement_is_interrupted_at_the_deadline(database_url: str) -> N
     ],
     ids=["units-cycle", "plan-cycle", "30-results", "fragments"],
 )
+@pytest.mark.engine_independent
 def test_a_query_over_the_cost_limit_is_refused_before_it_runs(world: World, query: str) -> None:
     for language, words in (("zh", "超过上限 50000"), ("en", "over the limit of 50000")):
         body = world.api("viewer", language).raw(query)
@@ -288,6 +289,7 @@ def refusal(response: httpx.Response) -> tuple[int, str, str]:
     return response.status_code, error["extensions"]["code"], error["message"]
 
 
+@pytest.mark.engine_independent
 def test_a_body_over_the_limit_is_refused_with_413(world: World, db: Session) -> None:
     session_id = open_session(world, THREE)
     body = variables_of([{"indicator": "T01", "value": 1}] * 200_000, session_id)
@@ -341,6 +343,7 @@ def variables_of(scores: list[dict[str, Any]], session_id: str = "1") -> bytes:
     ],
     ids=["long-list", "long-text"],
 )
+@pytest.mark.engine_independent
 def test_raw_variables_are_bounded_before_conversion(
     world: World, db: Session, scores: list[dict[str, Any]], code: str, where: str
 ) -> None:
@@ -370,6 +373,7 @@ DEEP = b"[" * 100_000 + b"]" * 100_000
     ],
     ids=["invalid-utf8", "truncated", "nan", "deep-nesting"],
 )
+@pytest.mark.engine_independent
 def test_a_body_that_is_not_json_is_a_400_in_json(
     world: World, content: bytes, problem: str
 ) -> None:
@@ -378,6 +382,7 @@ def test_a_body_that_is_not_json_is_a_400_in_json(
     assert problem in message
 
 
+@pytest.mark.engine_independent
 def test_deeply_nested_variables_are_refused(world: World) -> None:
     nested: Any = "x"
     for _ in range(40):
@@ -387,6 +392,7 @@ def test_deeply_nested_variables_are_refused(world: World) -> None:
     assert refusal(post(world, body))[:2] == (400, "INPUT_TOO_LARGE")
 
 
+@pytest.mark.engine_independent
 def test_a_lone_surrogate_never_breaks_an_answer(world: World) -> None:
     """In the document it is refused; in a value that an error quotes back, the answer is
     still JSON (ASCII-escaped), never a server error."""
