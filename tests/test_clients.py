@@ -98,7 +98,7 @@ def changes(before: list[str], after: list[str]) -> dict[str, int]:
     return {"closed": len(set(before) - set(after)), "opened": len(set(after) - set(before))}
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # HTTP only: one engine
+@pytest.mark.engine_independent  # HTTP only: one engine
 def test_gql_runs_a_reviewers_flow_with_documents_checked_against_schema_graphql(
     demo_server: str, demo_tokens: dict[str, str]
 ) -> None:
@@ -160,7 +160,7 @@ def test_gql_refuses_a_document_the_schema_does_not_have_before_sending_it() -> 
         nowhere.client.execute(gql('{ myScores(sessionId: "2") { value } }'))
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # HTTP only: one engine
+@pytest.mark.engine_independent  # HTTP only: one engine
 def test_graphql_request_under_node_runs_the_same_flow(
     demo_server: str, demo_tokens: dict[str, str], env: dict[str, str]
 ) -> None:

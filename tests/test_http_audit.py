@@ -29,7 +29,7 @@ def audited(env: dict[str, str]) -> Iterator[tuple[int, str]]:
     process.wait()
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # HTTP only: one engine
+@pytest.mark.engine_independent  # HTTP only: one engine
 def test_the_graphql_over_http_audit_passes_without_a_warning(
     audited: tuple[int, str],
 ) -> None:
