@@ -4,25 +4,48 @@ PORT ?= 8000
 VENV ?= .venv
 BIN := $(VENV)/bin
 PLUGINS := $(wildcard plugins/*/pyproject.toml)
+LOCAL := -e sdk $(foreach p,$(PLUGINS),-e $(dir $(p)))
+UV_VERSION := 0.13.9
+UV := $(BIN)/uv
+LOCAL_NAMES := sanquan sanquan-sdk sanquan-plugin-beijing sanquan-plugin-ideology sanquan-plugin-qiangguo
+DEMO_STAMP := $(VENV)/.installed-demo
 STAMP := $(VENV)/.installed
 JS := tests/js
 JS_STAMP := $(JS)/node_modules/.installed
 
-.PHONY: install demo serve test lint schema bench clean
+.PHONY: install demo serve test lint schema bench lock clean
 
-$(STAMP): pyproject.toml sdk/pyproject.toml $(PLUGINS)
+# Third-party packages come from the lock files in requirements/ (exact versions, checked by
+# hash), installed by uv; then the project's own packages, editable, without dependencies.
+$(UV):
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e sdk $(foreach p,$(PLUGINS),-e $(dir $(p))) -e '.[test]'
+	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
+
+$(DEMO_STAMP): $(UV) requirements/demo.txt pyproject.toml sdk/pyproject.toml $(PLUGINS)
+	$(UV) pip install --quiet --python $(BIN)/python --require-hashes -r requirements/demo.txt
+	$(UV) pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation $(LOCAL) -e .
+	touch $@
+
+$(STAMP): $(DEMO_STAMP) requirements/test.txt
+	$(UV) pip install --quiet --python $(BIN)/python --require-hashes -r requirements/test.txt
+	$(UV) pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation $(LOCAL) -e '.[test]'
 	touch $@
 
 install: $(STAMP)
 
-demo: $(STAMP)  ## fresh demo database, tokens printed, served on 127.0.0.1:$(PORT); refused while the port is taken
+# Rewrite the lock files from pyproject.toml (add --upgrade to move to newer releases).
+lock: $(UV)
+	for set in demo test; do \
+		$(UV) pip compile requirements/$$set.in --quiet --universal --python-version 3.11 \
+			--generate-hashes --no-header $(foreach n,$(LOCAL_NAMES),--no-emit-package $(n)) \
+			-o requirements/$$set.txt; \
+	done
+
+demo: $(DEMO_STAMP)  ## fresh demo database, tokens printed, served on 127.0.0.1:$(PORT); refused while the port is taken
 	$(BIN)/sanquan demo --host 127.0.0.1 --port $(PORT)
 	SANQUAN_GRAPHIQL=on SANQUAN_INTROSPECTION=on $(BIN)/sanquan serve --host 127.0.0.1 --port $(PORT)
 
-serve: $(STAMP)
+serve: $(DEMO_STAMP)
 	$(BIN)/sanquan serve
 
 # The JavaScript clients the tests drive, where npm is installed (.ci/run installs it).
