@@ -81,7 +81,10 @@ def prepare(world: World, db: Session) -> Prepared:
     ids["other_unit"] = str(account.id)
     db.commit()
     for code in (KEPT, GONE):
-        created = admin(CREATE_INSTITUTION, {"input": {"code": code, "active": False, **KEPT_DATA}})
+        created = admin(
+            CREATE_INSTITUTION,
+            {"input": {"code": code, "active": False, **KEPT_DATA, "level": "UNDERGRADUATE"}},
+        )
         assert created["createInstitution"]["userErrors"] == []
     ids["concluded"] = _concluded_session(world, panel)
     ids["open"] = open_session(world, [SCHOOLS[s] for s in SESSION_SCHOOLS], panel, 1, "2027Q2")

@@ -17,75 +17,222 @@ FieldPath = tuple[str | int, ...]
 
 
 class ErrorCode(StrEnum):
-    """Stable machine codes; clients may switch on these, so never rename one."""
+    """Stable machine codes; clients may switch on these, so never rename one. Each member
+    carries a description for the schema beside its value."""
 
-    INVALID_VALUE = "INVALID_VALUE"
-    INVALID_QUARTER = "INVALID_QUARTER"
-    INVALID_INSTITUTION_CODE = "INVALID_INSTITUTION_CODE"
-    UNKNOWN_INSTITUTION = "UNKNOWN_INSTITUTION"
-    DUPLICATE_INSTITUTION = "DUPLICATE_INSTITUTION"
-    INSTITUTION_IN_USE = "INSTITUTION_IN_USE"
-    INACTIVE_INSTITUTION = "INACTIVE_INSTITUTION"
-    CSV_INVALID = "CSV_INVALID"
-    SESSION_SIZE = "SESSION_SIZE"
-    DUPLICATE_IN_SESSION = "DUPLICATE_IN_SESSION"
-    UNKNOWN_INDICATOR_SET = "UNKNOWN_INDICATOR_SET"
-    UNKNOWN_SESSION = "UNKNOWN_SESSION"
-    UNKNOWN_EXPERT = "UNKNOWN_EXPERT"
-    PANEL_TOO_SMALL = "PANEL_TOO_SMALL"
-    EXPERT_HAS_SCORES = "EXPERT_HAS_SCORES"
-    DEADLINE_IN_PAST = "DEADLINE_IN_PAST"
-    SESSION_NOT_DRAFT = "SESSION_NOT_DRAFT"
-    SESSION_NOT_OPEN = "SESSION_NOT_OPEN"
-    SESSION_CONCLUDED = "SESSION_CONCLUDED"
-    SESSION_NOT_CONCLUDED = "SESSION_NOT_CONCLUDED"
-    NOT_A_REVIEWER = "NOT_A_REVIEWER"
-    NOT_IN_SESSION = "NOT_IN_SESSION"
-    PEER_OWN_SCHOOL = "PEER_OWN_SCHOOL"
-    SELF_OTHER_SCHOOL = "SELF_OTHER_SCHOOL"
-    CONFLICT_OF_INTEREST = "CONFLICT_OF_INTEREST"
-    DEADLINE_PASSED = "DEADLINE_PASSED"
-    EMPTY_SUBMISSION = "EMPTY_SUBMISSION"
-    TOO_MANY_SCORES = "TOO_MANY_SCORES"
-    DUPLICATE_INDICATOR = "DUPLICATE_INDICATOR"
-    UNKNOWN_INDICATOR = "UNKNOWN_INDICATOR"
-    SOURCE_NOT_ALLOWED = "SOURCE_NOT_ALLOWED"
-    OUT_OF_SCALE = "OUT_OF_SCALE"
-    WRONG_INPUT = "WRONG_INPUT"
-    UNKNOWN_LEVEL = "UNKNOWN_LEVEL"
-    INVALID_FIGURE = "INVALID_FIGURE"
-    EVIDENCE_REQUIRED = "EVIDENCE_REQUIRED"
-    PLUGIN_RULE = "PLUGIN_RULE"
-    PLUGIN_FAILED = "PLUGIN_FAILED"
-    ALREADY_SUBMITTED = "ALREADY_SUBMITTED"
-    INCOMPLETE = "INCOMPLETE"
-    UNKNOWN_SCORE = "UNKNOWN_SCORE"
-    REASON_REQUIRED = "REASON_REQUIRED"
-    ROTATION_INFEASIBLE = "ROTATION_INFEASIBLE"
-    UNKNOWN_PLAN = "UNKNOWN_PLAN"
-    PLAN_NOT_DRAFT = "PLAN_NOT_DRAFT"
-    PLAN_STALE = "PLAN_STALE"
-    DUE_IN_PAST = "DUE_IN_PAST"
-    UNKNOWN_FINDING = "UNKNOWN_FINDING"
-    NOT_A_RECTIFICATION_ITEM = "NOT_A_RECTIFICATION_ITEM"
-    NOT_YOUR_SCHOOL = "NOT_YOUR_SCHOOL"
-    INVALID_TRANSITION = "INVALID_TRANSITION"
-    NOT_DONE = "NOT_DONE"
-    NOT_A_LATER_REVIEW = "NOT_A_LATER_REVIEW"
-    NOT_A_DRAFT = "NOT_A_DRAFT"
-    DRAFT_ALREADY_RAISED = "DRAFT_ALREADY_RAISED"
-    UNKNOWN_UNITS = "UNKNOWN_UNITS"
-    UNKNOWN_UNIT = "UNKNOWN_UNIT"
-    UNKNOWN_WORK_PLAN = "UNKNOWN_WORK_PLAN"
-    UNKNOWN_TASK = "UNKNOWN_TASK"
-    NOT_YOUR_TASK = "NOT_YOUR_TASK"
-    UNKNOWN_EXPORT_LINK = "UNKNOWN_EXPORT_LINK"
-    UNKNOWN_ACCOUNT = "UNKNOWN_ACCOUNT"
-    OWN_ACCOUNT = "OWN_ACCOUNT"
-    EXPORT_LINK_EXPIRED = "EXPORT_LINK_EXPIRED"
-    QUARTER_OUT_OF_RANGE = "QUARTER_OUT_OF_RANGE"
-    DEADLINE_TOO_LATE = "DEADLINE_TOO_LATE"
-    ALREADY_IN_SESSION = "ALREADY_IN_SESSION"
+    description: str
+
+    def __new__(cls, value: str, description: str) -> ErrorCode:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.description = description
+        return member
+
+    INVALID_VALUE = (
+        "INVALID_VALUE",
+        "An input value is out of its bounds (length, count, range) or holds a control "
+        "character or lone surrogate; `field` is its path.",
+    )
+    INVALID_QUARTER = (
+        "INVALID_QUARTER",
+        "Not a quarter (季度): write the year, Q and 1–4, e.g. 2027Q1.",
+    )
+    INVALID_INSTITUTION_CODE = (
+        "INVALID_INSTITUTION_CODE",
+        "Not a valid institution code (学校标识码): 10 digits, starting with 41 and a province "
+        "code.",
+    )
+    UNKNOWN_INSTITUTION = "UNKNOWN_INSTITUTION", "No institution (高校) has this code."
+    DUPLICATE_INSTITUTION = "DUPLICATE_INSTITUTION", "Another institution already uses this code."
+    INSTITUTION_IN_USE = (
+        "INSTITUTION_IN_USE",
+        "The institution has taken part in reviews, so it cannot be deleted; deactivate it "
+        "(active: false) instead.",
+    )
+    INACTIVE_INSTITUTION = (
+        "INACTIVE_INSTITUTION",
+        "The institution is inactive and cannot be put into a review session.",
+    )
+    CSV_INVALID = (
+        "CSV_INVALID",
+        "A line of the imported CSV is malformed; the message names the line and nothing was "
+        "imported.",
+    )
+    SESSION_SIZE = "SESSION_SIZE", "A review session (点评工作会) takes 3–5 institutions."
+    DUPLICATE_IN_SESSION = (
+        "DUPLICATE_IN_SESSION",
+        "The same institution is listed twice for one session.",
+    )
+    UNKNOWN_INDICATOR_SET = (
+        "UNKNOWN_INDICATOR_SET",
+        "No installed plugin provides this indicator set (指标体系) key and version.",
+    )
+    UNKNOWN_SESSION = (
+        "UNKNOWN_SESSION",
+        "No review session has this id, or the caller may not see it.",
+    )
+    UNKNOWN_EXPERT = "UNKNOWN_EXPERT", "The account is not an active expert (专家) account."
+    PANEL_TOO_SMALL = (
+        "PANEL_TOO_SMALL",
+        "For some institution, the panel has fewer experts without a conflict of interest "
+        "than the session's minimum (R11).",
+    )
+    EXPERT_HAS_SCORES = (
+        "EXPERT_HAS_SCORES",
+        "The expert has already scored in the session and cannot leave its panel.",
+    )
+    DEADLINE_IN_PAST = "DEADLINE_IN_PAST", "A deadline is before today (Beijing time)."
+    SESSION_NOT_DRAFT = (
+        "SESSION_NOT_DRAFT",
+        "The session has been opened already; only a draft session can be changed or opened.",
+    )
+    SESSION_NOT_OPEN = "SESSION_NOT_OPEN", "The session is not open for scoring yet."
+    SESSION_CONCLUDED = (
+        "SESSION_CONCLUDED",
+        "The session is concluded and its scores are locked; an ADMIN may correct one with "
+        "correctScore.",
+    )
+    SESSION_NOT_CONCLUDED = "SESSION_NOT_CONCLUDED", "The action needs a concluded session."
+    NOT_A_REVIEWER = (
+        "NOT_A_REVIEWER",
+        "The caller is no reviewer of the session: not one of its schools, nor on its panel.",
+    )
+    NOT_IN_SESSION = "NOT_IN_SESSION", "The institution is not under review in this session."
+    PEER_OWN_SCHOOL = (
+        "PEER_OWN_SCHOOL",
+        "A peer evaluation (同行互评) cannot score the reviewer's own school.",
+    )
+    SELF_OTHER_SCHOOL = (
+        "SELF_OTHER_SCHOOL",
+        "A self-evaluation (学校自评) can only score the reviewer's own school.",
+    )
+    CONFLICT_OF_INTEREST = (
+        "CONFLICT_OF_INTEREST",
+        "The expert is affiliated with the institution and may not score it (利益冲突).",
+    )
+    DEADLINE_PASSED = "DEADLINE_PASSED", "The deadline of this score source has passed."
+    EMPTY_SUBMISSION = "EMPTY_SUBMISSION", "The submission holds no scores."
+    TOO_MANY_SCORES = (
+        "TOO_MANY_SCORES",
+        "The submission holds more scores than the service's configured maximum.",
+    )
+    DUPLICATE_INDICATOR = (
+        "DUPLICATE_INDICATOR",
+        "One indicator is scored twice in the same submission.",
+    )
+    UNKNOWN_INDICATOR = (
+        "UNKNOWN_INDICATOR",
+        "The session's indicator set has no indicator with this code.",
+    )
+    SOURCE_NOT_ALLOWED = "SOURCE_NOT_ALLOWED", "The indicator takes no scores from this source."
+    OUT_OF_SCALE = "OUT_OF_SCALE", "The value lies outside the indicator's scale."
+    WRONG_INPUT = (
+        "WRONG_INPUT",
+        "The indicator takes another input: a `value` (NUMERIC), a `level` (LEVELS) or a "
+        "`figure` (TARGET).",
+    )
+    UNKNOWN_LEVEL = (
+        "UNKNOWN_LEVEL",
+        "The level code is not one of the indicator's levels; the message lists them.",
+    )
+    INVALID_FIGURE = "INVALID_FIGURE", "A target's reported figure must be a number of at least 0."
+    EVIDENCE_REQUIRED = (
+        "EVIDENCE_REQUIRED",
+        "The indicator needs evidence for scores from this source.",
+    )
+    PLUGIN_RULE = (
+        "PLUGIN_RULE",
+        "A rule of the indicator set's plugin refused the input; the message names the plugin"
+        " and says why.",
+    )
+    PLUGIN_FAILED = (
+        "PLUGIN_FAILED",
+        "The indicator set's plugin failed; nothing was stored (the message names the plugin "
+        "and what was left undone).",
+    )
+    ALREADY_SUBMITTED = "ALREADY_SUBMITTED", "A submitted score cannot become a draft again."
+    INCOMPLETE = (
+        "INCOMPLETE",
+        "The session cannot conclude yet; the message lists the missing evaluations (R15).",
+    )
+    UNKNOWN_SCORE = (
+        "UNKNOWN_SCORE",
+        "No score has this id, or the caller may not see it (a blind id is accepted by no "
+        "mutation).",
+    )
+    REASON_REQUIRED = "REASON_REQUIRED", "Correcting a concluded session's score needs a reason."
+    ROTATION_INFEASIBLE = (
+        "ROTATION_INFEASIBLE",
+        "No rotation plan satisfies the request; the message explains why and the payload's "
+        "`conflicts` name the rules.",
+    )
+    UNKNOWN_PLAN = "UNKNOWN_PLAN", "No rotation plan (轮转计划) has this id."
+    PLAN_NOT_DRAFT = (
+        "PLAN_NOT_DRAFT",
+        "The plan was adopted or superseded; only a draft can be adopted.",
+    )
+    PLAN_STALE = (
+        "PLAN_STALE",
+        "The schedule changed since the plan was made (a session started or was scored); plan"
+        " again.",
+    )
+    DUE_IN_PAST = "DUE_IN_PAST", "A rectification item's due quarter has passed."
+    UNKNOWN_FINDING = "UNKNOWN_FINDING", "No finding has this id, or it belongs to another school."
+    NOT_A_RECTIFICATION_ITEM = (
+        "NOT_A_RECTIFICATION_ITEM",
+        "The finding is a highlight (亮点), not a rectification item (整改事项), so it is not "
+        "tracked.",
+    )
+    NOT_YOUR_SCHOOL = (
+        "NOT_YOUR_SCHOOL",
+        "A school reports progress only on its own rectification items.",
+    )
+    INVALID_TRANSITION = (
+        "INVALID_TRANSITION",
+        "A rectification item cannot move from its current status to the one asked for.",
+    )
+    NOT_DONE = "NOT_DONE", "Only a rectification item that is DONE can be verified."
+    NOT_A_LATER_REVIEW = (
+        "NOT_A_LATER_REVIEW",
+        "Verification needs a later review session of the same school.",
+    )
+    NOT_A_DRAFT = (
+        "NOT_A_DRAFT",
+        "The session's diagnosis gives no draft of this kind for this indicator.",
+    )
+    DRAFT_ALREADY_RAISED = "DRAFT_ALREADY_RAISED", "The draft was already raised as a finding."
+    UNKNOWN_UNITS = (
+        "UNKNOWN_UNITS",
+        "A plan's units are not known, so nothing was imported; the message lists their names.",
+    )
+    UNKNOWN_UNIT = "UNKNOWN_UNIT", "No responsible unit (责任单位) has this name for this owner."
+    UNKNOWN_WORK_PLAN = (
+        "UNKNOWN_WORK_PLAN",
+        "No work plan has this key; the message lists the known ones.",
+    )
+    UNKNOWN_TASK = "UNKNOWN_TASK", "The plan has no task with this number."
+    NOT_YOUR_TASK = (
+        "NOT_YOUR_TASK",
+        "A unit reports progress only on the tasks it is responsible for.",
+    )
+    UNKNOWN_EXPORT_LINK = "UNKNOWN_EXPORT_LINK", "No such download link; ask for a new one."
+    UNKNOWN_ACCOUNT = "UNKNOWN_ACCOUNT", "No account has this id."
+    OWN_ACCOUNT = "OWN_ACCOUNT", "An administrator cannot deactivate their own account."
+    EXPORT_LINK_EXPIRED = "EXPORT_LINK_EXPIRED", "The download link has expired; ask for a new one."
+    QUARTER_OUT_OF_RANGE = (
+        "QUARTER_OUT_OF_RANGE",
+        "The quarter lies outside the window this input accepts; the message gives it.",
+    )
+    DEADLINE_TOO_LATE = (
+        "DEADLINE_TOO_LATE",
+        "A deadline lies beyond the session's quarter's allowed range; the message gives the "
+        "latest.",
+    )
+    ALREADY_IN_SESSION = (
+        "ALREADY_IN_SESSION",
+        "The institution is already in another session of the quarter: one review per school "
+        "and quarter.",
+    )
 
 
 # code -> (zh-CN, en); parameters in braces.

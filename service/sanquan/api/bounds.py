@@ -85,6 +85,14 @@ def bounded_argument(limit: Limit, description: str = "") -> Any:
     return strawberry.argument(description=_describe(limit, description), metadata={LIMIT: limit})
 
 
+INPUT = strawberry.argument(
+    description="What to do, as one input object. Every field is checked against its bounds "
+    "first: a value out of bounds comes back in `userErrors` as INVALID_VALUE with its path, "
+    "and nothing changes."
+)
+"""A mutation's ``input`` argument: ``input: Annotated[SomeInput, INPUT]``."""
+
+
 def limit_of(definition: GraphQLArgument | GraphQLInputField) -> Limit | None:
     """The :class:`Limit` declared on a field or argument, if any."""
     source = (definition.extensions or {}).get(DEFINITION)
@@ -215,4 +223,5 @@ PageSize = Annotated[int | None, bounded_argument(PAGE, "Rows per page; 50 when 
 Cursor = Annotated[str | None, bounded_argument(CURSOR, "The `endCursor` of the page before.")]
 Code = Annotated[str, bounded_argument(CODE)]
 OptionalCode = Annotated[str | None, bounded_argument(CODE)]
+SessionId = Annotated[strawberry.ID, strawberry.argument(description="The review session's id.")]
 OptionalName = Annotated[str | None, bounded_argument(NAME)]

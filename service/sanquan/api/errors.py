@@ -16,6 +16,7 @@ from graphql import GraphQLError
 from starlette.responses import JSONResponse
 
 from sanquan.api.deadline import aborted
+from sanquan.api.enums import described_enum
 from sanquan.errors import AccessError, DomainError, DomainErrors, ErrorCode, Forbidden, render
 from sanquan.quarter import QuarterError
 
@@ -31,6 +32,7 @@ __all__ = [
     "UserError",
     "format_error",
     "language_of",
+    "refusals",
     "root_cause",
     "unauthenticated",
     "user_errors",
@@ -38,7 +40,11 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-ErrorCodeType = strawberry.enum(ErrorCode, name="ErrorCode", description="Stable error codes.")
+ErrorCodeType = described_enum(
+    ErrorCode,
+    "Why a domain rule refused a mutation's input: stable, so clients may switch on it; "
+    "`UserError.message` words it for people.",
+)
 
 
 @strawberry.type(description="A domain rule refused the input; nothing was changed.")
@@ -46,8 +52,18 @@ class UserError:
     field: list[str] = strawberry.field(
         description="Path of the input field at fault, relative to the mutation's input."
     )
-    code: ErrorCodeType  # type: ignore[valid-type]
+    code: ErrorCodeType = strawberry.field(  # type: ignore[valid-type]
+        description="The rule that refused it, for clients to switch on."
+    )
     message: str = strawberry.field(description="Human-readable, zh-CN unless Accept-Language: en.")
+
+
+def refusals() -> Any:
+    """The ``userErrors`` field every mutation payload ends with."""
+    return strawberry.field(
+        description="Why the mutation was refused, one entry per problem; empty when it "
+        "succeeded. When not empty, nothing was changed."
+    )
 
 
 def user_errors(error: DomainError | DomainErrors, language: str) -> list[UserError]:

@@ -20,23 +20,27 @@ DEFAULT_PAGE = 50
 MAX_PAGE = 200
 
 
-@strawberry.type
+@strawberry.type(description="Where a page ends, to ask for the next one.")
 class PageInfo:
-    has_next_page: bool
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(description="More rows follow this page.")
+    end_cursor: str | None = strawberry.field(
+        description="Pass as `after` for the next page; null on an empty page."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="One row of a page and where it stands.")
 class Edge(Generic[Node]):
-    cursor: str
-    node: Node
+    cursor: str = strawberry.field(description="Opaque; pass as `after` to read on from here.")
+    node: Node = strawberry.field(description="The row.")
 
 
-@strawberry.type
+@strawberry.type(
+    description="One page of a list, in the list's order; pages stay stable while rows are added."
+)
 class Connection(Generic[Node]):
-    edges: list[Edge[Node]]
-    page_info: PageInfo
-    total_count: int
+    edges: list[Edge[Node]] = strawberry.field(description="The page's rows.")
+    page_info: PageInfo = strawberry.field(description="How to ask for the next page.")
+    total_count: int = strawberry.field(description="Rows in the whole list, every page.")
 
 
 def _encode(values: Sequence[Any]) -> str:

@@ -47,7 +47,10 @@ CACHE_SIZE = 256
 """Distinct documents whose parse and validation are kept; clients send few distinct ones."""
 
 
-@strawberry.type
+@strawberry.type(
+    description="What a signed-in account may read; every request needs a bearer token. A "
+    "field marked (ADMIN) refuses other roles with a FORBIDDEN error."
+)
 class Query(
     InstitutionQuery,
     ReviewQuery,
@@ -60,7 +63,11 @@ class Query(
     pass
 
 
-@strawberry.type
+@strawberry.type(
+    description="What an account may change. Each mutation returns a payload whose "
+    "`userErrors` say why a domain rule refused it, in which case nothing changed; the "
+    "payload itself is null only when the request failed as a whole (e.g. FORBIDDEN)."
+)
 class Mutation(
     InstitutionMutation,
     ReviewMutation,

@@ -2,26 +2,49 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from sqlalchemy import select
 
 from sanquan import limits
-from sanquan.api.bounds import bounded
+from sanquan.api.bounds import INPUT, bounded
 from sanquan.api.context import Info
-from sanquan.api.errors import UserError
+from sanquan.api.enums import described_enum
+from sanquan.api.errors import UserError, refusals
 from sanquan.api.ids import parse_id
 from sanquan.auth.models import Account, Role
 from sanquan.auth.tokens import create_account, issue_token, set_active
 from sanquan.institutions.graphql import InstitutionType
 
-RoleType = strawberry.enum(Role, name="Role")
+RoleType = described_enum(
+    Role,
+    "What an account may do; one role per account.",
+    {
+        Role.ADMIN: "The commission's staff (市委教育工委): manage the pool, sessions, panels, "
+        "rotation, findings and accounts; read everything.",
+        Role.INSTITUTION: "A school's liaison (高校联络人): self-evaluation of its own school, "
+        "peer evaluation of the others in its sessions, progress on its rectification items.",
+        Role.EXPERT: "An expert (专家) on session panels: expert scores, except for the school "
+        "of their affiliation (conflict of interest).",
+        Role.UNIT: "A responsible unit (责任单位): quarterly progress on the tasks it owns.",
+        Role.VIEWER: "Read-only: schedules and concluded results.",
+    },
+    name="Role",
+)
 
 
-@strawberry.type(name="Account")
+@strawberry.type(
+    name="Account",
+    description="Someone who signs in with a bearer token: a person or a school's or unit's "
+    "account.",
+)
 class AccountType:
-    id: strawberry.ID
-    name: str
-    role: RoleType  # type: ignore[valid-type]
+    id: strawberry.ID = strawberry.field(description="The account's id, as mutations take it.")
+    name: str = strawberry.field(description="Display name.")
+    role: RoleType = strawberry.field(  # type: ignore[valid-type]
+        description="What the account may do."
+    )
     institution: InstitutionType | None = strawberry.field(
         description="The school represented (INSTITUTION) or the affiliation (EXPERT)."
     )
@@ -40,11 +63,17 @@ class AccountType:
         )
 
 
-@strawberry.input
+@strawberry.input(description="A new account.")
 class CreateAccountInput:
-    name: str = bounded(limits.NAME)
-    role: RoleType  # type: ignore[valid-type]
-    institution_code: str | None = bounded(limits.CODE, default=None)
+    name: str = bounded(limits.NAME, "Display name.")
+    role: RoleType = strawberry.field(  # type: ignore[valid-type]
+        description="What it may do."
+    )
+    institution_code: str | None = bounded(
+        limits.CODE,
+        "The school an INSTITUTION account represents, or an EXPERT's affiliation.",
+        default=None,
+    )
     unit_name: str | None = bounded(
         limits.NAME, "The responsible unit of a UNIT account, e.g. 市教委.", default=None
     )
@@ -55,11 +84,11 @@ class CreateAccountInput:
     )
 
 
-@strawberry.type
+@strawberry.type(description="The account created, with its token.")
 class CreateAccountPayload:
-    account: AccountType | None
+    account: AccountType | None = strawberry.field(description="Null when refused.")
     token: str | None = strawberry.field(description="Shown once; only its hash is stored.")
-    user_errors: list[UserError]
+    user_errors: list[UserError] = refusals()
 
 
 @strawberry.type
@@ -71,7 +100,14 @@ class AuthQuery:
         return AccountType.of(account)
 
     @strawberry.field(description="Accounts, optionally of one role (ADMIN).")
-    def accounts(self, info: Info, role: RoleType | None = None) -> list[AccountType] | None:  # type: ignore[valid-type]
+    def accounts(
+        self,
+        info: Info,
+        role: Annotated[
+            RoleType | None,  # type: ignore[valid-type]
+            strawberry.argument(description="Only accounts of this role; all when omitted."),
+        ] = None,
+    ) -> list[AccountType] | None:
         info.context.require(Role.ADMIN, what="accounts")
         query = select(Account).order_by(Account.id)
         if role is not None:
@@ -79,16 +115,16 @@ class AuthQuery:
         return [AccountType.of(a) for a in info.context.db.scalars(query)]
 
 
-@strawberry.input
+@strawberry.input(description="An account to switch off or on.")
 class SetAccountActiveInput:
-    account_id: strawberry.ID
-    active: bool
+    account_id: strawberry.ID = strawberry.field(description="The account.")
+    active: bool = strawberry.field(description="False refuses its tokens and download links.")
 
 
-@strawberry.type
+@strawberry.type(description="The account changed.")
 class AccountPayload:
-    account: AccountType | None
-    user_errors: list[UserError]
+    account: AccountType | None = strawberry.field(description="As it is now; null when refused.")
+    user_errors: list[UserError] = refusals()
 
 
 @strawberry.type
@@ -97,7 +133,9 @@ class AuthMutation:
         description="Switch an account off (its tokens and links stop working) or on again "
         "(ADMIN; not one's own)."
     )
-    def set_account_active(self, info: Info, input: SetAccountActiveInput) -> AccountPayload | None:
+    def set_account_active(
+        self, info: Info, input: Annotated[SetAccountActiveInput, INPUT]
+    ) -> AccountPayload | None:
         ctx = info.context
         actor = ctx.require(Role.ADMIN, what="setAccountActive")
         result, errors = ctx.mutate(
@@ -108,7 +146,9 @@ class AuthMutation:
         )
 
     @strawberry.mutation(description="Create an account and its first token (ADMIN).")
-    def create_account(self, info: Info, input: CreateAccountInput) -> CreateAccountPayload | None:
+    def create_account(
+        self, info: Info, input: Annotated[CreateAccountInput, INPUT]
+    ) -> CreateAccountPayload | None:
         ctx = info.context
         ctx.require(Role.ADMIN, what="createAccount")
 

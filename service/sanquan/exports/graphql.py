@@ -5,13 +5,15 @@ read; the file itself is served at ``/exports/<secret>`` to the same account's t
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 
 from sanquan import limits
-from sanquan.api.bounds import bounded
+from sanquan.api.bounds import INPUT, bounded
 from sanquan.api.context import Info
-from sanquan.api.errors import UserError
+from sanquan.api.enums import described_enum
+from sanquan.api.errors import UserError, refusals
 from sanquan.api.ids import parse_id
 from sanquan.exports import service
 from sanquan.exports.formats import ExportFormat
@@ -20,14 +22,41 @@ from sanquan.findings.models import ItemStatus
 from sanquan.quarter import Quarter
 from sanquan.timeutil import current_quarter, to_beijing, utcnow
 
-ExportKindType = strawberry.enum(service.ExportKind, name="ExportKind")
-ExportFormatType = strawberry.enum(ExportFormat, name="ExportFormat")
+ExportKindType = described_enum(
+    service.ExportKind,
+    "What an export holds.",
+    {
+        service.ExportKind.PLAN_TABLE: "A plan's responsibility table (责任分工表): its tasks, "
+        "their units and the quarter's progress; needs `plan`.",
+        service.ExportKind.UNIT_TABLE: "One unit's tasks across plans (一张表) with the quarter's "
+        "progress; needs `unit`.",
+        service.ExportKind.SCORE_SHEET: "A session's scores the caller may see; needs `sessionId`.",
+        service.ExportKind.SESSION_RESULTS: "A concluded session's results per institution and "
+        "indicator; needs `sessionId`.",
+        service.ExportKind.RECTIFICATION_LIST: "Rectification items (整改事项) with their "
+        "status, filtered like `rectificationItems`.",
+    },
+    name="ExportKind",
+)
+ExportFormatType = described_enum(
+    ExportFormat,
+    "The file format of an export.",
+    {
+        ExportFormat.XLSX: "An Excel workbook (.xlsx).",
+        ExportFormat.CSV: "Comma-separated text (.csv), UTF-8 with a byte-order mark for Excel.",
+    },
+    name="ExportFormat",
+)
 
 
-@strawberry.input
+@strawberry.input(description="Which export to link to; each kind reads the fields it names.")
 class ExportInput:
-    kind: ExportKindType  # type: ignore[valid-type]
-    format: ExportFormatType = ExportFormat.XLSX  # type: ignore[valid-type]
+    kind: ExportKindType = strawberry.field(  # type: ignore[valid-type]
+        description="What the export holds."
+    )
+    format: ExportFormatType = strawberry.field(  # type: ignore[valid-type]
+        default=ExportFormat.XLSX, description="The file format."
+    )
     plan: str | None = bounded(limits.CODE, "PLAN_TABLE: the plan key.", default=None)
     unit: str | None = bounded(
         limits.NAME, "UNIT_TABLE: the unit's name (aliases work).", default=None
@@ -44,7 +73,9 @@ class ExportInput:
     institution_code: str | None = bounded(
         limits.CODE, "RECTIFICATION_LIST: one school's items only.", default=None
     )
-    status: ItemStatusType | None = None  # type: ignore[valid-type]
+    status: ItemStatusType | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="RECTIFICATION_LIST: items of this status only."
+    )
     overdue: bool = strawberry.field(
         default=False, description="RECTIFICATION_LIST: only items past due and not done."
     )
@@ -69,16 +100,18 @@ class ExportLinkType:
         description="Fetched with the asking account's bearer token until `expiresAt`; the "
         "file is built then, under that account's rights."
     )
-    file_name: str
-    format: ExportFormatType  # type: ignore[valid-type]
+    file_name: str = strawberry.field(description="The name the file downloads under.")
+    format: ExportFormatType = strawberry.field(  # type: ignore[valid-type]
+        description="The file format."
+    )
     rows: int = strawberry.field(description="Data rows in the export when the link was made.")
-    expires_at: datetime
+    expires_at: datetime = strawberry.field(description="When the link stops working.")
 
 
-@strawberry.type
+@strawberry.type(description="The download link made.")
 class ExportLinkPayload:
-    link: ExportLinkType | None
-    user_errors: list[UserError]
+    link: ExportLinkType | None = strawberry.field(description="Null when refused.")
+    user_errors: list[UserError] = refusals()
 
 
 @strawberry.type
@@ -88,7 +121,9 @@ class ExportMutation:
         "responsibility table, a unit's tasks, a session's score sheet or results, the "
         "rectification list."
     )
-    def create_export_link(self, info: Info, input: ExportInput) -> ExportLinkPayload | None:
+    def create_export_link(
+        self, info: Info, input: Annotated[ExportInput, INPUT]
+    ) -> ExportLinkPayload | None:
         ctx = info.context
         export_format = ExportFormat(input.format)
 

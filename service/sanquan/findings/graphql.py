@@ -5,14 +5,16 @@ readers see them by role and relation."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 from sqlalchemy import select
 
 from sanquan import limits
-from sanquan.api.bounds import Cursor, OptionalCode, PageSize, bounded
+from sanquan.api.bounds import INPUT, Cursor, OptionalCode, PageSize, SessionId, bounded
 from sanquan.api.context import Info
-from sanquan.api.errors import Forbidden, UserError
+from sanquan.api.enums import described_enum
+from sanquan.api.errors import Forbidden, UserError, refusals
 from sanquan.api.ids import parse_id
 from sanquan.api.pagination import Connection, paginate
 from sanquan.auth.models import Role
@@ -27,18 +29,53 @@ from sanquan.review.models import ReviewSession, SessionStatus
 from sanquan.review.sessions import get_session
 from sanquan.timeutil import current_quarter, to_beijing
 
-FindingKindType = strawberry.enum(FindingKind, name="FindingKind")
-ItemStatusType = strawberry.enum(ItemStatus, name="RectificationStatus")
-DraftBasisType = strawberry.enum(DraftBasis, name="FindingDraftBasis")
+FindingKindType = described_enum(
+    FindingKind,
+    "What a finding (点评发现) is.",
+    {
+        FindingKind.HIGHLIGHT: "A highlight (亮点): good practice worth spreading; not tracked.",
+        FindingKind.RECTIFICATION: "A rectification item (整改事项): something the school must "
+        "put right by a due quarter, tracked to closure.",
+    },
+    name="FindingKind",
+)
+ItemStatusType = described_enum(
+    ItemStatus,
+    "Where a rectification item (整改事项) stands: OPEN → IN_PROGRESS → DONE → VERIFIED (R18).",
+    {
+        ItemStatus.OPEN: "Raised; nothing reported yet.",
+        ItemStatus.IN_PROGRESS: "The school reports work under way.",
+        ItemStatus.DONE: "The school reports it put right; awaits verification.",
+        ItemStatus.VERIFIED: "The commission checked it at a later review of the school; closed.",
+    },
+    name="RectificationStatus",
+)
+DraftBasisType = described_enum(
+    DraftBasis,
+    "Which part of the session's diagnosis (R17) a finding draft comes from.",
+    {
+        DraftBasis.HIGHLIGHT: "The combined value stands well above the session's mean for the "
+        "indicator.",
+        DraftBasis.WEAKNESS: "The combined value stands well below the session's mean.",
+        DraftBasis.SELF_GAP: "The school rates itself well above what its peers and experts saw.",
+    },
+    name="FindingDraftBasis",
+)
 
 
-@strawberry.type
+@strawberry.type(
+    name="ProgressNote",
+    description="A school's progress note on a rectification item (整改进展), or the "
+    "commission's note on verifying it.",
+)
 class ProgressNoteType:
-    text: str
-    evidence: str
-    status: ItemStatusType  # type: ignore[valid-type]
-    author: str
-    written_at: datetime
+    text: str = strawberry.field(description="What was done.")
+    evidence: str = strawberry.field(description="Where the evidence is; may be empty.")
+    status: ItemStatusType = strawberry.field(  # type: ignore[valid-type]
+        description="The item's status the note set."
+    )
+    author: str = strawberry.field(description="The name of the account that wrote it.")
+    written_at: datetime = strawberry.field(description="When (Beijing time).")
 
 
 @strawberry.type(name="Finding", description="A highlight (亮点) or rectification item (整改事项).")
@@ -46,15 +83,15 @@ class FindingType:
     row: strawberry.Private[Finding]
     quarter: strawberry.Private[Quarter]
 
-    @strawberry.field
+    @strawberry.field(description="The finding's id, as mutations take it.")
     def id(self) -> strawberry.ID:
         return strawberry.ID(str(self.row.id))
 
-    @strawberry.field
+    @strawberry.field(description="Highlight or rectification item.")
     def kind(self) -> FindingKindType:  # type: ignore[valid-type]
         return FindingKind(self.row.kind)
 
-    @strawberry.field
+    @strawberry.field(description="The institution it is about.")
     def institution(self) -> InstitutionType:
         return InstitutionType.of(self.row.institution)
 
@@ -62,15 +99,15 @@ class FindingType:
     def session_id(self) -> strawberry.ID:
         return strawberry.ID(str(self.row.session_id))
 
-    @strawberry.field
+    @strawberry.field(description="The indicator's code it concerns; null for a general one.")
     def indicator(self) -> str | None:
         return self.row.indicator_code
 
-    @strawberry.field
+    @strawberry.field(description="A short title, in Chinese.")
     def title(self) -> str:
         return self.row.title
 
-    @strawberry.field
+    @strawberry.field(description="What was found; may be empty.")
     def description(self) -> str:
         return self.row.description
 
@@ -78,7 +115,9 @@ class FindingType:
     def owner(self) -> str:
         return self.row.owner
 
-    @strawberry.field
+    @strawberry.field(
+        description="The quarter a rectification item is due by; null for highlights."
+    )
     def due_quarter(self) -> Quarter | None:
         return Quarter.parse(self.row.due_quarter) if self.row.due_quarter else None
 
@@ -90,11 +129,11 @@ class FindingType:
     def overdue(self) -> bool:
         return service.is_overdue(self.row, self.quarter)
 
-    @strawberry.field
+    @strawberry.field(description="When it was raised (Beijing time).")
     def raised_at(self) -> datetime:
         return to_beijing(self.row.raised_at)
 
-    @strawberry.field
+    @strawberry.field(description="When it was verified; null until then.")
     def verified_at(self) -> datetime | None:
         return to_beijing(self.row.verified_at) if self.row.verified_at else None
 
@@ -103,7 +142,7 @@ class FindingType:
         found = self.row.verified_in_session_id
         return strawberry.ID(str(found)) if found else None
 
-    @strawberry.field
+    @strawberry.field(description="Progress notes, oldest first; empty for highlights.")
     def notes(self) -> list[ProgressNoteType]:
         return [
             ProgressNoteType(
@@ -123,11 +162,13 @@ class FindingType:
     "figures; raise it with raiseFindingsFromDrafts.",
 )
 class FindingDraftType:
-    institution: InstitutionType
-    kind: FindingKindType  # type: ignore[valid-type]
-    indicator: str
-    title: str
-    description: str
+    institution: InstitutionType = strawberry.field(description="The institution it is about.")
+    kind: FindingKindType = strawberry.field(  # type: ignore[valid-type]
+        description="Highlight or rectification item."
+    )
+    indicator: str = strawberry.field(description="The indicator's code.")
+    title: str = strawberry.field(description="A suggested title.")
+    description: str = strawberry.field(description="A suggested description, with the figures.")
     bases: list[DraftBasisType] = strawberry.field(  # type: ignore[valid-type]
         description="The diagnosis behind it: HIGHLIGHT and WEAKNESS as in `diagnostics`, "
         "SELF_GAP for a self value well above the consensus; a rectification item may have "
@@ -169,9 +210,20 @@ class FindingQuery:
         self,
         info: Info,
         institution_code: OptionalCode = None,
-        status: ItemStatusType | None = None,  # type: ignore[valid-type]
-        overdue: bool = False,
-        for_session: strawberry.ID | None = None,
+        status: Annotated[
+            ItemStatusType | None,  # type: ignore[valid-type]
+            strawberry.argument(description="Only items in this status."),
+        ] = None,
+        overdue: Annotated[
+            bool, strawberry.argument(description="Only items past due and not done.")
+        ] = False,
+        for_session: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description="A session: the open items of its institutions raised at earlier "
+                "reviews."
+            ),
+        ] = None,
         first: PageSize = None,
         after: Cursor = None,
     ) -> Connection[FindingType] | None:
@@ -209,7 +261,7 @@ class FindingQuery:
         )
 
     @strawberry.field(description="The findings raised in a session.")
-    def findings(self, info: Info, session_id: strawberry.ID) -> list[FindingType]:
+    def findings(self, info: Info, session_id: SessionId) -> list[FindingType]:
         db = info.context.db
         session = get_session(db, parse_id(session_id))
         scope = service.reader_scope(info.context.principal, session)
@@ -226,7 +278,7 @@ class FindingQuery:
         "Drafts already raised are marked. Null until the session is concluded."
     )
     def finding_drafts(
-        self, info: Info, session_id: strawberry.ID, institution_code: OptionalCode = None
+        self, info: Info, session_id: SessionId, institution_code: OptionalCode = None
     ) -> list[FindingDraftType] | None:
         ctx = info.context
         ctx.require(Role.ADMIN, what="findingDrafts")
@@ -245,68 +297,81 @@ OWNER = "Who in the school answers for it; required for rectification items."
 DUE_QUARTER = f"Required for rectification items; not in the past. {limits.SCHEDULE.describe()}"
 
 
-@strawberry.input
+@strawberry.input(description="A finding to raise for a school of a concluded session.")
 class RaiseFindingInput:
-    session_id: strawberry.ID
-    institution_code: str = bounded(limits.CODE)
-    kind: FindingKindType  # type: ignore[valid-type]
-    title: str = bounded(limits.NAME)
-    description: str = bounded(limits.TEXT, default="")
-    indicator: str | None = bounded(limits.CODE, default=None)
+    session_id: strawberry.ID = strawberry.field(description="The session that raises it.")
+    institution_code: str = bounded(limits.CODE, "The school it is about, one of the session's.")
+    kind: FindingKindType = strawberry.field(  # type: ignore[valid-type]
+        description="Highlight or rectification item."
+    )
+    title: str = bounded(limits.NAME, "A short title.")
+    description: str = bounded(limits.TEXT, "What was found.", default="")
+    indicator: str | None = bounded(
+        limits.CODE, "The indicator it concerns, by code; none for a general one.", default=None
+    )
     owner: str = bounded(limits.NAME, OWNER, default="")
     due_quarter: Quarter | None = strawberry.field(default=None, description=DUE_QUARTER)
 
 
 @strawberry.input(description="A draft to raise, named by its kind and indicator.")
 class DraftItemInput:
-    kind: FindingKindType  # type: ignore[valid-type]
-    indicator: str = bounded(limits.CODE)
+    kind: FindingKindType = strawberry.field(  # type: ignore[valid-type]
+        description="The draft's kind."
+    )
+    indicator: str = bounded(limits.CODE, "The draft's indicator, by code.")
     owner: str = bounded(limits.NAME, OWNER, default="")
     due_quarter: Quarter | None = strawberry.field(default=None, description=DUE_QUARTER)
     title: str | None = bounded(limits.NAME, "Defaults to the draft's.", default=None)
     description: str | None = bounded(limits.TEXT, "Defaults to the draft's.", default=None)
 
 
-@strawberry.input
+@strawberry.input(description="Drafts of one school's diagnosis to raise as findings.")
 class RaiseFindingsFromDraftsInput:
-    session_id: strawberry.ID
-    institution_code: str = bounded(limits.CODE)
+    session_id: strawberry.ID = strawberry.field(description="The concluded session.")
+    institution_code: str = bounded(limits.CODE, "The school, one of the session's.")
     items: list[DraftItemInput] = bounded(limits.DRAFT_LIST, "Drafts of this school, at least one.")
 
 
-@strawberry.input
+@strawberry.input(description="A school's progress on one of its rectification items.")
 class ReportProgressInput:
-    finding_id: strawberry.ID
-    text: str = bounded(limits.TEXT)
-    evidence: str = bounded(limits.TEXT, default="")
-    status: ItemStatusType = ItemStatus.IN_PROGRESS  # type: ignore[valid-type]
+    finding_id: strawberry.ID = strawberry.field(description="The rectification item.")
+    text: str = bounded(limits.TEXT, "What was done.")
+    evidence: str = bounded(limits.TEXT, "Where the evidence is.", default="")
+    status: ItemStatusType = strawberry.field(  # type: ignore[valid-type]
+        default=ItemStatus.IN_PROGRESS,
+        description="The item's status now: IN_PROGRESS or DONE; VERIFIED is the commission's.",
+    )
 
 
-@strawberry.input
+@strawberry.input(description="A done rectification item the commission verifies.")
 class VerifyItemInput:
-    finding_id: strawberry.ID
+    finding_id: strawberry.ID = strawberry.field(description="The rectification item.")
     session_id: strawberry.ID | None = strawberry.field(
         default=None, description="The later review of the school at which it was checked."
     )
-    note: str = bounded(limits.TEXT, default="")
+    note: str = bounded(limits.TEXT, "What the commission found.", default="")
 
 
-@strawberry.type
+@strawberry.type(description="The finding raised or changed.")
 class FindingPayload:
-    finding: FindingType | None
-    user_errors: list[UserError]
+    finding: FindingType | None = strawberry.field(description="As it is now; null when refused.")
+    user_errors: list[UserError] = refusals()
 
 
-@strawberry.type
+@strawberry.type(description="The findings raised, all or none.")
 class FindingsPayload:
-    findings: list[FindingType]
-    user_errors: list[UserError]
+    findings: list[FindingType] = strawberry.field(
+        description="In the order of the items; empty when refused."
+    )
+    user_errors: list[UserError] = refusals()
 
 
 @strawberry.type
 class FindingMutation:
     @strawberry.mutation(description="Raise a highlight or a rectification item (ADMIN).")
-    def raise_finding(self, info: Info, input: RaiseFindingInput) -> FindingPayload | None:
+    def raise_finding(
+        self, info: Info, input: Annotated[RaiseFindingInput, INPUT]
+    ) -> FindingPayload | None:
         ctx = info.context
         actor = ctx.require(Role.ADMIN, what="raiseFinding")
         current = current_quarter()
@@ -334,7 +399,7 @@ class FindingMutation:
         "item passes the checks of raiseFinding, and errors name `items.<index>.<field>`."
     )
     def raise_findings_from_drafts(
-        self, info: Info, input: RaiseFindingsFromDraftsInput
+        self, info: Info, input: Annotated[RaiseFindingsFromDraftsInput, INPUT]
     ) -> FindingsPayload | None:
         ctx = info.context
         actor = ctx.require(Role.ADMIN, what="raiseFindingsFromDrafts")
@@ -368,7 +433,7 @@ class FindingMutation:
         description="Report progress on one of your school's rectification items (INSTITUTION)."
     )
     def report_rectification_progress(
-        self, info: Info, input: ReportProgressInput
+        self, info: Info, input: Annotated[ReportProgressInput, INPUT]
     ) -> FindingPayload | None:
         ctx = info.context
         actor = ctx.require(Role.INSTITUTION, what="reportRectificationProgress")
@@ -389,7 +454,7 @@ class FindingMutation:
 
     @strawberry.mutation(description="Verify a done rectification item (ADMIN).")
     def verify_rectification_item(
-        self, info: Info, input: VerifyItemInput
+        self, info: Info, input: Annotated[VerifyItemInput, INPUT]
     ) -> FindingPayload | None:
         ctx = info.context
         actor = ctx.require(Role.ADMIN, what="verifyRectificationItem")

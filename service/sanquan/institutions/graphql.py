@@ -3,36 +3,75 @@ changing it is the commission's (ADMIN) job."""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
 import strawberry
 from sqlalchemy import or_, select
 
 from sanquan import limits
-from sanquan.api.bounds import Code, Cursor, PageSize, bounded, bounded_argument
+from sanquan.api.bounds import INPUT, Code, Cursor, PageSize, bounded, bounded_argument
 from sanquan.api.context import Info
-from sanquan.api.errors import UserError
+from sanquan.api.enums import described_enum
+from sanquan.api.errors import UserError, refusals
 from sanquan.api.pagination import Connection, paginate
 from sanquan.auth.models import Role
 from sanquan.institutions import service
 from sanquan.institutions.models import Institution, InstitutionAlias
 
 
-@strawberry.type(name="Institution", description="A higher-education institution (高校).")
+class InstitutionLevel(StrEnum):
+    """The level of education a school gives (办学层次), valued as the pool's data writes it."""
+
+    UNDERGRADUATE = "本科"
+    VOCATIONAL = "专科"
+
+    @classmethod
+    def of(cls, stored: str) -> InstitutionLevel | None:
+        return next((level for level in cls if level.value == stored), None)
+
+
+InstitutionLevelType = described_enum(
+    InstitutionLevel,
+    "The level of education an institution gives (办学层次).",
+    {
+        InstitutionLevel.UNDERGRADUATE: "Undergraduate (本科): a university or college "
+        "awarding bachelor's degrees.",
+        InstitutionLevel.VOCATIONAL: "Vocational, short-cycle (专科 / 高职): a college "
+        "awarding three-year diplomas.",
+    },
+)
+
+
+@strawberry.type(
+    name="Institution",
+    description="A higher-education institution (高校) of the review pool. Readable by every "
+    "signed-in account.",
+)
 class InstitutionType:
     code: str = strawberry.field(description="10-digit MOE institution code (学校标识码).")
-    name: str
+    name: str = strawberry.field(description="The current official name, in Chinese.")
     authority: str = strawberry.field(description="Supervising authority (主管部门).")
-    level: str = strawberry.field(description="本科 or 专科.")
-    category: str
+    level: InstitutionLevelType | None = strawberry.field(  # type: ignore[valid-type]
+        description="本科 or 专科; null when the pool does not record it (an import may "
+        "leave it blank)."
+    )
+    category: str = strawberry.field(
+        description="The kind of school (类别): 综合, 理工, 师范, 医药, 艺术, 财经, 政法, 语言, "
+        "农林, 体育, 民族 …; sessions mixing or grouping schools compare this text."
+    )
     category_inferred: bool = strawberry.field(
         description="True when the category was guessed from the name and awaits correction."
     )
     pilot_batch: int | None = strawberry.field(
         description="National 三全育人 pilot batch (1 or 2), if any."
     )
-    pilot_departments: list[str]
-    active: bool
+    pilot_departments: list[str] = strawberry.field(
+        description="Pilot departments (试点院系) of the national 三全育人 pilot, by name."
+    )
+    active: bool = strawberry.field(
+        description="False: retired from the pool; kept for its past reviews but not scheduled."
+    )
     aliases: list[str] = strawberry.field(description="Older names that still identify it.")
 
     @classmethod
@@ -41,7 +80,7 @@ class InstitutionType:
             code=row.code,
             name=row.name,
             authority=row.authority,
-            level=row.level,
+            level=InstitutionLevel.of(row.level),
             category=row.category,
             category_inferred=row.category_inferred,
             pilot_batch=row.pilot_batch,
@@ -53,20 +92,37 @@ class InstitutionType:
 
 @strawberry.input
 class InstitutionFields:
-    name: str | None = bounded(limits.NAME, default=None)
-    authority: str | None = bounded(limits.SHORT_TEXT, default=None)
-    level: str | None = bounded(limits.LABEL, default=None)
-    category: str | None = bounded(limits.LABEL, default=None)
-    pilot_batch: int | None = bounded(limits.PILOT_BATCH, "1, 2, or 0 for none.", default=None)
-    pilot_departments: list[str] | None = bounded(limits.DEPARTMENT_LIST, default=None)
-    active: bool | None = None
-    aliases: list[str] | None = bounded(limits.ALIAS_LIST, default=None)
+    name: str | None = bounded(limits.NAME, "The official name, in Chinese.", default=None)
+    authority: str | None = bounded(
+        limits.SHORT_TEXT, "Supervising authority (主管部门), e.g. 教育部.", default=None
+    )
+    level: InstitutionLevelType | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="本科 or 专科."
+    )
+    category: str | None = bounded(
+        limits.LABEL,
+        "The kind of school (类别), e.g. 理工; when blank, a guess from the name, marked "
+        "`categoryInferred`.",
+        default=None,
+    )
+    pilot_batch: int | None = bounded(
+        limits.PILOT_BATCH, "National pilot batch: 1, 2, or 0 for none.", default=None
+    )
+    pilot_departments: list[str] | None = bounded(
+        limits.DEPARTMENT_LIST, "Pilot departments (试点院系), by name.", default=None
+    )
+    active: bool | None = strawberry.field(
+        default=None, description="False retires it from scheduling; new institutions are active."
+    )
+    aliases: list[str] | None = bounded(
+        limits.ALIAS_LIST, "Older names that still identify it; replaces the list.", default=None
+    )
 
     def data(self) -> service.InstitutionData:
         return service.InstitutionData(
             name=self.name,
             authority=self.authority,
-            level=self.level,
+            level=InstitutionLevel(self.level).value if self.level else None,
             category=self.category,
             pilot_batch=self.pilot_batch,
             pilot_departments=self.pilot_departments,
@@ -75,43 +131,51 @@ class InstitutionFields:
         )
 
 
-@strawberry.input
+@strawberry.input(description="A new institution; a blank category is guessed from the name.")
 class CreateInstitutionInput(InstitutionFields):
-    code: str = bounded(limits.CODE)
+    code: str = bounded(limits.CODE, "Its 10-digit MOE code (学校标识码), unique.")
 
 
-@strawberry.input
+@strawberry.input(description="Changes to an institution; omitted fields stay as they are.")
 class UpdateInstitutionInput(InstitutionFields):
-    code: str = bounded(limits.CODE)
+    code: str = bounded(limits.CODE, "The institution to change, by code.")
 
 
-@strawberry.input
+@strawberry.input(description="An institution to delete.")
 class DeleteInstitutionInput:
-    code: str = bounded(limits.CODE)
+    code: str = bounded(limits.CODE, "The institution, by code.")
 
 
-@strawberry.input
+@strawberry.input(description="Institutions to create or update, as CSV.")
 class ImportInstitutionsInput:
-    csv: str = bounded(limits.CSV, "CSV with header code,name,authority,level,category.")
+    csv: str = bounded(
+        limits.CSV,
+        "CSV with header code,name,authority,level,category; level 本科 or 专科, category "
+        "blank to have it guessed.",
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The institution created or changed.")
 class InstitutionPayload:
-    institution: InstitutionType | None
-    user_errors: list[UserError]
+    institution: InstitutionType | None = strawberry.field(
+        description="As it is now; null when refused."
+    )
+    user_errors: list[UserError] = refusals()
 
 
-@strawberry.type
+@strawberry.type(description="The institution deleted.")
 class DeleteInstitutionPayload:
-    deleted_code: str | None
-    user_errors: list[UserError]
+    deleted_code: str | None = strawberry.field(
+        description="The code of the institution deleted; null when refused."
+    )
+    user_errors: list[UserError] = refusals()
 
 
-@strawberry.type
+@strawberry.type(description="What an import did; all or nothing.")
 class ImportInstitutionsPayload:
-    created: list[str]
-    updated: list[str]
-    user_errors: list[UserError]
+    created: list[str] = strawberry.field(description="Codes of the institutions created.")
+    updated: list[str] = strawberry.field(description="Codes of the institutions changed.")
+    user_errors: list[UserError] = refusals()
 
 
 @strawberry.type
@@ -126,7 +190,10 @@ class InstitutionQuery:
             str | None,
             bounded_argument(limits.SEARCH, "Part of a current or former name, or a code prefix."),
         ] = None,
-        active: bool | None = None,
+        active: Annotated[
+            bool | None,
+            strawberry.argument(description="Only active (true) or retired (false) ones."),
+        ] = None,
     ) -> Connection[InstitutionType]:
         query = select(Institution)
         if search:
@@ -152,7 +219,7 @@ class InstitutionQuery:
             after,
         )
 
-    @strawberry.field
+    @strawberry.field(description="One institution by its code; null when there is none.")
     def institution(self, info: Info, code: Code) -> InstitutionType | None:
         row = info.context.db.scalar(select(Institution).where(Institution.code == code.strip()))
         return InstitutionType.of(row) if row else None
@@ -162,7 +229,7 @@ class InstitutionQuery:
 class InstitutionMutation:
     @strawberry.mutation(description="Add an institution to the pool (ADMIN).")
     def create_institution(
-        self, info: Info, input: CreateInstitutionInput
+        self, info: Info, input: Annotated[CreateInstitutionInput, INPUT]
     ) -> InstitutionPayload | None:
         ctx = info.context
         ctx.require(Role.ADMIN, what="createInstitution")
@@ -175,7 +242,7 @@ class InstitutionMutation:
 
     @strawberry.mutation(description="Change an institution; omitted fields stay (ADMIN).")
     def update_institution(
-        self, info: Info, input: UpdateInstitutionInput
+        self, info: Info, input: Annotated[UpdateInstitutionInput, INPUT]
     ) -> InstitutionPayload | None:
         ctx = info.context
         ctx.require(Role.ADMIN, what="updateInstitution")
@@ -191,7 +258,7 @@ class InstitutionMutation:
         "retire others with active: false."
     )
     def delete_institution(
-        self, info: Info, input: DeleteInstitutionInput
+        self, info: Info, input: Annotated[DeleteInstitutionInput, INPUT]
     ) -> DeleteInstitutionPayload | None:
         ctx = info.context
         ctx.require(Role.ADMIN, what="deleteInstitution")
@@ -204,7 +271,7 @@ class InstitutionMutation:
         description="Create or update institutions from CSV, all or nothing (ADMIN)."
     )
     def import_institutions(
-        self, info: Info, input: ImportInstitutionsInput
+        self, info: Info, input: Annotated[ImportInstitutionsInput, INPUT]
     ) -> ImportInstitutionsPayload | None:
         ctx = info.context
         ctx.require(Role.ADMIN, what="importInstitutions")

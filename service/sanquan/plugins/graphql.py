@@ -6,6 +6,7 @@ import strawberry
 
 from sanquan.api.bounds import OptionalCode
 from sanquan.api.context import Info
+from sanquan.api.enums import described_enum
 from sanquan_sdk import (
     Comparison,
     Dimension,
@@ -18,39 +19,69 @@ from sanquan_sdk import (
     TargetScale,
 )
 
-SourceType = strawberry.enum(Source, name="Source", description="Who gives a score.")
-
-
-ScaleKindType = strawberry.enum(
-    ScaleKind,
-    name="ScaleKind",
-    description="NUMERIC takes a `value`, LEVELS a `level` code, TARGET a reported `figure`.",
+SourceType = described_enum(
+    Source,
+    "Who gives a score (评价来源).",
+    {
+        Source.SELF: "Self-evaluation (学校自评): a school scores itself.",
+        Source.PEER: "Peer evaluation (同行互评): a school scores another school of its session.",
+        Source.EXPERT: "Expert review (专家点评): a panel expert scores a school.",
+    },
+    name="Source",
 )
-ComparisonType = strawberry.enum(Comparison, name="Comparison")
+
+
+ScaleKindType = described_enum(
+    ScaleKind,
+    "NUMERIC takes a `value`, LEVELS a `level` code, TARGET a reported `figure`.",
+    {
+        ScaleKind.NUMERIC: "A number between the scale's minimum and maximum, as `value`.",
+        ScaleKind.LEVELS: "One of the ordered `levels` (e.g. A/B/C/D), as its `level` code.",
+        ScaleKind.TARGET: "A measured `figure` scored against the `target` (e.g. ≥ 6 次/年).",
+    },
+    name="ScaleKind",
+)
+ComparisonType = described_enum(
+    Comparison,
+    "How a reported figure is compared with a target's threshold.",
+    {
+        Comparison.AT_LEAST: "Met when the figure is the threshold or more (≥).",
+        Comparison.AT_MOST: "Met when the figure is the threshold or less (≤).",
+    },
+    name="Comparison",
+)
 
 
 @strawberry.type(name="Level", description="One step of an ordered scale, best first.")
 class LevelType:
-    code: str
-    label: str
-    value: float
+    code: str = strawberry.field(description="What a score gives as `level`, e.g. A.")
+    label: str = strawberry.field(description="The step's wording, e.g. 优秀.")
+    value: float = strawberry.field(description="The score value the step counts as.")
 
 
 @strawberry.type(name="Target", description="A quantitative target, e.g. ≥ 6 次/年.")
 class TargetType:
-    comparison: ComparisonType  # type: ignore[valid-type]
-    threshold: float
-    unit: str
-    description: str
+    comparison: ComparisonType = strawberry.field(  # type: ignore[valid-type]
+        description="Whether the figure must reach the threshold or stay under it."
+    )
+    threshold: float = strawberry.field(description="The target figure, in `unit`.")
+    unit: str = strawberry.field(description="The figure's unit, e.g. 次/年.")
+    description: str = strawberry.field(description="The target in words, e.g. ≥ 6 次/年.")
 
 
 @strawberry.type(name="Scale", description="How an indicator is scored and what to report.")
 class ScaleType:
-    kind: ScaleKindType  # type: ignore[valid-type]
+    kind: ScaleKindType = strawberry.field(  # type: ignore[valid-type]
+        description="What a score of the indicator gives: a value, a level or a figure."
+    )
     minimum: float = strawberry.field(description="Lowest score the scale gives.")
     maximum: float = strawberry.field(description="Highest score the scale gives.")
-    levels: list[LevelType]
-    target: TargetType | None
+    levels: list[LevelType] = strawberry.field(
+        description="The steps of a LEVELS scale, best first; empty otherwise."
+    )
+    target: TargetType | None = strawberry.field(
+        description="The target of a TARGET scale; null otherwise."
+    )
 
     @classmethod
     def of(cls, scale: Scale) -> ScaleType:
@@ -75,13 +106,17 @@ class ScaleType:
 
 @strawberry.type(name="Indicator", description="A second-level indicator (二级指标).")
 class IndicatorType:
-    code: str
-    title: str
+    code: str = strawberry.field(description="The indicator's code within its set, e.g. T01.")
+    title: str = strawberry.field(description="The indicator's name, in Chinese.")
     weight: float = strawberry.field(description="Points out of the set's 100.")
-    scale: ScaleType
-    sources: list[SourceType]  # type: ignore[valid-type]
-    evidence_required_for: list[SourceType]  # type: ignore[valid-type]
-    description: str
+    scale: ScaleType = strawberry.field(description="How it is scored.")
+    sources: list[SourceType] = strawberry.field(  # type: ignore[valid-type]
+        description="The sources that score it."
+    )
+    evidence_required_for: list[SourceType] = strawberry.field(  # type: ignore[valid-type]
+        description="Sources whose scores must name their evidence."
+    )
+    description: str = strawberry.field(description="What is assessed (考察要点).")
 
     @classmethod
     def of(cls, indicator: Indicator) -> IndicatorType:
@@ -98,10 +133,14 @@ class IndicatorType:
 
 @strawberry.type(name="Dimension", description="A first-level indicator (一级指标).")
 class DimensionType:
-    code: str
-    title: str
-    weight: float
-    indicators: list[IndicatorType]
+    code: str = strawberry.field(description="The dimension's code within its set.")
+    title: str = strawberry.field(description="The dimension's name, in Chinese.")
+    weight: float = strawberry.field(
+        description="Points out of the set's 100: the sum of its indicators' weights."
+    )
+    indicators: list[IndicatorType] = strawberry.field(
+        description="Its second-level indicators, in order."
+    )
 
     @classmethod
     def of(cls, dimension: Dimension) -> DimensionType:
@@ -115,12 +154,16 @@ class DimensionType:
 
 @strawberry.type(name="IndicatorSet", description="A versioned indicator set (指标体系).")
 class IndicatorSetType:
-    key: str
-    version: str
-    title: str
-    description: str
+    key: str = strawberry.field(description="The set's stable key, e.g. beijing-sanquan.")
+    version: str = strawberry.field(
+        description="The set's version; a session pins key and version."
+    )
+    title: str = strawberry.field(description="The set's name, in Chinese.")
+    description: str = strawberry.field(description="What the set is for.")
     provider: str = strawberry.field(description="The plugin distribution that provides it.")
-    dimensions: list[DimensionType]
+    dimensions: list[DimensionType] = strawberry.field(
+        description="Its first-level indicators, in order."
+    )
 
     @classmethod
     def of(cls, indicator_set: IndicatorSet, provider: str) -> IndicatorSetType:

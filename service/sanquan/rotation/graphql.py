@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
+from enum import StrEnum
 from typing import Annotated, Any
 
 import strawberry
@@ -13,9 +14,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from sanquan import limits
-from sanquan.api.bounds import Code, bounded, bounded_argument
+from sanquan.api.bounds import INPUT, Code, bounded, bounded_argument
 from sanquan.api.context import Info
-from sanquan.api.errors import Forbidden, UserError
+from sanquan.api.enums import described_enum
+from sanquan.api.errors import Forbidden, UserError, refusals
 from sanquan.api.ids import parse_id
 from sanquan.auth.graphql import AccountType
 from sanquan.auth.models import Account, Role
@@ -31,85 +33,150 @@ from sanquan.rotation.model import CYCLE_QUARTERS, DEFAULTS, Policy, RuleRef
 from sanquan.rotation.models import ConstraintKind, PlanStatus, RotationConstraint, RotationPlan
 from sanquan.timeutil import current_quarter, to_beijing
 
-PolicyType = strawberry.enum(Policy, name="CompositionPolicy")
-PlanStatusType = strawberry.enum(PlanStatus, name="RotationPlanStatus")
-ConstraintKindType = strawberry.enum(ConstraintKind, name="RotationConstraintKind")
+PolicyType = described_enum(
+    Policy,
+    "How a session's institutions are composed by category (R6).",
+    {
+        Policy.MIX: "Mix categories: at most `maxSameCategory` institutions of one category per "
+        "session.",
+        Policy.GROUP: "Group them: institutions of a category kept together as far as the sizes "
+        "allow.",
+    },
+    name="CompositionPolicy",
+)
+PlanStatusType = described_enum(
+    PlanStatus,
+    "Where a rotation plan (轮转计划) stands.",
+    {
+        PlanStatus.DRAFT: "Planned and verified; nothing scheduled yet.",
+        PlanStatus.ADOPTED: "Its sessions were created.",
+        PlanStatus.SUPERSEDED: "A later plan of the same cycle was adopted.",
+    },
+    name="RotationPlanStatus",
+)
+ConstraintKindType = described_enum(
+    ConstraintKind,
+    "A rotation constraint's kind (R5).",
+    {
+        ConstraintKind.PIN: "Review the institution in this quarter.",
+        ConstraintKind.BLACKOUT: "Do not review the institution in this quarter.",
+    },
+    name="RotationConstraintKind",
+)
+
+
+class RuleKind(StrEnum):
+    """The kinds of rule an explanation cites (``RuleRef.kind``)."""
+
+    POOL = "POOL"
+    CAPACITY = "CAPACITY"
+    PIN = "PIN"
+    BLACKOUT = "BLACKOUT"
+    GAP = "GAP"
+    COMPOSITION = "COMPOSITION"
+    FIXED = "FIXED"
+    PANEL = "PANEL"
+
+
+RuleKindType = described_enum(
+    RuleKind,
+    "Which rule of a rotation request an explanation cites.",
+    {
+        RuleKind.POOL: "The pool: every active institution reviewed once per cycle (R1, R3).",
+        RuleKind.CAPACITY: "Sessions per quarter and their sizes: what a cycle holds (R2, R3).",
+        RuleKind.PIN: "A pin: an institution must be reviewed in a quarter (R5).",
+        RuleKind.BLACKOUT: "A blackout: an institution must not be reviewed in a quarter (R5).",
+        RuleKind.GAP: "The gap between an institution's consecutive reviews (R4).",
+        RuleKind.COMPOSITION: "The composition policy by category (R6).",
+        RuleKind.FIXED: "A session that has started and is kept as it is (R8).",
+        RuleKind.PANEL: "Expert panels: size, conflicts of interest, sessions per expert a year.",
+    },
+    name="RotationRuleKind",
+)
 
 
 @strawberry.type(description="A rule an infeasible request cannot keep together with others.")
 class RotationRule:
-    kind: str = strawberry.field(
-        description="POOL, CAPACITY, PIN, BLACKOUT, GAP, COMPOSITION, FIXED or PANEL."
+    kind: RuleKindType = strawberry.field(  # type: ignore[valid-type]
+        description="Which rule it is."
     )
-    description: str
-    institution_code: str | None
-    quarter: Quarter | None
+    description: str = strawberry.field(
+        description="The rule as the request stated it, zh-CN unless Accept-Language: en."
+    )
+    institution_code: str | None = strawberry.field(
+        description="The institution the rule is about, if one."
+    )
+    quarter: Quarter | None = strawberry.field(description="The quarter it is about, if one.")
 
     @classmethod
     def of(cls, rule: RuleRef, language: str) -> RotationRule:
         return cls(
-            kind=rule.kind,
+            kind=RuleKind(rule.kind),
             description=rule.en if language == "en" else rule.zh,
             institution_code=rule.code,
             quarter=rule.quarter,
         )
 
 
-@strawberry.type
+@strawberry.type(name="PlannedSession", description="A session a rotation plan schedules.")
 class PlannedSessionType:
-    quarter: Quarter
-    index: int
+    quarter: Quarter = strawberry.field(description="Its quarter.")
+    index: int = strawberry.field(description="Its place among the quarter's sessions, from 0.")
     fixed: bool = strawberry.field(description="Had started when planned; kept as it was.")
-    institutions: list[InstitutionType]
-    panel: list[AccountType]
+    institutions: list[InstitutionType] = strawberry.field(
+        description="The institutions it reviews."
+    )
+    panel: list[AccountType] = strawberry.field(
+        description="The experts planned for it; empty when the plan has no panels."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="One quarter of a rotation plan.")
 class PlannedQuarter:
-    quarter: Quarter
-    sessions: list[PlannedSessionType]
+    quarter: Quarter = strawberry.field(description="The quarter.")
+    sessions: list[PlannedSessionType] = strawberry.field(description="Its sessions, in order.")
 
 
-@strawberry.type
+@strawberry.type(description="An institution the plan moves to another quarter.")
 class ScheduleChange:
-    institution: InstitutionType
+    institution: InstitutionType = strawberry.field(description="The institution.")
     before: Quarter | None = strawberry.field(description="Null: not scheduled in the cycle yet.")
-    after: Quarter
+    after: Quarter = strawberry.field(description="Its quarter in the plan.")
 
 
 @strawberry.type(name="RotationPlan", description="A planned cycle: a draft until adopted.")
 class RotationPlanType:
     row: strawberry.Private[RotationPlan]
 
-    @strawberry.field
+    @strawberry.field(description="The plan's id, as adoptRotationPlan takes it.")
     def id(self) -> strawberry.ID:
         return strawberry.ID(str(self.row.id))
 
-    @strawberry.field
+    @strawberry.field(description="The cycle's first quarter.")
     def cycle_start(self) -> Quarter:
         return Quarter.parse(self.row.cycle_start)
 
-    @strawberry.field
+    @strawberry.field(description="The cycle's last quarter, 12 quarters on from the first.")
     def cycle_end(self) -> Quarter:
         return Quarter.parse(self.row.cycle_start).plus(CYCLE_QUARTERS - 1)
 
-    @strawberry.field
+    @strawberry.field(description="Draft, adopted or superseded.")
     def status(self) -> PlanStatusType:  # type: ignore[valid-type]
         return PlanStatus(self.row.status)
 
-    @strawberry.field
+    @strawberry.field(description="Sessions per quarter the plan was made with.")
     def sessions_per_quarter(self) -> int:
         return int(self.row.parameters["sessions_per_quarter"])
 
-    @strawberry.field
+    @strawberry.field(description="The composition policy the plan was made with.")
     def policy(self) -> PolicyType:  # type: ignore[valid-type]
         return Policy(self.row.parameters["policy"])
 
-    @strawberry.field
+    @strawberry.field(description="When it was planned (Beijing time).")
     def created_at(self) -> datetime:
         return to_beijing(self.row.created_at)
 
-    @strawberry.field
+    @strawberry.field(description="When it was adopted; null unless adopted.")
     def adopted_at(self) -> datetime | None:
         return to_beijing(self.row.adopted_at) if self.row.adopted_at else None
 
@@ -155,32 +222,34 @@ class RotationPlanType:
         ]
 
 
-@strawberry.type
+@strawberry.type(description="One quarter of a cycle's schedule.")
 class CycleQuarter:
-    quarter: Quarter
-    sessions: list[ReviewSessionType]
+    quarter: Quarter = strawberry.field(description="The quarter.")
+    sessions: list[ReviewSessionType] = strawberry.field(description="Its sessions.")
 
 
-@strawberry.type(description="The schedule of one three-year cycle as it stands.")
+@strawberry.type(description="The schedule of one three-year cycle (轮次) as it stands.")
 class RotationCycle:
-    start: Quarter
-    end: Quarter
-    quarters: list[CycleQuarter]
+    start: Quarter = strawberry.field(description="The cycle's first quarter.")
+    end: Quarter = strawberry.field(description="Its last quarter, 12 quarters on.")
+    quarters: list[CycleQuarter] = strawberry.field(description="Every quarter, in order.")
     unscheduled: list[InstitutionType] = strawberry.field(
         description="Active institutions with no session in the cycle."
     )
 
 
-@strawberry.type
+@strawberry.type(description="An institution due for review.")
 class OverdueInstitution:
-    institution: InstitutionType
+    institution: InstitutionType = strawberry.field(description="The institution.")
     last_review: Quarter | None = strawberry.field(description="Null: never reviewed.")
-    due_by: Quarter | None
+    due_by: Quarter | None = strawberry.field(
+        description="Its last review plus `maxGap` quarters; null when never reviewed."
+    )
 
 
 @strawberry.type(description="An institution's place in the rotation.")
 class InstitutionReviews:
-    institution: InstitutionType
+    institution: InstitutionType = strawberry.field(description="The institution.")
     last_review: ReviewSessionType | None = strawberry.field(
         description="The latest concluded session that reviewed it."
     )
@@ -256,7 +325,11 @@ class RotationQuery:
         )
 
     @strawberry.field(description="A rotation plan (ADMIN).")
-    def rotation_plan(self, info: Info, id: strawberry.ID) -> RotationPlanType | None:
+    def rotation_plan(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The plan's id.")],
+    ) -> RotationPlanType | None:
         info.context.require(Role.ADMIN, what="rotationPlan")
         row = info.context.db.get(RotationPlan, parse_id(id))
         return RotationPlanType(row=row) if row else None
@@ -322,7 +395,11 @@ class RotationQuery:
 
     @strawberry.field(description="The sessions an expert sits on (ADMIN, or the expert).")
     def expert_sessions(
-        self, info: Info, expert_id: strawberry.ID
+        self,
+        info: Info,
+        expert_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The EXPERT account's id.")
+        ],
     ) -> list[ReviewSessionType] | None:
         principal = info.context.principal
         account_id = parse_id(expert_id)
@@ -338,31 +415,58 @@ class RotationQuery:
         return [ReviewSessionType(row=row) for row in rows]
 
 
-@strawberry.input
+@strawberry.input(
+    description="What to plan: a 12-quarter cycle and the rules it must keep (R1–R8)."
+)
 class PlanRotationInput:
-    start: Quarter = strawberry.field(description=limits.CYCLE_START.describe())
+    start: Quarter = strawberry.field(
+        description=f"The cycle's first quarter. {limits.CYCLE_START.describe()}"
+    )
     sessions_per_quarter: int | None = bounded(
         limits.SESSIONS_PER_QUARTER,
-        "Sessions each quarter (k); null: the fewest that hold the active pool (2 for 92).",
+        "Sessions each quarter (k, R2); null: the fewest that hold the active pool (2 for 92).",
         default=DEFAULTS.sessions_per_quarter,
     )
-    min_session_size: int = bounded(limits.SESSION_SIZE, default=DEFAULTS.session_size[0])
-    max_session_size: int = bounded(limits.SESSION_SIZE, default=DEFAULTS.session_size[1])
-    min_gap: int = bounded(limits.GAP, "Quarters since the last review.", default=DEFAULTS.gap[0])
-    max_gap: int = bounded(limits.GAP, default=DEFAULTS.gap[1])
-    policy: PolicyType = DEFAULTS.policy  # type: ignore[valid-type]
-    max_same_category: int = bounded(limits.SAME_CATEGORY, default=DEFAULTS.max_same_category)
+    min_session_size: int = bounded(
+        limits.SESSION_SIZE, "Fewest institutions a session.", default=DEFAULTS.session_size[0]
+    )
+    max_session_size: int = bounded(
+        limits.SESSION_SIZE, "Most institutions a session.", default=DEFAULTS.session_size[1]
+    )
+    min_gap: int = bounded(
+        limits.GAP,
+        "Fewest quarters between an institution's reviews (R4).",
+        default=DEFAULTS.gap[0],
+    )
+    max_gap: int = bounded(
+        limits.GAP, "Most quarters between an institution's reviews (R4).", default=DEFAULTS.gap[1]
+    )
+    policy: PolicyType = strawberry.field(  # type: ignore[valid-type]
+        default=DEFAULTS.policy, description="Mix or group categories in a session (R6)."
+    )
+    max_same_category: int = bounded(
+        limits.SAME_CATEGORY,
+        "MIX: most institutions of one category a session.",
+        default=DEFAULTS.max_same_category,
+    )
     priorities: list[str] = bounded(
         limits.PRIORITY_LIST,
         "Institution codes to review early, most urgent first.",
         default_factory=list,
     )
     indicator_set: IndicatorSetRef = strawberry.field(
-        default_factory=lambda: IndicatorSetRef(key=DEFAULTS.indicator_set_key)
+        default_factory=lambda: IndicatorSetRef(key=DEFAULTS.indicator_set_key),
+        description="The indicator set the created sessions pin.",
     )
-    panel_size: int = bounded(limits.PANEL_SIZE, "0 plans no panels.", default=DEFAULTS.panel_size)
+    panel_size: int = bounded(
+        limits.PANEL_SIZE,
+        "Experts to plan for each session; 0 plans no panels.",
+        default=DEFAULTS.panel_size,
+    )
     max_sessions_per_year: int = bounded(
-        limits.SESSIONS_PER_YEAR, default=DEFAULTS.max_sessions_per_year
+        limits.SESSIONS_PER_YEAR,
+        "Most sessions one expert sits on in a year.",
+        default=DEFAULTS.max_sessions_per_year,
     )
 
     def options(self) -> service.PlanOptions:
@@ -381,42 +485,53 @@ class PlanRotationInput:
         )
 
 
-@strawberry.type
+@strawberry.type(description="The plan made, or why none can be.")
 class PlanRotationPayload:
-    plan: RotationPlanType | None
+    plan: RotationPlanType | None = strawberry.field(
+        description="The draft plan; null when refused or infeasible."
+    )
     conflicts: list[RotationRule] = strawberry.field(
         description="When no plan exists: the smallest set of rules that cannot hold together."
     )
-    user_errors: list[UserError]
+    user_errors: list[UserError] = refusals()
 
 
-@strawberry.input
+@strawberry.input(description="A draft plan to adopt.")
 class AdoptRotationPlanInput:
-    plan_id: strawberry.ID
+    plan_id: strawberry.ID = strawberry.field(description="The plan.")
 
 
-@strawberry.type
+@strawberry.type(description="The plan adopted and the sessions it created.")
 class AdoptRotationPlanPayload:
-    plan: RotationPlanType | None
-    created_sessions: list[ReviewSessionType]
-    user_errors: list[UserError]
+    plan: RotationPlanType | None = strawberry.field(description="As it is now; null when refused.")
+    created_sessions: list[ReviewSessionType] = strawberry.field(
+        description="The draft sessions created, by quarter."
+    )
+    user_errors: list[UserError] = refusals()
 
 
-@strawberry.input
+@strawberry.input(description="A pin or blackout for later plans.")
 class SetRotationConstraintInput:
-    institution_code: str = bounded(limits.CODE)
-    quarter: Quarter = strawberry.field(description=limits.SCHEDULE.describe())
-    kind: ConstraintKindType  # type: ignore[valid-type]
-    remove: bool = False
-    note: str = bounded(limits.NOTE, default="")
+    institution_code: str = bounded(limits.CODE, "The institution.")
+    quarter: Quarter = strawberry.field(description=f"The quarter. {limits.SCHEDULE.describe()}")
+    kind: ConstraintKindType = strawberry.field(  # type: ignore[valid-type]
+        description="Pin to the quarter or bar from it."
+    )
+    remove: bool = strawberry.field(default=False, description="True lifts the constraint.")
+    note: str = bounded(limits.NOTE, "Why, for people.", default="")
 
 
-@strawberry.type
+@strawberry.type(
+    name="RotationConstraint",
+    description="A pin or blackout (R5) that later rotation plans keep.",
+)
 class RotationConstraintType:
-    institution: InstitutionType
-    quarter: Quarter
-    kind: ConstraintKindType  # type: ignore[valid-type]
-    note: str
+    institution: InstitutionType = strawberry.field(description="The institution.")
+    quarter: Quarter = strawberry.field(description="The quarter.")
+    kind: ConstraintKindType = strawberry.field(  # type: ignore[valid-type]
+        description="Pin or blackout."
+    )
+    note: str = strawberry.field(description="Why; may be empty.")
 
     @classmethod
     def of(cls, row: RotationConstraint) -> RotationConstraintType:
@@ -428,10 +543,12 @@ class RotationConstraintType:
         )
 
 
-@strawberry.type
+@strawberry.type(description="The constraint set or lifted.")
 class SetRotationConstraintPayload:
-    constraint: RotationConstraintType | None
-    user_errors: list[UserError]
+    constraint: RotationConstraintType | None = strawberry.field(
+        description="The constraint; null when refused or lifted."
+    )
+    user_errors: list[UserError] = refusals()
 
 
 @strawberry.type
@@ -440,7 +557,9 @@ class RotationMutation:
         description="Plan a cycle (quarters, sessions, panels), verify it and keep it as a "
         "draft to compare and adopt (ADMIN). An impossible request is explained."
     )
-    def plan_rotation(self, info: Info, input: PlanRotationInput) -> PlanRotationPayload | None:
+    def plan_rotation(
+        self, info: Info, input: Annotated[PlanRotationInput, INPUT]
+    ) -> PlanRotationPayload | None:
         ctx = info.context
         actor = ctx.require(Role.ADMIN, what="planRotation")
         conflicts: list[RotationRule] = []
@@ -466,7 +585,7 @@ class RotationMutation:
         description="Adopt a draft plan: create its sessions, keeping every started one (ADMIN)."
     )
     def adopt_rotation_plan(
-        self, info: Info, input: AdoptRotationPlanInput
+        self, info: Info, input: Annotated[AdoptRotationPlanInput, INPUT]
     ) -> AdoptRotationPlanPayload | None:
         ctx = info.context
         ctx.require(Role.ADMIN, what="adoptRotationPlan")
@@ -494,7 +613,7 @@ class RotationMutation:
         "(ADMIN); `remove: true` lifts it."
     )
     def set_rotation_constraint(
-        self, info: Info, input: SetRotationConstraintInput
+        self, info: Info, input: Annotated[SetRotationConstraintInput, INPUT]
     ) -> SetRotationConstraintPayload | None:
         ctx = info.context
         ctx.require(Role.ADMIN, what="setRotationConstraint")

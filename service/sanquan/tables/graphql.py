@@ -5,14 +5,16 @@ reads them, a unit reports on its own tasks."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 from sqlalchemy import select
 
 from sanquan import limits
-from sanquan.api.bounds import Code, OptionalName, bounded
+from sanquan.api.bounds import INPUT, Code, OptionalName, bounded
 from sanquan.api.context import Info
-from sanquan.api.errors import UserError
+from sanquan.api.enums import described_enum
+from sanquan.api.errors import UserError, refusals
 from sanquan.auth.models import Role
 from sanquan.quarter import Quarter
 from sanquan.tables import service
@@ -26,7 +28,16 @@ from sanquan.tables.models import (
 from sanquan.tables.units import MUNICIPAL
 from sanquan.timeutil import to_beijing
 
-ProgressStatusType = strawberry.enum(ProgressStatus, name="ProgressStatus")
+ProgressStatusType = described_enum(
+    ProgressStatus,
+    "Where a task stands in a unit's quarterly report.",
+    {
+        ProgressStatus.ON_TRACK: "On track (按计划推进).",
+        ProgressStatus.BEHIND: "Behind schedule (进度滞后).",
+        ProgressStatus.DONE: "Done (已完成).",
+    },
+    name="ProgressStatus",
+)
 
 
 @strawberry.type(name="ResponsibleUnit", description="A responsible unit (责任单位).")
@@ -39,7 +50,7 @@ class UnitType:
     def name(self) -> str:
         return self.row.short_name
 
-    @strawberry.field
+    @strawberry.field(description="The unit's full official name.")
     def full_name(self) -> str:
         return self.row.full_name
 
@@ -52,33 +63,35 @@ class UnitType:
         return [TaskType(row=row) for row in service.unit_tasks(info.context.db, self.row)]
 
 
-@strawberry.type(name="TaskUnit")
+@strawberry.type(name="TaskUnit", description="A unit's part in a task.")
 class TaskUnitType:
-    unit: UnitType
+    unit: UnitType = strawberry.field(description="The responsible unit.")
     lead: bool = strawberry.field(description="牵头单位: listed first by the plan.")
 
 
-@strawberry.type(name="ProgressReport")
+@strawberry.type(
+    name="ProgressReport", description="A unit's report on one task for one quarter (进展)."
+)
 class ProgressReportType:
     row: strawberry.Private[ProgressReport]
 
-    @strawberry.field
+    @strawberry.field(description="The unit that reported.")
     def unit(self) -> UnitType:
         return UnitType(row=self.row.unit)
 
-    @strawberry.field
+    @strawberry.field(description="The quarter reported on.")
     def quarter(self) -> Quarter:
         return Quarter.parse(self.row.quarter)
 
-    @strawberry.field
+    @strawberry.field(description="Where the task stands.")
     def status(self) -> ProgressStatusType:  # type: ignore[valid-type]
         return ProgressStatus(self.row.status)
 
-    @strawberry.field
+    @strawberry.field(description="What the unit did, in its words.")
     def text(self) -> str:
         return self.row.text
 
-    @strawberry.field
+    @strawberry.field(description="When the report was last written (Beijing time).")
     def reported_at(self) -> datetime:
         return to_beijing(self.row.reported_at)
 
@@ -98,7 +111,7 @@ class TaskType:
     def plan(self) -> PlanType:
         return PlanType(row=self.row.plan)
 
-    @strawberry.field
+    @strawberry.field(description="The task's title, as the plan writes it.")
     def title(self) -> str:
         return self.row.title
 
@@ -114,7 +127,7 @@ class TaskType:
     def units(self) -> list[UnitType]:
         return [UnitType(row=a.unit) for a in self.row.assignments]
 
-    @strawberry.field
+    @strawberry.field(description="Responsible units in document order, each marked lead or not.")
     def assignments(self) -> list[TaskUnitType]:
         return [
             TaskUnitType(unit=UnitType(row=a.unit), lead=a.position == 0)
@@ -122,7 +135,13 @@ class TaskType:
         ]
 
     @strawberry.field(description="Progress reports, of one quarter when given.")
-    def progress(self, info: Info, quarter: Quarter | None = None) -> list[ProgressReportType]:
+    def progress(
+        self,
+        info: Info,
+        quarter: Annotated[
+            Quarter | None, strawberry.argument(description="Only this quarter's reports.")
+        ] = None,
+    ) -> list[ProgressReportType]:
         query = select(ProgressReport).where(ProgressReport.task_id == self.row.id)
         if quarter is not None:
             query = query.where(ProgressReport.quarter == str(quarter))
@@ -138,7 +157,7 @@ class PlanType:
     def key(self) -> str:
         return self.row.key
 
-    @strawberry.field
+    @strawberry.field(description="The plan's title, in Chinese.")
     def title(self) -> str:
         return self.row.title
 
@@ -152,12 +171,16 @@ class PlanType:
     def owner(self) -> str:
         return self.row.owner
 
-    @strawberry.field
+    @strawberry.field(description="The plan's tasks, by number.")
     def tasks(self) -> list[TaskType]:
         return [TaskType(row=t) for t in self.row.tasks]
 
     @strawberry.field(description="Tasks no unit has reported on for `quarter`.")
-    def tasks_without_report(self, info: Info, quarter: Quarter) -> list[TaskType]:
+    def tasks_without_report(
+        self,
+        info: Info,
+        quarter: Annotated[Quarter, strawberry.argument(description="The quarter to check.")],
+    ) -> list[TaskType]:
         reported = set(
             info.context.db.scalars(
                 select(ProgressReport.task_id).where(ProgressReport.quarter == str(quarter))
@@ -193,26 +216,32 @@ class TableQuery:
         return [UnitType(row=row) for row in db.scalars(query)]
 
 
-@strawberry.input
+@strawberry.input(
+    description="A unit's progress on one of its tasks for a quarter; reporting again replaces it."
+)
 class ReportTaskProgressInput:
-    plan: str = bounded(limits.CODE)
-    task_number: int = bounded(limits.TASK_NUMBER)
-    quarter: Quarter = strawberry.field(description=limits.PROGRESS.describe())
-    status: ProgressStatusType  # type: ignore[valid-type]
-    text: str = bounded(limits.TEXT)
+    plan: str = bounded(limits.CODE, "The plan's key.")
+    task_number: int = bounded(limits.TASK_NUMBER, "The task's number in the plan.")
+    quarter: Quarter = strawberry.field(
+        description=f"The quarter reported on. {limits.PROGRESS.describe()}"
+    )
+    status: ProgressStatusType = strawberry.field(  # type: ignore[valid-type]
+        description="Where the task stands."
+    )
+    text: str = bounded(limits.TEXT, "What the unit did.")
 
 
-@strawberry.type
+@strawberry.type(description="The progress report stored.")
 class ReportTaskProgressPayload:
-    report: ProgressReportType | None
-    user_errors: list[UserError]
+    report: ProgressReportType | None = strawberry.field(description="Null when refused.")
+    user_errors: list[UserError] = refusals()
 
 
 @strawberry.type
 class TableMutation:
     @strawberry.mutation(description="A unit's quarterly progress on one of its tasks (UNIT).")
     def report_task_progress(
-        self, info: Info, input: ReportTaskProgressInput
+        self, info: Info, input: Annotated[ReportTaskProgressInput, INPUT]
     ) -> ReportTaskProgressPayload | None:
         ctx = info.context
         actor = ctx.require(Role.UNIT, what="reportTaskProgress")

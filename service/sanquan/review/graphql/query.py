@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -18,8 +20,12 @@ from sanquan.review.models import ReviewSession
 
 @strawberry.type
 class ReviewQuery:
-    @strawberry.field
-    def review_session(self, info: Info, id: strawberry.ID) -> ReviewSessionType | None:
+    @strawberry.field(description="One review session by id; null when there is none.")
+    def review_session(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The session's id.")],
+    ) -> ReviewSessionType | None:
         row = load_session(info, parse_id(id))
         return ReviewSessionType(row=row) if row else None
 
@@ -29,8 +35,13 @@ class ReviewQuery:
         info: Info,
         first: PageSize = None,
         after: Cursor = None,
-        quarter: Quarter | None = None,
-        status: SessionStatusType | None = None,  # type: ignore[valid-type]
+        quarter: Annotated[
+            Quarter | None, strawberry.argument(description="Only sessions of this quarter.")
+        ] = None,
+        status: Annotated[
+            SessionStatusType | None,  # type: ignore[valid-type]
+            strawberry.argument(description="Only sessions in this status."),
+        ] = None,
     ) -> Connection[ReviewSessionType]:
         query = select(ReviewSession).options(
             selectinload(ReviewSession.members), selectinload(ReviewSession.panel)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 
@@ -37,31 +38,36 @@ from sanquan.review.results import indicator_titles, session_results
 from sanquan.timeutil import to_beijing
 
 
-@strawberry.type(name="ReviewSession", description="A quarterly review meeting (点评工作会).")
+@strawberry.type(
+    name="ReviewSession",
+    description="A review session (点评工作会): one quarter's review of 3–5 institutions "
+    "against one pinned indicator set, by themselves, each other and an expert panel. Every "
+    "signed-in account reads its schedule; scores and panel as each field says.",
+)
 class ReviewSessionType:
     row: strawberry.Private[ReviewSession]
 
-    @strawberry.field
+    @strawberry.field(description="The session's id, as mutations take it.")
     def id(self) -> strawberry.ID:
         return strawberry.ID(str(self.row.id))
 
-    @strawberry.field
+    @strawberry.field(description="The quarter the session reviews in.")
     def quarter(self) -> Quarter:
         return Quarter.parse(self.row.quarter)
 
-    @strawberry.field
+    @strawberry.field(description="The session's title; may be empty.")
     def title(self) -> str:
         return self.row.title
 
-    @strawberry.field
+    @strawberry.field(description="Draft, open for scoring, or concluded.")
     def status(self) -> SessionStatusType:  # type: ignore[valid-type]
         return SessionStatus(self.row.status)
 
-    @strawberry.field
+    @strawberry.field(description="The key of the indicator set the session scores against.")
     def indicator_set_key(self) -> str:
         return self.row.indicator_set_key
 
-    @strawberry.field
+    @strawberry.field(description="The version of that set, pinned when the session was created.")
     def indicator_set_version(self) -> str:
         return self.row.indicator_set_version
 
@@ -71,7 +77,10 @@ class ReviewSessionType:
         found = host.indicator_set(self.row.indicator_set_key, self.row.indicator_set_version)
         return IndicatorSetType.of(found, host.provider(found)) if found else None
 
-    @strawberry.field
+    @strawberry.field(
+        description="Experts without a conflict of interest each institution needs (R11), "
+        "and the complete expert evaluations it needs to conclude (R15)."
+    )
     def min_experts(self) -> int:
         return self.row.min_experts
 
@@ -83,15 +92,15 @@ class ReviewSessionType:
             expert=self.row.expert_deadline,
         )
 
-    @strawberry.field
+    @strawberry.field(description="When the session was created (Beijing time).")
     def created_at(self) -> datetime:
         return to_beijing(self.row.created_at)
 
-    @strawberry.field
+    @strawberry.field(description="When it was opened for scoring; null while a draft.")
     def opened_at(self) -> datetime | None:
         return beijing(self.row.opened_at)
 
-    @strawberry.field
+    @strawberry.field(description="When it was concluded; null until then.")
     def concluded_at(self) -> datetime | None:
         return beijing(self.row.concluded_at)
 
@@ -115,7 +124,10 @@ class ReviewSessionType:
         self,
         info: Info,
         institution_code: OptionalCode = None,
-        source: SourceType | None = None,  # type: ignore[valid-type]
+        source: Annotated[
+            SourceType | None,  # type: ignore[valid-type]
+            strawberry.argument(description="Only scores from this source."),
+        ] = None,
     ) -> list[ScoreType] | None:
         principal = info.context.principal
         if not visibility.may_read_scores(self.row, principal):
@@ -164,8 +176,20 @@ class ReviewSessionType:
     def diagnostics(
         self,
         info: Info,
-        margin: float = diagnosing.DEFAULT_MARGIN,
-        gap_threshold: float = diagnosing.DEFAULT_GAP_THRESHOLD,
+        margin: Annotated[
+            float,
+            strawberry.argument(
+                description="Points from the session's mean for an indicator to stand out; "
+                "positive."
+            ),
+        ] = diagnosing.DEFAULT_MARGIN,
+        gap_threshold: Annotated[
+            float,
+            strawberry.argument(
+                description="Points between a self value and the consensus, either way, for "
+                "the gap to be flagged; positive."
+            ),
+        ] = diagnosing.DEFAULT_GAP_THRESHOLD,
     ) -> list[InstitutionDiagnosisType] | None:
         if self.row.status is not SessionStatus.CONCLUDED:
             return None

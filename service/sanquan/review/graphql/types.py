@@ -10,6 +10,7 @@ import strawberry
 from sqlalchemy import select
 
 from sanquan.api.context import Info
+from sanquan.api.enums import described_enum
 from sanquan.auth.graphql import AccountType
 from sanquan.institutions.graphql import InstitutionType
 from sanquan.institutions.models import Institution
@@ -26,52 +27,97 @@ from sanquan.review.results import IndicatorResult
 from sanquan.timeutil import to_beijing
 from sanquan_sdk import Source
 
-SessionStatusType = strawberry.enum(SessionStatus, name="SessionStatus")
-ScoreStatusType = strawberry.enum(ScoreStatus, name="ScoreStatus")
+SessionStatusType = described_enum(
+    SessionStatus,
+    "Where a review session stands: DRAFT → OPEN → CONCLUDED.",
+    {
+        SessionStatus.DRAFT: "Being set up: institutions and panel may change; nobody scores yet.",
+        SessionStatus.OPEN: "Scoring under way, each source until its deadline.",
+        SessionStatus.CONCLUDED: "Results computed; scores locked except audited corrections.",
+    },
+    name="SessionStatus",
+)
+ScoreStatusType = described_enum(
+    ScoreStatus,
+    "Whether a score counts yet.",
+    {
+        ScoreStatus.DRAFT: "Saved but not counted; seen only by its reviewer and ADMIN.",
+        ScoreStatus.SUBMITTED: "Counted; can change until its deadline or the conclusion, "
+        "every change audited.",
+    },
+    name="ScoreStatus",
+)
 
 
 def beijing(moment: datetime | None) -> datetime | None:
     return to_beijing(moment) if moment else None
 
 
-@strawberry.type
+@strawberry.type(
+    description="The last day (Beijing time) each source may submit or change its scores; "
+    "null: until the session concludes."
+)
 class Deadlines:
-    self_evaluation: date | None = strawberry.field(name="self")
-    peer: date | None
-    expert: date | None
+    self_evaluation: date | None = strawberry.field(
+        name="self", description="For self-evaluations (学校自评)."
+    )
+    peer: date | None = strawberry.field(description="For peer evaluations (同行互评).")
+    expert: date | None = strawberry.field(description="For expert scores (专家点评).")
 
 
-@strawberry.type(name="SourceWeights")
+@strawberry.type(
+    name="SourceWeights",
+    description="The weight of each source's mean in an indicator's combined value; a source "
+    "that gave no score has its weight shared out among the others (R16).",
+)
 class SourceWeightsType:
-    self_weight: float = strawberry.field(name="self")
-    peer: float
-    expert: float
+    self_weight: float = strawberry.field(name="self", description="Self-evaluation; default 0.2.")
+    peer: float = strawberry.field(description="Peer mean; default 0.3.")
+    expert: float = strawberry.field(description="Expert mean; default 0.5.")
 
 
 @strawberry.type(description="How a concluded session's results were computed.")
 class AggregationInfo:
-    method: str
-    weights: SourceWeightsType
+    method: str = strawberry.field(
+        description="The aggregation's name: weighted-mean for the default (R16); an indicator "
+        "set's plugin may aggregate its own way under its own name, so this is open text."
+    )
+    weights: SourceWeightsType = strawberry.field(
+        description="The weights used, stored with the results so they never change afterwards."
+    )
 
 
 @strawberry.type(name="ScoreRevision", description="One change of a score (audit trail).")
 class ScoreRevisionType:
-    changed_at: datetime
-    changed_by: str
-    old_value: float | None
-    new_value: float
-    old_status: ScoreStatusType | None  # type: ignore[valid-type]
-    new_status: ScoreStatusType  # type: ignore[valid-type]
-    old_reported: str | None
-    new_reported: str
-    old_comment: str | None
-    new_comment: str
-    old_evidence: str | None
-    new_evidence: str
-    reason: str
+    changed_at: datetime = strawberry.field(description="When (Beijing time).")
+    changed_by: str = strawberry.field(description="The name of the account that changed it.")
+    old_value: float | None = strawberry.field(description="Null when the score was created.")
+    new_value: float = strawberry.field(description="The value after the change.")
+    old_status: ScoreStatusType | None = strawberry.field(  # type: ignore[valid-type]
+        description="Null when the score was created."
+    )
+    new_status: ScoreStatusType = strawberry.field(  # type: ignore[valid-type]
+        description="The status after the change."
+    )
+    old_reported: str | None = strawberry.field(
+        description="The level or figure reported before; null when the score was created."
+    )
+    new_reported: str = strawberry.field(
+        description="The level or figure reported after; empty for numeric scales."
+    )
+    old_comment: str | None = strawberry.field(description="Null when the score was created.")
+    new_comment: str = strawberry.field(description="The comment after the change.")
+    old_evidence: str | None = strawberry.field(description="Null when the score was created.")
+    new_evidence: str = strawberry.field(description="The evidence after the change.")
+    reason: str = strawberry.field(
+        description="Why, for an ADMIN correction after conclusion; empty otherwise."
+    )
 
 
-@strawberry.type(name="Score")
+@strawberry.type(
+    name="Score",
+    description="One reviewer's score (评分) of one indicator of one institution in a session.",
+)
 class ScoreType:
     row: strawberry.Private[Score]
     session: strawberry.Private[ReviewSession]
@@ -89,15 +135,17 @@ class ScoreType:
     def institution(self) -> InstitutionType:
         return InstitutionType.of(_member(self.session, self.row.subject_id))
 
-    @strawberry.field
+    @strawberry.field(description="The indicator's code.")
     def indicator(self) -> str:
         return self.row.indicator_code
 
-    @strawberry.field
+    @strawberry.field(description="Who gave it: the school itself, a peer school or an expert.")
     def source(self) -> SourceType:  # type: ignore[valid-type]
         return Source(self.row.source)
 
-    @strawberry.field
+    @strawberry.field(
+        description="The score on the indicator's scale; for a level or figure, what it counts as."
+    )
     def value(self) -> float:
         return self.row.value
 
@@ -105,11 +153,11 @@ class ScoreType:
     def reported(self) -> str | None:
         return self.row.reported or None
 
-    @strawberry.field
+    @strawberry.field(description="The reviewer's comment; may be empty.")
     def comment(self) -> str:
         return self.row.comment
 
-    @strawberry.field
+    @strawberry.field(description="Where the evidence is (documents, links); may be empty.")
     def evidence(self) -> str:
         return self.row.evidence
 
@@ -193,45 +241,84 @@ def _revisions(info: Info, session: ReviewSession) -> dict[int, list[ScoreRevisi
     return cache[key]  # type: ignore[no-any-return]
 
 
-@strawberry.type(name="IndicatorResult")
+@strawberry.type(
+    name="IndicatorResult",
+    description="One institution's result on one indicator (submitted scores only).",
+)
 class IndicatorResultType(IndicatorResult):
-    pass
+    indicator: str = strawberry.field(description="The indicator's code.")
+    title: str = strawberry.field(description="The indicator's title in the scored set.")
+    self_value: float | None = strawberry.field(
+        description="The school's self-evaluation; null when there is none."
+    )
+    peer_mean: float | None = strawberry.field(
+        description="Mean of the peer scores; null when there are none."
+    )
+    expert_mean: float | None = strawberry.field(
+        description="Mean of the expert scores; null when there are none."
+    )
+    combined: float | None = strawberry.field(
+        description="The weighted combination of the sources present; null when none scored it."
+    )
+    peer_count: int = strawberry.field(description="Peer scores counted.")
+    expert_count: int = strawberry.field(description="Expert scores counted.")
 
 
-@strawberry.type(name="InstitutionResult")
+@strawberry.type(name="InstitutionResult", description="One institution's results in a session.")
 class InstitutionResultType:
-    institution: InstitutionType
+    institution: InstitutionType = strawberry.field(description="The institution.")
     overall_index: float | None = strawberry.field(
         description="Indicator-weighted mean of the combined values."
     )
-    rank: int | None
-    indicators: list[IndicatorResultType]
+    rank: int | None = strawberry.field(
+        description="1 for the highest overall index; ties share a rank (1, 1, 3); null "
+        "without an index."
+    )
+    indicators: list[IndicatorResultType] = strawberry.field(
+        description="Per indicator, in the set's order."
+    )
 
 
 @strawberry.type(description="An indicator well above or below the session's level.")
 class Standout:
-    indicator: str
-    title: str
+    indicator: str = strawberry.field(description="The indicator's code.")
+    title: str = strawberry.field(description="The indicator's title.")
     value: float = strawberry.field(description="The institution's combined value.")
-    session_mean: float
-    delta: float
+    session_mean: float = strawberry.field(
+        description="The mean combined value of the session's institutions."
+    )
+    delta: float = strawberry.field(description="value − sessionMean, in points.")
 
 
 @strawberry.type(description="Self value against the peer and expert consensus.")
 class SelfAssessmentGap:
-    indicator: str
-    title: str
-    self_value: float
-    consensus: float
+    indicator: str = strawberry.field(description="The indicator's code.")
+    title: str = strawberry.field(description="The indicator's title.")
+    self_value: float = strawberry.field(description="The school's self-evaluation.")
+    consensus: float = strawberry.field(
+        description="The peer and expert means, weighted as the results weighted them."
+    )
     gap: float = strawberry.field(description="Positive: the school rates itself higher.")
 
 
-@strawberry.type(name="InstitutionDiagnosis", description="R17: highlights, weaknesses, gaps.")
+@strawberry.type(
+    name="InstitutionDiagnosis",
+    description="R17 diagnosis (诊断) of one institution: highlights, weaknesses, gaps.",
+)
 class InstitutionDiagnosisType:
-    institution: InstitutionType
-    highlights: list[Standout]
-    weaknesses: list[Standout]
+    institution: InstitutionType = strawberry.field(description="The institution.")
+    highlights: list[Standout] = strawberry.field(
+        description="Indicators at least `margin` above the session's mean (亮点), "
+        "in the set's order."
+    )
+    weaknesses: list[Standout] = strawberry.field(
+        description="Indicators at least `margin` below the session's mean (不足), "
+        "in the set's order."
+    )
     self_gaps: list[SelfAssessmentGap] = strawberry.field(
         description="Indicators whose gap reaches the threshold, largest first."
     )
-    mean_self_gap: float | None
+    mean_self_gap: float | None = strawberry.field(
+        description="Mean gap over every indicator with a self value and a consensus; null "
+        "without any."
+    )

@@ -5,20 +5,22 @@ from __future__ import annotations
 
 import strawberry
 
-from sanquan.api.errors import UserError
+from sanquan.api.errors import UserError, refusals
 from sanquan.review.graphql.session import ReviewSessionType
 from sanquan.review.models import ReviewSession
 
 
-@strawberry.input
+@strawberry.input(description="A session to act on.")
 class SessionInput:
-    session_id: strawberry.ID
+    session_id: strawberry.ID = strawberry.field(description="The session.")
 
 
-@strawberry.type
+@strawberry.type(description="The session as a mutation left it.")
 class ReviewSessionPayload:
-    review_session: ReviewSessionType | None
-    user_errors: list[UserError]
+    review_session: ReviewSessionType | None = strawberry.field(
+        description="As it is now; null when refused."
+    )
+    user_errors: list[UserError] = refusals()
 
 
 def session_payload(result: ReviewSession | None, errors: list[UserError]) -> ReviewSessionPayload:

@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from sanquan import limits
-from sanquan.api.bounds import bounded
+from sanquan.api.bounds import INPUT, bounded
 from sanquan.api.context import Info
 from sanquan.api.ids import parse_id
 from sanquan.auth.models import Role
@@ -18,17 +20,19 @@ from sanquan.review.graphql.mutations.payloads import (
 )
 
 
-@strawberry.input
+@strawberry.input(description="A session's expert panel (专家组), until it concludes.")
 class AppointExpertsInput:
-    session_id: strawberry.ID
-    expert_ids: list[strawberry.ID] = bounded(limits.EXPERT_LIST, "The whole panel.")
+    session_id: strawberry.ID = strawberry.field(description="The session.")
+    expert_ids: list[strawberry.ID] = bounded(
+        limits.EXPERT_LIST, "The whole panel, as EXPERT account ids; replaces the one before."
+    )
 
 
 @strawberry.type
 class SessionSteps:
     @strawberry.mutation(description="Set a session's expert panel (ADMIN); R11 applies.")
     def appoint_experts(
-        self, info: Info, input: AppointExpertsInput
+        self, info: Info, input: Annotated[AppointExpertsInput, INPUT]
     ) -> ReviewSessionPayload | None:
         ctx = info.context
         ctx.require(Role.ADMIN, what="appointExperts")
@@ -42,7 +46,9 @@ class SessionSteps:
         return session_payload(result, errors)
 
     @strawberry.mutation(description="Open a draft session for scoring (ADMIN).")
-    def open_review_session(self, info: Info, input: SessionInput) -> ReviewSessionPayload | None:
+    def open_review_session(
+        self, info: Info, input: Annotated[SessionInput, INPUT]
+    ) -> ReviewSessionPayload | None:
         ctx = info.context
         ctx.require(Role.ADMIN, what="openReviewSession")
         result, errors = ctx.mutate(
@@ -55,7 +61,7 @@ class SessionSteps:
         "when the session is incomplete."
     )
     def conclude_review_session(
-        self, info: Info, input: SessionInput
+        self, info: Info, input: Annotated[SessionInput, INPUT]
     ) -> ReviewSessionPayload | None:
         ctx = info.context
         ctx.require(Role.ADMIN, what="concludeReviewSession")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from sanquan import limits
-from sanquan.api.bounds import bounded
+from sanquan.api.bounds import INPUT, bounded
 from sanquan.api.context import Info
-from sanquan.api.errors import UserError
+from sanquan.api.errors import UserError, refusals
 from sanquan.api.ids import parse_id
 from sanquan.auth.models import Role
 from sanquan.plugins.graphql import SourceType
@@ -16,26 +18,34 @@ from sanquan.review.graphql.types import ScoreType
 from sanquan_sdk import Source
 
 
-@strawberry.input
+@strawberry.input(
+    description="One score: exactly one of `value`, `level` or `figure`, as the indicator's "
+    "scale kind says (NUMERIC, LEVELS, TARGET)."
+)
 class ScoreInput:
-    """Report exactly one of ``value``, ``level`` or ``figure``, as the indicator's scale
-    kind says (NUMERIC, LEVELS, TARGET)."""
-
-    indicator: str = bounded(limits.CODE)
-    value: float | None = None
-    level: str | None = bounded(limits.CODE, default=None)
+    indicator: str = bounded(limits.CODE, "The indicator's code.")
+    value: float | None = strawberry.field(
+        default=None, description="NUMERIC: the score, within the scale's minimum and maximum."
+    )
+    level: str | None = bounded(limits.CODE, "LEVELS: the level's code, e.g. B.", default=None)
     figure: float | None = strawberry.field(
         default=None, description="The measured figure for a target, e.g. 7 (次/年)."
     )
-    comment: str = bounded(limits.COMMENT, default="")
+    comment: str = bounded(limits.COMMENT, "Why this score.", default="")
     evidence: str = bounded(limits.COMMENT, "Where the evidence is: documents, links.", default="")
 
 
-@strawberry.input
+@strawberry.input(
+    description="One reviewer's scores of one institution in an open session; replaces the "
+    "reviewer's earlier scores of the same indicators."
+)
 class SubmitScoresInput:
-    session_id: strawberry.ID
+    session_id: strawberry.ID = strawberry.field(description="The session.")
     institution_code: str = bounded(limits.CODE, "The institution scored.")
-    source: SourceType  # type: ignore[valid-type]
+    source: SourceType = strawberry.field(  # type: ignore[valid-type]
+        description="SELF for one's own school, PEER for another of the session's, EXPERT for "
+        "a panel expert."
+    )
     scores: list[ScoreInput] = bounded(
         limits.SCORE_LIST, "No more than the service's configured maximum (default 500)."
     )
@@ -44,11 +54,13 @@ class SubmitScoresInput:
     )
 
 
-@strawberry.type
+@strawberry.type(description="What a submission stored.")
 class SubmitScoresPayload:
-    scores: list[ScoreType]
+    scores: list[ScoreType] = strawberry.field(
+        description="The submitted scores as stored; empty when refused."
+    )
     changed_count: int = strawberry.field(description="Scores created or changed; 0 on a repeat.")
-    user_errors: list[UserError]
+    user_errors: list[UserError] = refusals()
 
 
 @strawberry.type
@@ -57,7 +69,9 @@ class SubmitScores:
         description="One reviewer's scores for one institution, all or nothing; "
         "resubmitting the same scores is harmless."
     )
-    def submit_scores(self, info: Info, input: SubmitScoresInput) -> SubmitScoresPayload | None:
+    def submit_scores(
+        self, info: Info, input: Annotated[SubmitScoresInput, INPUT]
+    ) -> SubmitScoresPayload | None:
         ctx = info.context
         actor = ctx.require(Role.INSTITUTION, Role.EXPERT, what="submitScores")
         entries = [
