@@ -153,8 +153,16 @@ def attacks(tokens: dict[str, str]) -> list[Attack]:
         'mutation { planRotation(input: {start: "2027Q1", sessionsPerQuarter: 2, '
         "panelSize: 0}) { plan { id } userErrors { code } } }"
     )
+    bomb = ["fragment F0 on Query { __typename }"] + [
+        f"fragment F{i} on Query {{ ...F{i - 1} ...F{i - 1} }}" for i in range(1, 23)
+    ]
     return [
         Attack("viewer: units cycle, depth 8", viewer, document(cycle)),
+        Attack(
+            "viewer: 22 fragments each spread twice",
+            viewer,
+            document("query { ...F22 } " + " ".join(bomb)),
+        ),
         Attack("viewer: plan cycle, depth 9", viewer, document(plan_cycle)),
         Attack("school: 200,000 scores (6 MB)", school, entries(200_000)),
         Attack("school: 1,000,000 scores (30 MB)", school, entries(1_000_000)),

@@ -111,6 +111,17 @@ REQUEST_ERRORS: dict[str, tuple[int, str, str]] = {
         "变更(mutation)须用 POST 请求发送",
         "mutations must be sent with POST, not GET",
     ),
+    "SUBSCRIPTION_OVER_HTTP": (
+        400,
+        "HTTP 上只执行查询和变更,不执行订阅",
+        "queries and mutations run over HTTP; subscriptions do not",
+    ),
+    "UNKNOWN_OPERATION": (
+        400,
+        "文档中没有名为“{name}”的操作;文档含多个操作时须以 operationName 指明其一",
+        "the document has no operation named {name!r}; a document of several operations "
+        "needs an operationName naming one",
+    ),
     "BATCHING_NOT_SUPPORTED": (
         400,
         "不支持批量请求:每个请求只发送一个操作",

@@ -28,7 +28,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from strawberry.exceptions import MissingQueryError
 from strawberry.http.ides import get_graphql_ide_html
-from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
 from sanquan.api.context import Context
@@ -112,8 +112,12 @@ def _refuse_surrogates(text: str, path: str) -> None:
         raise RequestError("INVALID_TEXT", path=path) from None
 
 
+class _NotJSONNumber(ValueError):
+    """``NaN``, ``Infinity``: Python's parser reads them, JSON has no such numbers."""
+
+
 def _refuse_constant(name: str) -> float:
-    raise ValueError(f"{name} is not a number JSON allows")
+    raise _NotJSONNumber(name)
 
 
 def parse_json(text: str | bytes, what: str) -> Any:
@@ -123,9 +127,21 @@ def parse_json(text: str | bytes, what: str) -> Any:
         source = text.decode("utf-8") if isinstance(text, bytes) else text
         return json.loads(source, parse_constant=_refuse_constant)
     except UnicodeDecodeError as error:
-        problem = f"{what}: byte {error.start} is not UTF-8"
-    except (ValueError, RecursionError) as error:
-        problem = f"{what}: {str(error)[:200] or type(error).__name__}"
+        problem = (
+            f"{what}:第 {error.start} 字节不是 UTF-8",
+            f"{what}: byte {error.start} is not UTF-8",
+        )
+    except json.JSONDecodeError as error:
+        problem = (
+            f"{what}:第 {error.lineno} 行第 {error.colno} 列:{error.msg}",
+            f"{what}: line {error.lineno} column {error.colno}: {error.msg}",
+        )
+    except _NotJSONNumber as error:
+        problem = (f"{what}:{error} 不是 JSON 允许的数", f"{what}: {error} is not a JSON number")
+    except ValueError:  # an integer of thousands of digits
+        problem = (f"{what}:数字过长", f"{what}: a number too long")
+    except RecursionError:
+        problem = (f"{what}:嵌套过深", f"{what}: nested too deeply")
     raise RequestError("INVALID_BODY", problem=problem)
 
 
@@ -360,8 +376,12 @@ class GraphQLHTTP:
                 operation_name=operation.operation_name,
                 allowed_operation_types=GET_OPERATIONS if method == "GET" else POST_OPERATIONS,
             )
-        except InvalidOperationTypeError:
+        except InvalidOperationTypeError as refused:
+            if refused.operation_type is OperationType.SUBSCRIPTION:
+                raise RequestError("SUBSCRIPTION_OVER_HTTP") from None
             raise RequestError("MUTATION_VIA_GET", headers={"Allow": "POST"}) from None
+        except CannotGetOperationTypeError:
+            raise RequestError("UNKNOWN_OPERATION", name=operation.operation_name or "") from None
         except MissingQueryError:
             raise RequestError(
                 "INVALID_REQUEST", field="query", problem=_problem("string")

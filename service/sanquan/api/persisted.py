@@ -30,6 +30,10 @@ from sanquan.api.errors import RequestError
 
 CAPACITY = 2_000
 """Documents the automatic registry keeps; a client's operations are a few dozen."""
+CAPACITY_CHARS = 8_000_000
+"""Characters the registry keeps in all, so that large documents cannot fill memory."""
+LARGEST = 100_000
+"""A larger document runs but is not registered: its client goes on sending the text."""
 SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -67,6 +71,7 @@ class PersistedQueries:
     def __init__(self, trusted: Mapping[str, str] | None = None) -> None:
         self.trusted = dict(trusted) if trusted is not None else None
         self._learnt: OrderedDict[str, str] = OrderedDict()
+        self._chars = 0
         self._lock = threading.Lock()
 
     def document(self, query: Any, extensions: Mapping[str, Any] | None) -> Any:
@@ -106,11 +111,16 @@ class PersistedQueries:
             return found
 
     def _learn(self, key: str, query: str) -> None:
+        if len(query) > LARGEST:
+            return
         with self._lock:
+            if key not in self._learnt:
+                self._chars += len(query)
             self._learnt[key] = query
             self._learnt.move_to_end(key)
-            while len(self._learnt) > CAPACITY:
-                self._learnt.popitem(last=False)
+            while len(self._learnt) > CAPACITY or self._chars > CAPACITY_CHARS:
+                _, dropped = self._learnt.popitem(last=False)
+                self._chars -= len(dropped)
 
 
 def _hash_of(wanted: Any) -> str:

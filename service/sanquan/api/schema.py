@@ -8,15 +8,12 @@ from collections.abc import Callable
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import ASTValidationRule, GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
-    IgnoreContext,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     SchemaExtension,
     ValidationCache,
 )
@@ -24,7 +21,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from sanquan.api.bounds import guard
-from sanquan.api.cost import max_cost
+from sanquan.api.cost import request_shape
 from sanquan.api.deadline import aborted
 from sanquan.api.errors import AccessError, root_cause
 from sanquan.api.scalars import SCALARS
@@ -99,20 +96,12 @@ class Schema(strawberry.Schema):
                 log.error("GraphQL execution failed", exc_info=cause)
 
 
-def _introspection_field(context: IgnoreContext) -> bool:
-    return context.field_name.startswith("__")
-
-
 def build_schema(settings: Settings | None = None) -> Schema:
     """The schema with the request limits of ``settings`` (defaults when ``None``)."""
     settings = settings or Settings(database_url="sqlite://")
     # The rules are built once so that validation results can be cached per document.
-    rules = [
-        *QueryDepthLimiter(
-            max_depth=settings.max_depth, should_ignore=_introspection_field
-        ).validation_rules,
-        *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
-        max_cost(settings.max_cost),
+    rules: list[type[ASTValidationRule]] = [
+        request_shape(settings.max_cost, settings.max_depth, settings.max_aliases)
     ]
     max_tokens = settings.max_tokens
     extensions: list[Callable[[], SchemaExtension]] = [
