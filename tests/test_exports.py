@@ -25,7 +25,7 @@ from sanquan.auth.models import Account
 from sanquan.auth.tokens import revoke_token
 from sanquan.exports.models import ExportLink
 from sanquan.tables.models import ProgressReport
-from sanquan.timeutil import utcnow
+from sanquan.timeutil import current_quarter, utcnow
 from tests.conftest import SCHOOLS, World
 from tests.test_findings import raise_item
 from tests.test_review_flow import run_full_session
@@ -33,7 +33,7 @@ from tests.test_tables import PLAN, report
 
 LINK = """mutation($i: ExportInput!) { createExportLink(input: $i) {
   link { url fileName format rows expiresAt } userErrors { field code message } } }"""
-QUARTER = "2027Q1"
+QUARTER = str(current_quarter())  # progress is reported near today
 SCHOOL_PLAN, SCHOOL = "hnkjzydx-ideology-2023", "河南科技职业大学"
 PROGRESS = {"ON_TRACK": "按计划推进", "BEHIND": "进度滞后", "DONE": "已完成"}
 SOURCES = {"SELF": "学校自评", "PEER": "同行互评", "EXPERT": "专家点评"}
@@ -325,13 +325,13 @@ def test_formula_like_text_is_text_in_both_formats(world: World) -> None:
 
 def test_download_names_the_file_in_chinese_with_an_ascii_fallback(world: World) -> None:
     made = link(world, "viewer", kind="PLAN_TABLE", plan=PLAN, quarter=QUARTER, format="CSV")
-    assert made["link"]["fileName"] == "责任分工表_京教组发[2019]3号_2027Q1.csv"
+    assert made["link"]["fileName"] == f"责任分工表_京教组发[2019]3号_{QUARTER}.csv"
     assert made["link"]["format"] == "CSV" and made["link"]["rows"] > 60
     response = download(world, "viewer", made["link"]["url"])
     assert response.headers["content-type"] == "text/csv; charset=utf-8"
     assert response.headers["cache-control"] == "no-store"
     disposition = response.headers["content-disposition"]
-    assert 'filename="responsibility_jingjiaozufa-2019-3_2027Q1.csv"' in disposition
+    assert f'filename="responsibility_jingjiaozufa-2019-3_{QUARTER}.csv"' in disposition
     assert "filename*=UTF-8''" + quote(made["link"]["fileName"]) in disposition
 
 
