@@ -43,12 +43,13 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
 
 import pytest
 from pytest_postgresql.executors import PostgreSQLExecutor
 from pytest_postgresql.janitor import DatabaseJanitor
 from sqlalchemy.engine import URL
+
+from tests.required import unavailable
 
 BINDIR_ENV_VAR = "SANQUAN_PG_BINDIR"
 TMPDIR_ENV_VAR = "SANQUAN_PG_TMPDIR"
@@ -147,16 +148,6 @@ def find_pg_bindir() -> Path | None:
     return None
 
 
-def _unavailable(message: str) -> NoReturn:
-    """Skip the requesting tests, or fail them when running under CI."""
-    if os.environ.get("CI", "").strip().lower() == "true":
-        pytest.fail(
-            f"{message} (CI=true: a missing PostgreSQL is a failure, not a skip)",
-            pytrace=False,
-        )
-    pytest.skip(message)
-
-
 def _free_port(host: str = HOST) -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
@@ -244,7 +235,7 @@ def postgresql_server() -> Iterator[PostgresServer]:
     """
     bindir = find_pg_bindir()
     if bindir is None:
-        _unavailable(MISSING_BINARIES_MESSAGE)
+        unavailable(MISSING_BINARIES_MESSAGE)
     pg_ctl = bindir / "pg_ctl"
 
     run_as_root = os.geteuid() == 0
@@ -254,16 +245,14 @@ def postgresql_server() -> Iterator[PostgresServer]:
         try:
             owner = pwd.getpwnam(PG_SYSTEM_USER)
         except KeyError:
-            _unavailable(
+            unavailable(
                 f"running as root but there is no {PG_SYSTEM_USER!r} system user "
                 "to run PostgreSQL as; "
                 "install Debian's postgresql package (apt-get install postgresql)"
             )
         runuser = _find_runuser()
         if runuser is None:
-            _unavailable(
-                "running as root but runuser (util-linux) was not found to drop privileges"
-            )
+            unavailable("running as root but runuser (util-linux) was not found to drop privileges")
 
     # The wrapper lives in a private directory of ours; the server's own files
     # (data directory, log, unix socket) in a directory owned by the server user.

@@ -38,6 +38,7 @@ from graphql import (
     VariableNode,
     get_named_type,
     get_nullable_type,
+    is_introspection_type,
     is_list_type,
 )
 
@@ -267,3 +268,20 @@ def request_shape(max_cost: int, max_depth: int, max_aliases: int) -> type[Valid
 def max_cost(limit: int) -> type[ValidationRule]:
     """The cost limit alone (no depth or alias limit), for pricing a document."""
     return request_shape(limit, 10**9, 10**9)
+
+
+class NoIntrospection(ValidationRule):
+    """Introspection switched off (R23): every field of an introspection type is refused
+    with a code of this service's, so that the message can be given in the caller's
+    language (graphql-core's own rule words it in English only)."""
+
+    def enter_field(self, node: FieldNode, *_args: Any) -> None:
+        kind = self.context.get_type()
+        if kind is not None and is_introspection_type(get_named_type(kind)):
+            self.report_error(
+                GraphQLError(
+                    f"introspection is switched off: {node.name.value}",
+                    node,
+                    extensions={"code": "INTROSPECTION_DISABLED"},
+                )
+            )

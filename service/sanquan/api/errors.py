@@ -288,16 +288,13 @@ def format_error(error: GraphQLError, language: str) -> dict[str, Any]:
 
 def _graphql_finding(error: GraphQLError, language: str) -> dict[str, Any]:
     """graphql-core's own findings (syntax, validation, variable coercion), coded; the
-    ones this service adds (cost) localised with their figures."""
+    ones this service's rules add carry their code (and figures) and are localised here."""
     extensions = error.extensions or {}
     code = extensions.get("code")
-    if code == "QUERY_TOO_COSTLY":
-        cost, limit = extensions["cost"], extensions["limit"]
-        message = RequestError(code, cost=cost, limit=limit).message(language)
-        return {"message": message, "extensions": {"code": code, "cost": cost, "limit": limit}}
-    if error.message.startswith("GraphQL introspection has been disabled"):
-        message = RequestError("INTROSPECTION_DISABLED").message(language)
-        return {"message": message, "extensions": {"code": "INTROSPECTION_DISABLED"}}
+    if code in REQUEST_ERRORS:
+        figures = {name: value for name, value in extensions.items() if name != "code"}
+        message = RequestError(code, **figures).message(language)
+        return {"message": message, "extensions": {"code": code, **figures}}
     if error.message.startswith("Syntax Error"):
         problem = error.message.removeprefix("Syntax Error:").strip()
         message = RequestError("GRAPHQL_PARSE_FAILED", problem=problem).message(language)

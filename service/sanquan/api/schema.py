@@ -11,7 +11,6 @@ import strawberry
 from graphql import ASTValidationRule, GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
-    DisableIntrospection,
     MaxTokensLimiter,
     ParserCache,
     SchemaExtension,
@@ -21,7 +20,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from sanquan.api.bounds import guard
-from sanquan.api.cost import request_shape
+from sanquan.api.cost import NoIntrospection, request_shape
 from sanquan.api.deadline import aborted
 from sanquan.api.errors import AccessError, root_cause
 from sanquan.api.scalars import SCALARS
@@ -103,6 +102,8 @@ def build_schema(settings: Settings | None = None) -> Schema:
     rules: list[type[ASTValidationRule]] = [
         request_shape(settings.max_cost, settings.max_depth, settings.max_aliases)
     ]
+    if not settings.introspection:
+        rules.append(NoIntrospection)
     max_tokens = settings.max_tokens
     extensions: list[Callable[[], SchemaExtension]] = [
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
@@ -110,8 +111,6 @@ def build_schema(settings: Settings | None = None) -> Schema:
         lambda: AddValidationRules(rules),
         lambda: ValidationCache(maxsize=CACHE_SIZE),
     ]
-    if not settings.introspection:
-        extensions.append(DisableIntrospection)
     return Schema(
         query=Query,
         mutation=Mutation,
