@@ -103,9 +103,21 @@ def blind_id(session: ReviewSession, score: Score) -> str:
     return BLIND_ID_PREFIX + digest[:24]
 
 
-def shown_id(session: ReviewSession, score: Score, actor: Principal) -> str:
-    """The id ``actor`` is shown for ``score``: the row id, or :func:`blind_id`."""
-    return blind_id(session, score) if is_blind(score, actor) else str(score.id)
+def shown_key(session: ReviewSession, score: Score, actor: Principal) -> str:
+    """The key of the global id ``actor`` is shown for ``score``: its row id, or for a
+    blind score the session's id and :func:`blind_id`, by which alone it can be read back.
+
+    >>> from sanquan.auth.models import Role
+    >>> session = ReviewSession(id=3, blind_key="k")
+    >>> school = Principal(account_id=1, name="x", role=Role.INSTITUTION, institution_id=9)
+    >>> shown_key(session, Score(id=7, reviewer_account_id=None), school)
+    '7'
+    >>> shown_key(session, Score(id=7, reviewer_account_id=5), school).startswith("3/blind-")
+    True
+    """
+    if is_blind(score, actor):
+        return f"{session.id}/{blind_id(session, score)}"
+    return str(score.id)
 
 
 def reading_order(
