@@ -160,10 +160,14 @@ def paginate(
 
 
 def paginate_list(
-    items: Sequence[Row], id_of: Callable[[Row], str], to_node: Callable[[Row], T], page: Page
+    items: Sequence[Row],
+    id_of: Callable[[Row], str],
+    to_nodes: Callable[[list[Row]], list[T]],
+    page: Page,
 ) -> Connection[T]:
     """A page of ``items``, already in order, whose cursors are their nodes' ids (unique
-    within the list); a cursor whose row has gone is refused, not guessed at."""
+    within the list); a cursor whose row has gone is refused, not guessed at. The page's
+    nodes are made in one call, so that only its rows need loading in full."""
     size = page.size
     ids = [id_of(item) for item in items]
     where = {identifier: n for n, identifier in enumerate(ids)}
@@ -185,7 +189,7 @@ def paginate_list(
     previous = (chosen.start if chosen else edge) > 0
     following = (chosen.stop if chosen else edge) < len(items)
     cursors = [_encode([ids[n]]) for n in chosen]
-    nodes = [to_node(items[n]) for n in chosen]
+    nodes = to_nodes([items[n] for n in chosen])
     return _connection(nodes, cursors, previous, following, len(items))
 
 
