@@ -106,10 +106,33 @@ def test_our_own_files_are_revalidated(client: TestClient) -> None:
 def pages(settings: Settings, host: PluginHost) -> dict[str, str]:
     """Every page the service serves, by address, GraphiQL switched on."""
     with TestClient(create_app(replace(settings, graphiql=True), host)) as client:
-        graphiql = client.get("/graphql", headers={"Accept": BROWSER})
-    assert graphiql.status_code == 200
-    assert graphiql.headers["content-security-policy"] == PAGE_POLICY
-    return {"/graphql": graphiql.text}
+        answers = {
+            "/": client.get("/", headers={"Accept": BROWSER}),
+            "/graphql": client.get("/graphql", headers={"Accept": BROWSER}),
+        }
+    for answer in answers.values():
+        assert answer.status_code == 200
+        assert answer.headers["content-security-policy"] == PAGE_POLICY
+    return {address: answer.text for address, answer in answers.items()}
+
+
+def test_the_dashboard_keeps_every_security_header(client: TestClient) -> None:
+    page = client.get("/", headers={"Accept": BROWSER})
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert page.headers["content-security-policy"] == PAGE_POLICY
+    assert page.headers["x-frame-options"] == "DENY"
+    assert page.headers["x-content-type-options"] == "nosniff"
+    assert page.headers["referrer-policy"] == "no-referrer"
+    assert page.headers["cache-control"] == "no-store"
+    assert "set-cookie" not in page.headers, "the token lives in sessionStorage, no cookie"
+    assert client.post("/").status_code == 405
+    forged = client.get("/", headers={"Accept": BROWSER, "Host": "evil.example"})
+    assert forged.status_code == 400
+    assert forged.json()["errors"][0]["extensions"]["code"] == "DISALLOWED_HOST"
+    answer = client.post("/graphql", json={"query": "{ viewer { name } }"})
+    assert answer.status_code == 401
+    assert answer.headers["content-security-policy"] == DATA_POLICY
 
 
 def test_pages_name_only_files_the_service_serves(

@@ -1,4 +1,5 @@
-"""Serving the pages: GraphiQL's page for ``/graphql``, and the files under ``/static/``.
+"""Serving the pages: the dashboard at ``/``, GraphiQL's page for ``/graphql``, and the files
+under ``/static/``.
 
 A page gets the page policy (``api.headers.PAGE_POLICY``: scripts, styles and connections to
 this service only); everything else keeps the data policy that lets a browser run nothing.
@@ -6,8 +7,9 @@ this service only); everything else keeps the data policy that lets a browser ru
 
 from __future__ import annotations
 
+from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from starlette.routing import BaseRoute, Mount
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
@@ -26,6 +28,11 @@ def page_response(name: str) -> HTMLResponse:
     return HTMLResponse(page(name), headers={"Content-Security-Policy": PAGE_POLICY})
 
 
+async def dashboard(request: Request) -> Response:
+    """The shell every reader gets; what it shows comes from ``/graphql`` with their token."""
+    return page_response("dashboard")
+
+
 class Assets(StaticFiles):
     """``/static/``: long caching for the vendored files, revalidation for ours."""
 
@@ -38,5 +45,6 @@ class Assets(StaticFiles):
 
 def routes() -> list[BaseRoute]:
     return [
+        Route("/", dashboard, methods=["GET"]),
         Mount("/static", app=Assets(directory=STATIC), name="static"),
     ]
