@@ -29,8 +29,11 @@
     defaultHeaders: JSON.stringify({ Authorization: "Bearer " }, null, 2),
     defaultEditorToolsVisibility: "headers",
     isHeadersEditorEnabled: true,
-    // A pasted bearer token must not outlive the tab in the browser's localStorage.
+    // A pasted bearer token must not outlive the tab: headers are not kept, and what GraphiQL
+    // does keep (tabs, and a history that holds each query's headers whatever
+    // shouldPersistHeaders says) goes to this tab's sessionStorage, not to localStorage.
     shouldPersistHeaders: false,
+    storage: window.sessionStorage,
     inputValueDeprecation: true,
   });
   ReactDOM.createRoot(document.getElementById("graphiql")).render(ide);
