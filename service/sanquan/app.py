@@ -1,5 +1,5 @@
 """The ASGI application: ``/graphql`` behind bearer-token authentication, download links,
-``/healthz``."""
+``/healthz``, and the dashboard's pages and files."""
 
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ from sanquan.exports import service as exports
 from sanquan.exports.formats import render
 from sanquan.plugins.host import PluginHost
 from sanquan.timeutil import current_quarter, utcnow
+from sanquan.web.pages import routes as web_routes
 
 log = logging.getLogger(__name__)
 
@@ -162,6 +163,7 @@ def create_app(settings: Settings | None = None, host: PluginHost | None = None)
             Route("/healthz", healthz, methods=["GET"]),
             Route("/exports/{secret}", ExportDownload(sessions, host).respond, methods=["GET"]),
             Route("/graphql", GraphQLHTTP(settings, sessions, host, build_schema(settings))),
+            *web_routes(),
         ],
         middleware=[
             Middleware(SecureHeaders, settings=settings),
