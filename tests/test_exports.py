@@ -465,8 +465,9 @@ def test_cli_export_names_its_options_and_writes_what_the_link_serves(
         [*command, "results", "--plan", PLAN], env=env, capture_output=True, text=True, check=False
     )
     assert wrong.returncode == 2
-    assert "--session: sanquan export results 必须指定此选项" in wrong.stdout
-    assert "--plan: sanquan export results 不使用此选项" in wrong.stdout
+    assert wrong.stdout == ""
+    assert "--session:sanquan export results 必须指定此选项" in wrong.stderr
+    assert "--plan:sanquan export results 不使用此选项" in wrong.stderr
     written = tmp_path / "table.csv"
     options = ["--plan", PLAN, "--quarter", QUARTER, "--format", "csv", "--output", str(written)]
     done = subprocess.run(
@@ -476,6 +477,6 @@ def test_cli_export_names_its_options_and_writes_what_the_link_serves(
         text=True,
         check=True,
     )
-    assert f"wrote {written}" in done.stdout
+    assert f"已写入 {written}" in done.stdout
     served = fetch(world, "viewer", kind="PLAN_TABLE", plan=PLAN, quarter=QUARTER, format="CSV")
     assert written.read_bytes() == served.content

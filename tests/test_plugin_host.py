@@ -151,7 +151,7 @@ def test_plugins_new_writes_a_package(tmp_path: Path) -> None:
         [*run, "my-set", "--directory", str(tmp_path)], capture_output=True, text=True, check=True
     )
     root = tmp_path / "sanquan-plugin-my-set"
-    assert f"wrote {root}" in made.stdout
+    assert f"已写入 {root}" in made.stdout
     pyproject = (root / "pyproject.toml").read_text()
     assert 'my_set = "sanquan_my_set.plugin"' in pyproject
     assert (root / "tests" / "test_sanquan_my_set.py").exists()
@@ -159,6 +159,6 @@ def test_plugins_new_writes_a_package(tmp_path: Path) -> None:
         [*run, "my-set", "--directory", str(tmp_path)], capture_output=True, text=True, check=False
     )
     assert again.returncode == 2
-    assert "exists" in again.stdout
+    assert "已存在" in again.stderr
     bad = subprocess.run([*run, "My Set"], capture_output=True, text=True, check=False)
     assert bad.returncode == 2
