@@ -11,6 +11,7 @@ to ``DIRECTORY/sanquan-plugin-KEY``) or the package's folder itself:
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -161,10 +162,12 @@ def target(name: str, directory: Path) -> tuple[str, Path]:
     >>> target("./my-set", Path())
     ('my-set', PosixPath('my-set'))
     """
-    path = Path(name).expanduser()
-    if len(path.parts) == 1 and not name.startswith(PREFIX):
+    if "/" in name or os.sep in name:
+        folder = Path(name).expanduser()
+    elif name.startswith(PREFIX):
+        folder = directory / name
+    else:
         return name, directory / f"{PREFIX}{name}"
-    folder = path if len(path.parts) > 1 else directory / path
     return folder.name.removeprefix(PREFIX), folder
 
 

@@ -62,7 +62,7 @@ def plan(
     from sanquan.auth.models import Account
     from sanquan.cli.context import command_line_admin, database, plugin_host, settings
     from sanquan.cli.core import refused_by_domain
-    from sanquan.errors import DomainError
+    from sanquan.errors import DomainError, DomainErrors
     from sanquan.institutions.models import Institution
     from sanquan.quarter import Quarter
     from sanquan.rotation.service import PlanOptions, compute, make_draft
@@ -81,8 +81,8 @@ def plan(
                 planned = compute(db, host, options)
                 draft = make_draft(db, host, command_line_admin(db), options) if save else None
                 db.commit()
-        except DomainError as error:
-            raise refused_by_domain(error, OPTIONS) from None
+        except (DomainError, DomainErrors) as error:
+            raise refused_by_domain(error, _options(error)) from None
         names = {
             code: name for code, name in db.execute(select(Institution.code, Institution.name))
         }
@@ -122,3 +122,13 @@ def plan(
         say(m.DRAFT_SAVED.format(id=draft.id))
     elif panel_size:
         note(m.PANELS_IN_JSON)
+
+
+def _options(error: Exception) -> dict[str, str]:
+    """The options to name in ``error``'s messages. The planner's explanation of why no
+    plan fits is about the whole request, though the API files it under ``start``."""
+    from sanquan.errors import DomainError, ErrorCode
+
+    if isinstance(error, DomainError) and error.code is ErrorCode.ROTATION_INFEASIBLE:
+        return {k: v for k, v in OPTIONS.items() if k != "start"}
+    return OPTIONS
