@@ -128,8 +128,10 @@ def test_plugins_list_reports_a_broken_plugin_once_and_fails(tmp_path: Path) -> 
     output = listed.stdout + listed.stderr
     assert output.count("sanquan-plugin-broken") == 1
     [line] = [x for x in output.splitlines() if "sanquan-plugin-broken" in x]
-    assert "ModuleNotFoundError" in line
+    assert line.startswith("错误:插件 sanquan-plugin-broken 无法导入:ModuleNotFoundError")
     assert "Traceback" not in output
+    english = sanquan("plugins", "list", "--lang", "en", env=env).stderr
+    assert english.startswith("error: plugin sanquan-plugin-broken cannot be imported: Module")
 
 
 def test_plugins_list_command_shows_distributions_sets_and_hooks() -> None:

@@ -21,12 +21,13 @@ COMMAND_LINE_ACCOUNT = "命令行(sanquan CLI)"
 
 
 def settings() -> Settings:
+    from sanquan.cli.i18n import language
     from sanquan.config import SettingError, Settings
 
     try:
         return Settings.from_env()
     except SettingError as error:
-        raise Refused(str(error), code="SETTING") from None
+        raise Refused(error.message(language()), code="SETTING") from None
 
 
 def database(current: Settings) -> Session:
@@ -54,7 +55,7 @@ def plugin_host(*, warn: bool = True) -> PluginHost:
     except PluginConflict as error:
         raise Refused(error.message(language()), code="PLUGIN_CONFLICT") from None
     for failure in host.failures if warn else ():
-        note(m.WARNING_LINE.format(message=failure))
+        note(m.WARNING_LINE.format(message=failure.message(language())))
     return host
 
 

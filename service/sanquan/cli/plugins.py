@@ -18,6 +18,7 @@ plugins = group("plugins", m.PLUGINS_HELP)
 @json_option()
 def list_plugins(as_json: bool) -> None:
     from sanquan.cli.context import plugin_host
+    from sanquan.cli.i18n import language
 
     host = plugin_host(warn=False)
     if as_json:
@@ -39,7 +40,7 @@ def list_plugins(as_json: bool) -> None:
             shown.add_row(info.distribution, info.version, sets, ", ".join(info.hooks))
         print_table(shown, keep=(1,))
     if host.failures:
-        raise Refused(*(Problem("PLUGIN_FAILED", failure) for failure in host.failures))
+        raise Refused(*(Problem("PLUGIN_FAILED", f.message(language())) for f in host.failures))
 
 
 @plugins.command("new", cls=Command, help=m.PLUGINS_NEW_HELP)
