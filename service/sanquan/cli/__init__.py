@@ -61,7 +61,7 @@ def run(args: list[str], as_json: bool) -> int:
         report([Problem("USAGE", error.format_message())], as_json)
         return error.exit_code
     except click.Abort:
-        click.echo(click.exceptions._("Aborted!"), err=True)  # type: ignore[attr-defined]
+        click.echo(i18n.gettext("Aborted!"), err=True)
         return 1
     except click.exceptions.Exit as done:
         return done.exit_code
