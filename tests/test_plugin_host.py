@@ -164,3 +164,39 @@ def test_plugins_new_writes_a_package(tmp_path: Path) -> None:
     assert "已存在" in again.stderr
     bad = subprocess.run([*run, "My Set"], capture_output=True, text=True, check=False)
     assert bad.returncode == 2
+
+
+def test_a_new_plugin_in_its_named_folder_passes_its_tests_and_mypy_before_it_is_installed(
+    tmp_path: Path,
+) -> None:
+    """The tutorial's order: write the package, then test it and type-check it straight
+    away, without installing it and without setting MYPYPATH."""
+    root = tmp_path / "src" / "sanquan-plugin-first-set"
+    made = subprocess.run(
+        [sys.executable, "-m", "sanquan", "plugins", "new", str(root), "--lang", "en"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert made.stdout.startswith(f"wrote {root}. Next: cd {root}")
+    assert 'first_set = "sanquan_first_set.plugin"' in (root / "pyproject.toml").read_text()
+    clean = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "MYPYPATH")}
+    tested = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=root,
+        env=clean,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert tested.returncode == 0, tested.stdout + tested.stderr
+    assert "3 passed" in tested.stdout
+    checked = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(tmp_path / "cache"), "."],
+        cwd=root,
+        env=clean,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
