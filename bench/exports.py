@@ -41,6 +41,7 @@ from scoreboard import BenchPlugin, build_world, machine
 from sqlalchemy import select
 
 from sanquan.api.context import Context
+from sanquan.api.ids import global_id
 from sanquan.api.schema import build_schema
 from sanquan.auth.models import Account, Role
 from sanquan.auth.tokens import Principal
@@ -49,9 +50,10 @@ from sanquan.exports import formats, reports
 from sanquan.exports.table import Table
 from sanquan.plugins.host import PluginHost
 
-SCORES = """query($id: ID!) { reviewSession(id: $id) { scores {
+SCORES = """query($id: ID!, $after: String) { reviewSession(id: $id) {
+  scores(first: 200, after: $after) { pageInfo { hasNextPage endCursor } nodes {
   institution { code name } indicator source value reported comment evidence status updatedAt
-  reviewerInstitution { name } reviewerExpert { name } } } }"""
+  reviewerInstitution { name } reviewerExpert { name } } } } }"""
 
 
 def median_ms(action: Callable[[], object], repeats: int) -> tuple[float, Any]:
@@ -109,12 +111,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
 
             def graphql() -> None:
+                """Every page of the scores, as a client reads them."""
                 context.cache.clear()
-                result = schema.execute_sync(
-                    SCORES, variable_values={"id": str(world.large_id)}, context_value=context
-                )
-                assert not result.errors and result.data
-                assert len(result.data["reviewSession"]["scores"]) == len(table.rows)
+                rows, after = 0, None
+                while True:
+                    variables = {"id": global_id("ReviewSession", world.large_id), "after": after}
+                    result = schema.execute_sync(
+                        SCORES, variable_values=variables, context_value=context
+                    )
+                    assert not result.errors and result.data
+                    page = result.data["reviewSession"]["scores"]
+                    rows += len(page["nodes"])
+                    if not page["pageInfo"]["hasNextPage"]:
+                        break
+                    after = page["pageInfo"]["endCursor"]
+                assert rows == len(table.rows)
 
             graphql_ms, _ = median_ms(graphql, args.repeats)
         engine.dispose()

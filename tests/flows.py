@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from sanquan.api.ids import decode_id
+from sanquan.review.visibility import BLIND_ID_PREFIX
 from tests.conftest import SCHOOLS, Api, World
 
 SET = {"key": "beijing-sanquan", "version": "2019.1"}
@@ -134,3 +137,31 @@ def submit(
         },
     )["submitScores"]
     return payload
+
+
+PAGE = "pageInfo { hasNextPage endCursor }"
+"""What :func:`read_all` needs of each page of a connection."""
+
+
+def read_all(
+    api: Callable[[str, dict[str, Any]], Any], document: str, variables: dict[str, Any], *path: str
+) -> list[Any]:
+    """Every node of the connection at ``path``, page by page, as a client reads a list
+    longer than a page: ``document`` takes ``$after`` and selects the connection's
+    ``nodes`` and :data:`PAGE`."""
+    nodes: list[Any] = []
+    after = None
+    while True:
+        page = api(document, {**variables, "after": after})
+        for key in path:
+            page = page[key]
+        nodes += page["nodes"]
+        if not page["pageInfo"]["hasNextPage"]:
+            return nodes
+        after = page["pageInfo"]["endCursor"]
+
+
+def is_blind_id(value: object) -> bool:
+    """Whether ``value`` is a blind score's global id (see ``visibility.shown_key``)."""
+    found = decode_id(value) if isinstance(value, str) else None
+    return found is not None and found[0] == "Score" and f"/{BLIND_ID_PREFIX}" in found[1]

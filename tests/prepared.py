@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sanquan.api.ids import global_id
 from sanquan.auth.models import Role
 from sanquan.auth.tokens import create_account, issue_token
 from sanquan.db import Base
@@ -27,7 +28,9 @@ SESSION_SCHOOLS = ["thu", "ruc", "ustb"]
 DRAFT_SCHOOLS = [SCHOOLS[s] for s in ("pku", "buaa", "ruc")]
 
 SESSION_FIELD = "query($id: ID!) {{ reviewSession(id: $id) {{ {} }} }}"
-THU_SCORES = 'scores(institutionCode: "' + SCHOOLS["thu"] + '", source: {}) {{ {} }}'
+THU_SCORES = (
+    'scores(institutionCode: "' + SCHOOLS["thu"] + '", source: {}, first: 200) {{ nodes {{ {} }} }}'
+)
 CREATE_INSTITUTION = """mutation($input: CreateInstitutionInput!) {
   createInstitution(input: $input) { userErrors { code } } }"""
 PLAN = "mutation($input: PlanRotationInput!) { planRotation(input: $input) { plan { id } } }"
@@ -73,12 +76,12 @@ def changed_tables(before: dict[str, str], db: Session) -> list[str]:
 
 def prepare(world: World, db: Session) -> Prepared:
     admin = world.api("admin")
-    ids: dict[str, str] = {"expert": str(world.account_ids["expert1"])}
-    panel = [ids["expert"], str(world.account_ids["expert2"])]
+    ids: dict[str, str] = {"expert": global_id("Account", world.account_ids["expert1"])}
+    panel = [ids["expert"], global_id("Account", world.account_ids["expert2"])]
     ids["task"], other_unit = _a_task_of_one_unit_only(world)
     account = create_account(db, name="other_unit", role=Role.UNIT, unit_name=other_unit)
     world.tokens["other_unit"] = issue_token(db, account)
-    ids["other_unit"] = str(account.id)
+    ids["other_unit"] = global_id("Account", account.id)
     db.commit()
     for code in (KEPT, GONE):
         created = admin(
@@ -98,8 +101,10 @@ def prepare(world: World, db: Session) -> Prepared:
     ids["done_item"] = _rectification_item(world, ids["concluded"], "DONE")
     planned = admin(PLAN, {"input": {"start": "2028Q1", "sessionsPerQuarter": 2, "panelSize": 0}})
     ids["plan"] = planned["planRotation"]["plan"]["id"]
-    scores = admin(SESSION_FIELD.format(THU_SCORES.format("SELF", "id")), {"id": ids["concluded"]})
-    ids["self_score"] = scores["reviewSession"]["scores"][0]["id"]
+    for source in ("SELF", "EXPERT"):
+        document = SESSION_FIELD.format(THU_SCORES.format(source, "id"))
+        scores = admin(document, {"id": ids["concluded"]})["reviewSession"]["scores"]
+        ids[f"{source.lower()}_score"] = scores["nodes"][0]["id"]
     return Prepared(world, db, ids, panel)
 
 

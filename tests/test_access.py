@@ -45,7 +45,8 @@ def test_an_account_switched_off_is_refused_until_switched_on(world: World) -> N
     off = world.api("admin")(SET_ACTIVE, {"id": thu, "on": False})["setAccountActive"]
     assert off == {"account": {"name": "thu", "active": False}, "userErrors": []}
     assert world.api("thu").post("{ viewer { name } }").status_code == 401
-    listed = world.api("admin")("{ accounts(role: INSTITUTION) { name active } }")["accounts"]
+    listed = world.api("admin")("{ accounts(role: INSTITUTION) { nodes { name active } } }")
+    listed = listed["accounts"]["nodes"]
     assert {"name": "thu", "active": False} in listed
     on = world.api("admin")(SET_ACTIVE, {"id": thu, "on": True})["setAccountActive"]
     assert on["account"]["active"] is True

@@ -18,10 +18,9 @@ from strawberry.types.base import StrawberryObjectDefinition
 
 from sanquan.api.schema import build_schema
 from sanquan.config import Settings
-from sanquan.review.visibility import BLIND_ID_PREFIX
 from sanquan.timeutil import current_quarter
 from tests.conftest import SCHOOLS
-from tests.flows import SET
+from tests.flows import SET, is_blind_id
 from tests.prepared import (
     DRAFT_SCHOOLS,
     GONE,
@@ -68,7 +67,7 @@ OK = Outcome("allowed")
 FORBIDDEN = Outcome("FORBIDDEN")
 HIDDEN = Outcome("hidden")
 BLIND = Outcome("blind")
-"""The field answers with an opaque ``blind-…`` id that ties the score to no expert."""
+"""The field answers with a blind id that ties the score to no expert."""
 
 
 def refused(code: str) -> Outcome:
@@ -80,6 +79,12 @@ def grant(*allowed: str, **others: Outcome) -> dict[str, Outcome]:
     unknown = (set(allowed) | set(others)) - set(CALLERS)
     assert not unknown, f"no such caller: {unknown}"
     return {who: OK if who in allowed else others.get(who, FORBIDDEN) for who in CALLERS}
+
+
+def shown_to(*allowed: str) -> dict[str, Outcome]:
+    """``node`` and ``nodes``: ``allowed`` read the object, to anyone else it is null, as
+    an id that names nothing would be."""
+    return grant(*allowed, **{who: HIDDEN for who in CALLERS if who not in allowed})
 
 
 EVERYONE = grant(*CALLERS)
@@ -145,6 +150,18 @@ def query(
     return Row(field, case, document, variables, path or field.split(".")[1], expect)
 
 
+def node(case: str, given: Callable[[Prepared], str], expect: Mapping[str, Outcome]) -> Row:
+    """A row reading the object ``given`` names back by its global id."""
+    document = "query($id: ID!) { node(id: $id) { id __typename } }"
+    return query("Query.node", document, expect, "node", lambda p: {"id": given(p)}, case)
+
+
+THU_ITEMS = (
+    '{{ rectificationItems(institutionCode: "' + SCHOOLS["thu"] + '") '
+    "{{ totalCount nodes {{ {} }} }} }}"
+)
+
+
 def export(kind: str, given: Variables, expect: Mapping[str, Outcome]) -> Row:
     return mutation(
         "createExportLink", lambda p: {"kind": kind, **given(p)}, expect, case=kind.lower()
@@ -161,7 +178,7 @@ def score_field(selection: str, source: str, expect: Mapping[str, Outcome], case
     """A row reading a field of the concluded session's ``source`` scores about thu."""
     field = selection.split(maxsplit=1)[0]
     document = SESSION_FIELD.format(THU_SCORES.format(source, selection))
-    path = f"reviewSession.scores.{field}"
+    path = f"reviewSession.scores.nodes.{field}"
     return query(f"Score.{field}", document, expect, path, ON_CONCLUDED, case)
 
 
@@ -233,7 +250,7 @@ ROWS = [
     ),
     query(
         "ReviewSession.scores",
-        SESSION_FIELD.format("scores { id }"),
+        SESSION_FIELD.format("scores { totalCount }"),
         grant("admin", "school", "expert", "fellow_expert"),
         "reviewSession.scores",
         ON_OPEN,
@@ -474,7 +491,52 @@ ROWS = [
         grant("unit", "other_unit", **dict.fromkeys(set(CALLERS) - {"unit", "other_unit"}, HIDDEN)),
         "viewer.unit",
     ),
-    query("Query.accounts", "{ accounts { id } }", ADMIN),
+    query("Query.accounts", "{ accounts { totalCount } }", ADMIN),
+    # Global ids: `node` opens no wider than the query that hands each object out.
+    node("a session", lambda p: p["open"], EVERYONE),
+    node("a rotation plan", lambda p: p["plan"], shown_to("admin")),
+    node("an expert's account", lambda p: p["expert"], shown_to("admin", "expert")),
+    node(
+        "a rectification item",
+        lambda p: p["open_item"],
+        shown_to("admin", "viewer", "school", "expert", "fellow_expert"),
+    ),
+    node(
+        "a self-evaluation, concluded",
+        lambda p: p["self_score"],
+        shown_to("admin", "school", "expert", "fellow_expert"),
+    ),
+    node(
+        "an expert score by its row id",
+        lambda p: p["expert_score"],
+        shown_to("admin", "expert"),
+    ),
+    query(
+        "Query.nodes",
+        "query($ids: [ID!]!) { nodes(ids: $ids) { id } }",
+        shown_to("admin"),
+        "nodes.id",
+        variables=lambda p: {"ids": [p["plan"], p["plan"]]},
+    ),
+    query(
+        "ReviewSession.findings",
+        SESSION_FIELD.format("findings { totalCount }"),
+        grant("admin", "viewer", "school", "other_school", "expert", "fellow_expert"),
+        "reviewSession.findings",
+        ON_CONCLUDED,
+    ),
+    query(
+        "Finding.session",
+        THU_ITEMS.format("session { id }"),
+        grant("admin", "viewer", "school"),
+        "rectificationItems.nodes.session",
+    ),
+    query(
+        "Finding.verifiedIn",
+        THU_ITEMS.format("verifiedIn { id }"),
+        grant("admin", "viewer", "school"),
+        "rectificationItems.totalCount",
+    ),
 ]
 
 
@@ -532,7 +594,7 @@ def observed(row: Row, body: dict[str, Any]) -> str:
         return str(HIDDEN)
     if any(v is None for v in values):
         return "partly hidden"
-    if all(isinstance(v, str) and v.startswith(BLIND_ID_PREFIX) for v in values):
+    if all(is_blind_id(v) for v in values):
         return str(BLIND)
     if row.is_mutation:
         problems = sorted({e["code"] for v in values for e in v["userErrors"]})
@@ -558,7 +620,7 @@ def test_each_caller_gets_what_the_spec_grants(prepared: Prepared, row: Row) -> 
 
 
 DRAFTS_ABOUT_RUC = SESSION_FIELD.format(
-    'scores(institutionCode: "' + SCHOOLS["ruc"] + '") { status }'
+    'scores(institutionCode: "' + SCHOOLS["ruc"] + '", first: 200) { nodes { status } }'
 )
 
 
@@ -570,5 +632,5 @@ def test_a_draft_is_seen_by_its_author_and_the_commission_only(
 ) -> None:
     """R14, after conclusion too: expert2's draft about ruc stays expert2's."""
     data = prepared.world.api(who)(DRAFTS_ABOUT_RUC, {"id": prepared["concluded"]})
-    statuses = [s["status"] for s in data["reviewSession"]["scores"]]
+    statuses = [s["status"] for s in data["reviewSession"]["scores"]["nodes"]]
     assert statuses.count("DRAFT") == drafts

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
+from sanquan.api.ids import parse_id
 from sanquan.app import create_app
 from sanquan.auth.models import Account
 from sanquan.config import Settings
@@ -132,7 +133,7 @@ def test_expert_conflict_that_leaves_too_few_is_refused(world: World, db: Sessio
     assert "北京大学" in error["message"]
     assert "6" in error["message"]
     db.expire_all()
-    assert db.get(ReviewSession, int(session_id)).panel == []  # type: ignore[union-attr]
+    assert db.get(ReviewSession, parse_id(session_id, "ReviewSession")).panel == []  # type: ignore[union-attr]
 
 
 PANEL = "query($id: ID!) { reviewSession(id: $id) { status panel { name } } }"
@@ -385,7 +386,7 @@ def test_scoring_before_the_session_opens(world: World) -> None:
 
 def test_scoring_after_the_deadline(world: World, db: Session) -> None:
     session_id = open_session(world, THREE)
-    session = db.get(ReviewSession, int(session_id))
+    session = db.get(ReviewSession, parse_id(session_id, "ReviewSession"))
     assert session is not None
     session.peer_deadline = session.created_at.date().replace(year=2000)
     db.commit()

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
+from sanquan.api.ids import decode_id, global_id, parse_id
 from sanquan.app import create_app
 from sanquan.config import Settings
 from sanquan.plugins.host import PluginHost
@@ -22,28 +23,39 @@ from sanquan.review.models import ReviewSession, Score, ScoreRevision
 from sanquan_sdk import Aggregation, IndicatorSet, ScoreValue, SourceWeights, hookimpl
 from sanquan_sdk.scoring import default_aggregate
 from tests.conftest import SCHOOLS, Api, World
-from tests.flows import CONCLUDE, INDICATORS, open_session, scores_for, submit
+from tests.flows import (
+    CONCLUDE,
+    INDICATORS,
+    is_blind_id,
+    open_session,
+    read_all,
+    scores_for,
+    submit,
+)
 from tests.test_exports import fetch, xlsx_rows
 from tests.test_review_flow import PEER, SELF, SESSION, run_full_session
 
 THREE = [SCHOOLS["thu"], SCHOOLS["ruc"], SCHOOLS["ustb"]]
 SCORES = """
-query($id: ID!, $code: String) {
+query($id: ID!, $code: String, $after: String) {
   reviewSession(id: $id) {
-    scores(institutionCode: $code) {
-      id indicator value source
-      institution { code }
-      reviewerInstitution { code }
-      reviewerExpert { name }
-      history { oldValue newValue changedBy reason }
+    scores(institutionCode: $code, first: 200, after: $after) {
+      pageInfo { hasNextPage endCursor }
+      nodes {
+        id indicator value source
+        institution { code }
+        reviewerInstitution { code }
+        reviewerExpert { name }
+        history { oldValue newValue changedBy reason }
+      }
     }
   }
 }"""
 
 
 def scores_seen(world: World, who: str, session_id: str, code: str | None = None) -> Any:
-    data = world.api(who)(SCORES, {"id": session_id, "code": code})
-    return data["reviewSession"]["scores"]
+    variables = {"id": session_id, "code": code}
+    return read_all(world.api(who), SCORES, variables, "reviewSession", "scores")
 
 
 def test_reviewers_see_only_their_own_scores_while_open(world: World) -> None:
@@ -210,10 +222,10 @@ def test_comment_and_evidence_changes_are_audited(world: World) -> None:
     entries[10] = {**entries[10], "evidence": "2026 年党建工作报告(修订版)", "comment": "补充材料"}
     assert submit(thu, session_id, "thu", "SELF", entries)["changedCount"] == 1
     history = world.api("admin")(
-        "query($id: ID!) { reviewSession(id: $id) { scores(source: SELF) { indicator "
-        "history { oldValue newValue oldComment newComment oldEvidence newEvidence } } } }",
+        "query($id: ID!) { reviewSession(id: $id) { scores(source: SELF) { nodes { indicator "
+        "history { oldValue newValue oldComment newComment oldEvidence newEvidence } } } } }",
         {"id": session_id},
-    )["reviewSession"]["scores"]
+    )["reviewSession"]["scores"]["nodes"]
     [t11] = [s for s in history if s["indicator"] == "T11"]
     assert t11["history"][-1] == {
         "oldValue": 88.0,
@@ -274,14 +286,17 @@ DRAFTING = "expert3"
 DRAFT_COMMENT = "草稿:材料尚未核实"
 PEER_DRAFT_COMMENT = "互评草稿:待校内讨论"
 FULL_SCORE = """
-query($id: ID!, $code: String, $source: Source) {
+query($id: ID!, $code: String, $source: Source, $after: String) {
   reviewSession(id: $id) {
-    scores(institutionCode: $code, source: $source) {
-      id indicator source value reported comment evidence status updatedAt
-      institution { code }
-      reviewerInstitution { code }
-      reviewerExpert { id name }
-      history { changedAt changedBy oldValue newValue oldStatus newStatus reason }
+    scores(institutionCode: $code, source: $source, first: 200, after: $after) {
+      pageInfo { hasNextPage endCursor }
+      nodes {
+        id indicator source value reported comment evidence status updatedAt
+        institution { code }
+        reviewerInstitution { code }
+        reviewerExpert { id name }
+        history { changedAt changedBy oldValue newValue oldStatus newStatus reason }
+      }
     }
   }
 }"""
@@ -337,8 +352,7 @@ def full_scores(
 ) -> list[dict[str, Any]]:
     code = SCHOOLS[school] if school else None
     variables = {"id": session_id, "code": code, "source": source}
-    scores: list[dict[str, Any]] = world.api(who)(FULL_SCORE, variables)["reviewSession"]["scores"]
-    return scores
+    return read_all(world.api(who), FULL_SCORE, variables, "reviewSession", "scores")
 
 
 Groups = list[frozenset[int]]
@@ -346,7 +360,8 @@ Groups = list[frozenset[int]]
 
 def id_order(row: dict[str, Any]) -> tuple[int, str]:
     """How a client would sort ids: numerically when they are numbers."""
-    shown = str(row["id"])
+    found = decode_id(row["id"])
+    shown = found[1] if found else row["id"]
     return (int(shown), "") if shown.isdigit() else (0, shown)
 
 
@@ -397,12 +412,13 @@ def true_experts(db: Session, session_id: str, rows: list[dict[str, Any]]) -> Gr
     """Which rows each expert gave, from the database: the id a reader is shown is either
     the row id or the session's keyed hash of it."""
     db.expire_all()
-    session = db.get(ReviewSession, int(session_id))
+    session = db.get(ReviewSession, parse_id(session_id, "ReviewSession"))
     assert session is not None
     expert_of: dict[str, int | None] = {}
     for score in db.scalars(select(Score).where(Score.session_id == session.id)):
-        expert_of[str(score.id)] = score.reviewer_account_id
-        expert_of[visibility.blind_id(session, score)] = score.reviewer_account_id
+        expert_of[global_id("Score", score.id)] = score.reviewer_account_id
+        blind = f"{session.id}/{visibility.blind_id(session, score)}"
+        expert_of[global_id("Score", blind)] = score.reviewer_account_id
     return group_by(range(len(rows)), lambda p: expert_of[rows[p]["id"]])
 
 
@@ -472,7 +488,7 @@ def test_after_conclusion_an_expert_learns_no_other_experts_name(world: World) -
         (82.0, None, True),
     ]
     others = [s for s in seen if s["reviewerExpert"] is None]
-    assert {(s["history"], s["id"].startswith("blind-")) for s in others} == {(None, True)}
+    assert {(s["history"], is_blind_id(s["id"])) for s in others} == {(None, True)}
 
 
 def test_a_school_reads_its_expert_scores_in_content_order_in_graphql_and_export(

@@ -20,6 +20,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sanquan.api.ids import global_id
 from sanquan.auth.models import Role
 from sanquan.cli import root
 from sanquan.cli.exports import FORMATS, KINDS, STATUSES
@@ -255,7 +256,7 @@ def test_token_create_prints_the_account_id_and_what_it_represents(
     )
     assert unit.returncode == 0, unit.stderr
     first, represents, token_line = unit.stdout.splitlines()
-    account_id = re.fullmatch(r"账号编号 (\d+):思政处\(UNIT\)", first)
+    account_id = re.fullmatch(r"账号编号 (\S+):思政处\(UNIT\)", first)
     assert account_id is not None, first
     assert represents == "责任单位:市教委"
     token = token_line.removeprefix("令牌 ")
@@ -332,4 +333,8 @@ def test_export_refusals_go_to_stderr_and_results_to_stdout(
     ]
     unknown = sanquan("export", "scores", "--session", "999", database_url=database_url)
     assert (unknown.returncode, unknown.stdout) == (2, "")
-    assert unknown.stderr == "错误:--session:没有编号为 999 的点评工作会\n"
+    assert unknown.stderr == "错误:--session:没有这个点评工作会\n"
+    by_global_id = sanquan(
+        "export", "scores", "--session", global_id("ReviewSession", 999), database_url=database_url
+    )
+    assert by_global_id.stderr == unknown.stderr

@@ -23,7 +23,7 @@ from tests.serving import CLIENTS, free_port, node_or_skip, start
 
 SCHEMA = (Path(__file__).parent.parent / "schema.graphql").read_text()
 FLOW = gql((CLIENTS / "reviewer-flow.graphql").read_text())
-OPEN, CONCLUDED = "2", "1"  # the demo's sessions
+RUC = "4111010002"  # 中国人民大学, reviewed in the demo's last concluded session
 PKU, BUAA = (
     "4111010001",
     "4111010006",
@@ -107,15 +107,18 @@ def test_gql_runs_a_reviewers_flow_with_documents_checked_against_schema_graphql
 
     school, expert, admin, viewer = map(reviewer, ["INSTITUTION", "EXPERT", "ADMIN", "VIEWER"])
     summary: dict[str, Any] = {}
-    missing_before = admin("MissingEvaluations", session=OPEN)["reviewSession"]
+    sessions = school("Sessions", school=RUC)
+    open_id = sessions["reviewSessions"]["nodes"][0]["id"]
+    concluded_id = sessions["institutionReviews"]["lastReview"]["id"]
+    missing_before = admin("MissingEvaluations", session=open_id)["reviewSession"]
 
-    indicator_set = school("IndicatorSet", session=OPEN)["reviewSession"]["indicatorSet"]
+    indicator_set = school("IndicatorSet", session=open_id)["reviewSession"]["indicatorSet"]
     indicators = [i for d in indicator_set["dimensions"] for i in d["indicators"]]
     summary["indicatorSet"] = f"{indicator_set['key']} {indicator_set['version']}"
     summary["indicators"] = len(indicators)
 
     def submit(who: Reviewer, code: str, source: str, scores: Any, final: bool = True) -> Any:
-        evaluation = {"sessionId": OPEN, "institutionCode": code, "source": source}
+        evaluation = {"sessionId": open_id, "institutionCode": code, "source": source}
         payload = who("SubmitScores", input=evaluation | {"scores": scores, "final": final})
         return payload["submitScores"]
 
@@ -123,10 +126,10 @@ def test_gql_runs_a_reviewers_flow_with_documents_checked_against_schema_graphql
     summary["draft"] = outcome(submit(school, PKU, "SELF", own, final=False))
     summary["final"] = outcome(submit(school, PKU, "SELF", own))
     summary["unchanged"] = outcome(submit(school, PKU, "SELF", own))
-    mine = school("MyScores", session=OPEN, institution=PKU, source="SELF")
-    scores = mine["reviewSession"]["scores"]
+    mine = school("MyScores", session=open_id, institution=PKU, source="SELF")
+    scores = mine["reviewSession"]["scores"]["nodes"]
     summary["readBack"] = {
-        "scores": len(scores),
+        "scores": mine["reviewSession"]["scores"]["totalCount"],
         "values": sorted({s["value"] for s in scores}),
         "evidenceWhereRequired": sum(1 for s in scores if s["evidence"]),
         "history": [[r["oldStatus"], r["newStatus"]] for r in scores[0]["history"]],
@@ -142,11 +145,11 @@ def test_gql_runs_a_reviewers_flow_with_documents_checked_against_schema_graphql
         submit(viewer, PKU, "SELF", own)
     summary["forbidden"] = [e["extensions"]["code"] for e in forbidden.value.errors or []]
 
-    missing_after = admin("MissingEvaluations", session=OPEN)["reviewSession"]
+    missing_after = admin("MissingEvaluations", session=open_id)["reviewSession"]
     summary["missingEvaluations"] = changes(
         missing_before["missingEvaluations"], missing_after["missingEvaluations"]
     )
-    results = admin("Results", session=CONCLUDED)["reviewSession"]
+    results = admin("Results", session=concluded_id)["reviewSession"]
     summary["results"] = {
         "status": results["status"],
         "ranks": sorted(r["rank"] for r in results["results"]),

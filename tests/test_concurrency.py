@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from sanquan.api.ids import parse_id
 from sanquan.auth.models import Account, Role
 from sanquan.auth.tokens import Principal, create_account
 from sanquan.config import Settings
@@ -79,7 +80,7 @@ def test_conclusion_waits_for_a_submission_in_flight(
     host: PluginHost,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    session_id = int(run_full_session(world, conclude=False))
+    session_id = parse_id(run_full_session(world, conclude=False), "ReviewSession")
     reached, release = paused_after(monkeypatch, "check_open")
     writer = threading.Thread(
         target=resubmit,
@@ -121,7 +122,9 @@ def test_two_representatives_editing_one_score_keep_the_audit_chain(
     host: PluginHost,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    session_id = int(open_session(world, [SCHOOLS[s] for s in ("thu", "ruc", "ustb")]))
+    session_id = parse_id(
+        open_session(world, [SCHOOLS[s] for s in ("thu", "ruc", "ustb")]), "ReviewSession"
+    )
     second = create_account(
         db, name="thu-2", role=Role.INSTITUTION, institution_code=SCHOOLS["thu"]
     )

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 from starlette.testclient import TestClient
 
+from sanquan.api.ids import global_id
 from sanquan.app import create_app
 from sanquan.config import Settings
 from sanquan.plugins.host import PluginHost
@@ -42,9 +43,9 @@ def test_demo_has_a_year_of_concluded_sessions_and_this_quarters_open_one(
     assert sorted({s["quarter"] for s in concluded}) == [str(now.plus(-n)) for n in (4, 3, 2, 1)]
     assert len(concluded) == 5
     assert all(1 in {r["rank"] for r in s["results"]} for s in concluded)
-    [first] = [s for s in sessions if s["id"] == "1"]
+    [first] = [s for s in sessions if s["id"] == global_id("ReviewSession", 1)]
     assert (first["quarter"], first["status"]) == (str(now.plus(-1)), "CONCLUDED")
-    [second] = [s for s in sessions if s["id"] == "2"]
+    [second] = [s for s in sessions if s["id"] == global_id("ReviewSession", 2)]
     assert (second["quarter"], second["status"]) == (str(now), "OPEN")
     assert "北京大学" in {i["name"] for i in second["institutions"]}
 

@@ -35,7 +35,7 @@ from sanquan.auth.tokens import issue_token
 from sanquan.db import make_engine, make_session_factory
 from sanquan.institutions.models import Institution
 from sanquan.review.models import ReviewSession, Score, ScoreRevision, ScoreStatus
-from tests.flows import INDICATORS, SUBMIT, scores_for
+from tests.flows import INDICATORS, SUBMIT, read_all, scores_for
 from tests.serving import free_port, graphql, start
 
 SESSION = 2
@@ -278,17 +278,24 @@ def check_stored(url: str, expected: dict[Pair, set[State]]) -> dict[Pair, State
 def graphql_view(port: int, admin: str, schools: set[str]) -> tuple[dict[Pair, State], list[str]]:
     """What ADMIN reads through GraphQL, and the scores whose last revision is not them;
     a school at a time, as the query's cost allows."""
-    query = """query($id: ID!, $code: String!) { reviewSession(id: $id) {
-        scores(institutionCode: $code) {
+    query = """query($id: ID!, $code: String!, $after: String) { reviewSession(id: $id) {
+        scores(institutionCode: $code, first: 200, after: $after) {
+            pageInfo { hasNextPage endCursor }
+            nodes {
             indicator value comment status source institution { code }
             reviewerInstitution { code } reviewerExpert { name }
-            history { newValue newComment newStatus } } } }"""
+            history { newValue newComment newStatus } } } } }"""
     found: dict[Pair, set[Indicator]] = defaultdict(set)
     out_of_step = []
-    for code in sorted(schools):
-        body: Any = graphql(port, admin, query, {"id": str(SESSION), "code": code})
+
+    def api(document: str, variables: dict[str, Any] | None = None) -> Any:
+        body: Any = graphql(port, admin, document, variables or {})
         assert "errors" not in body, body["errors"]
-        for score in body["data"]["reviewSession"]["scores"]:
+        return body["data"]
+
+    for code in sorted(schools):
+        variables = {"id": str(SESSION), "code": code}
+        for score in read_all(api, query, variables, "reviewSession", "scores"):
             reviewer = score["reviewerInstitution"] or score["reviewerExpert"]
             name = reviewer.get("code") or reviewer["name"]
             pair = Pair(name, score["institution"]["code"], score["source"])

@@ -22,6 +22,7 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from sanquan.api.ids import parse_id
 from sanquan.auth.models import Account
 from sanquan.auth.tokens import revoke_token
 from sanquan.exports.models import ExportLink
@@ -29,6 +30,7 @@ from sanquan.review.models import ReviewSession
 from sanquan.tables.models import ProgressReport
 from sanquan.timeutil import current_quarter, utcnow
 from tests.conftest import SCHOOLS, World
+from tests.flows import read_all
 from tests.test_findings import raise_item
 from tests.test_review_flow import run_full_session
 from tests.test_tables import PLAN, report
@@ -231,14 +233,16 @@ def test_results_sheet_matches_the_results_query_cell_by_cell(world: World) -> N
     assert_both_formats(world, "viewer", expected, kind="SESSION_RESULTS", sessionId=session_id)
 
 
-SCORES = """query($id: ID!) { reviewSession(id: $id) { scores { institution { code }
-  indicator source value reviewerInstitution { name } reviewerExpert { name } updatedAt } } }"""
+SCORES = """query($id: ID!, $after: String) { reviewSession(id: $id) {
+  scores(first: 200, after: $after) { pageInfo { hasNextPage endCursor } nodes {
+  institution { code } indicator source value reviewerInstitution { name }
+  reviewerExpert { name } updatedAt } } } }"""
 
 
 def score_keys(world: World, who: str, session_id: str) -> list[tuple[Any, ...]]:
     """What GraphQL shows ``who`` of the session's scores, as (subject, indicator, source,
     reviewer, value); an expert GraphQL does not name is the anonymous expert."""
-    scores = world.api(who)(SCORES, {"id": session_id})["reviewSession"]["scores"]
+    scores = read_all(world.api(who), SCORES, {"id": session_id}, "reviewSession", "scores")
     return sorted(
         (
             s["institution"]["code"],
@@ -294,7 +298,7 @@ def test_rectification_list_matches_the_items_and_a_school_gets_its_own(world: W
     assert rows[0][:2] == ("编号", "高校代码")
     assert sorted((r[0], r[1], r[2], r[6], r[8], r[9], r[10], r[11]) for r in rows[1:]) == sorted(
         (
-            int(n["id"]),
+            parse_id(n["id"], "Finding"),
             n["institution"]["code"],
             n["institution"]["name"],
             n["title"],

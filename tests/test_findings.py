@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from sanquan.api.ids import parse_id
 from sanquan.findings.models import Finding
 from sanquan.timeutil import current_quarter
 from tests.conftest import SCHOOLS, World
@@ -154,7 +155,7 @@ def test_overdue_is_derived_and_visibility_follows_the_school(world: World, db: 
     session_id = run_full_session(world)
     ustb_item = raise_item(world, session_id)["finding"]
     raise_item(world, session_id, school="thu", title="网络育人覆盖面不足")
-    row = db.get(Finding, int(ustb_item["id"]))
+    row = db.get(Finding, parse_id(ustb_item["id"], "Finding"))
     assert row is not None
     row.due_quarter = "2026Q1"  # as if its due quarter had passed
     db.commit()

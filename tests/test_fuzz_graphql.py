@@ -32,6 +32,7 @@ from graphql import (
     GraphQLInputObjectType,
     GraphQLInputType,
     GraphQLInt,
+    GraphQLInterfaceType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
@@ -310,7 +311,12 @@ class Operation:
         return draw_variables()
 
 
-def selection(kind: GraphQLObjectType, prefix: str, variables: VariableTypes, depth: int) -> str:
+def selection(
+    kind: GraphQLObjectType | GraphQLInterfaceType,
+    prefix: str,
+    variables: VariableTypes,
+    depth: int,
+) -> str:
     """Every leaf of ``kind`` and, ``depth`` levels down, of the objects it holds; fields
     with arguments take them as variables named after their path."""
     parts = []
@@ -318,7 +324,7 @@ def selection(kind: GraphQLObjectType, prefix: str, variables: VariableTypes, de
         target = get_named_type(field.type)
         if is_leaf_type(target):
             parts.append(name + with_arguments(field, f"{prefix}_{name}", variables))
-        elif depth > 0 and isinstance(target, GraphQLObjectType):
+        elif depth > 0 and isinstance(target, GraphQLObjectType | GraphQLInterfaceType):
             arguments = with_arguments(field, f"{prefix}_{name}", variables)
             below = selection(target, f"{prefix}_{name}", variables, depth - 1)
             parts.append(f"{name}{arguments} {below}")
@@ -341,7 +347,7 @@ def operation(name: str, field: GraphQLField, is_mutation: bool, depth: int) -> 
     variables: VariableTypes = {}
     arguments = with_arguments(field, name, variables)
     target = get_named_type(field.type)
-    assert isinstance(target, GraphQLObjectType)
+    assert isinstance(target, GraphQLObjectType | GraphQLInterfaceType)
     below = selection(target, name, variables, depth)
     declared = ", ".join(f"${v}: {kind}" for v, (kind, _, _) in variables.items())
     keyword = "mutation" if is_mutation else "query"

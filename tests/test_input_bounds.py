@@ -568,7 +568,8 @@ def test_a_payload_argument_out_of_bounds_refuses_the_mutation_before_it_runs(
     before = snapshot(db)
     document = """mutation($id: ID!, $code: String) {
       openReviewSession(input: {sessionId: $id}) {
-        reviewSession { status ... on ReviewSession { scores(institutionCode: $code) { id } } }
+        reviewSession {
+          status ... on ReviewSession { scores(institutionCode: $code) { totalCount } } }
         userErrors { code } } }"""
     with caplog.at_level(logging.ERROR):
         body = admin.raw(document, {"id": session_id, "code": "长" * (limits.CODE_LENGTH + 1)})

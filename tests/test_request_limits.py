@@ -17,6 +17,7 @@ from graphql import (
     get_introspection_query,
     get_named_type,
     get_nullable_type,
+    is_interface_type,
     is_list_type,
     is_object_type,
     parse,
@@ -220,8 +221,9 @@ def test_ordinary_heavy_reads_stay_within_the_cost_limit(world: World) -> None:
       assignments { lead unit { name } } progress { status text } } } }"""
     assert viewer(unit)["responsibleUnits"][0]["tasks"]
     assert viewer(RESULTS, {"id": "1"}) == {"reviewSession": None}
-    sheet = """query($id: ID!) { reviewSession(id: $id) { scores { id indicator source value
-      reported comment evidence status updatedAt institution { code name } } } }"""
+    sheet = """query($id: ID!) { reviewSession(id: $id) { scores(first: 200) { nodes { id
+      indicator source value reported comment evidence status updatedAt
+      institution { code name } } } } }"""
     assert world.api("admin")(sheet, {"id": "1"}) == {"reviewSession": None}
     costs = {name: price(query) for name, query in (("unit", unit), ("sheet", sheet))}
     assert all(c < 50_000 for c in costs.values()), costs
@@ -240,6 +242,8 @@ def test_the_cost_of_a_query_multiplies_by_list_lengths() -> None:
     paged = "{ institutions(first: 7) { totalCount edges { node { code name } } } }"
     assert price(paged) == 1 + 7 * (1 + (1 + 1 * (1 + 2)))
     assert price("query($n: Int) { institutions(first: $n) { edges { cursor } } }") == 1 + 200 * 2
+    assert price("{ institutions(last: 3) { nodes { code } } }") == 1 + 3 * 2
+    assert price('{ nodes(ids: ["a"]) { id } }') == 1 + 100
 
 
 def test_every_list_of_objects_has_a_length_to_price_it_by() -> None:
@@ -251,11 +255,13 @@ def test_every_list_of_objects_has_a_length_to_price_it_by() -> None:
             continue
         for name, field in type_.fields.items():  # type: ignore[attr-defined]
             inner = get_nullable_type(field.type)
-            if not is_list_type(inner) or not is_object_type(get_named_type(inner)):
+            item = get_named_type(inner)
+            if not is_list_type(inner) or not (is_object_type(item) or is_interface_type(item)):
                 continue
             key = f"{type_.name}.{name}"
             known.add(key)
-            paged = "first" in field.args or name in cost.PAGED_BY_PARENT
+            in_connection = type_.name.endswith("Connection") and name in cost.PAGED_BY_PARENT
+            paged = "first" in field.args or in_connection
             if not (paged or name == "userErrors" or key in cost.LIST_LENGTHS):
                 unpriced.append(key)
     assert unpriced == []
@@ -397,7 +403,10 @@ def test_a_lone_surrogate_never_breaks_an_answer(world: World) -> None:
     query = json.dumps({"query": '{ institution(code: "\ud800") { name } }'}).encode()
     assert refusal(post(world, query))[:2] == (400, "INVALID_TEXT")
     quoted = json.dumps(
-        {"query": "query($r: Role) { accounts(role: $r) { name } }", "variables": {"r": "\ud800"}}
+        {
+            "query": "query($r: Role) { accounts(role: $r) { totalCount } }",
+            "variables": {"r": "\ud800"},
+        }
     ).encode()
     answer = post(world, quoted, {"Authorization": f"Bearer {world.tokens['admin']}"})
     assert answer.status_code == 200

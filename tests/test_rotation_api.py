@@ -14,6 +14,7 @@ from graphql import GraphQLInputObjectType
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sanquan.api.ids import parse_id
 from sanquan.api.schema import build_schema
 from sanquan.auth.models import Role
 from sanquan.auth.tokens import create_account
@@ -109,7 +110,7 @@ def test_replanning_keeps_a_started_session(world: World, db: Session) -> None:
     world.api("admin")(ADOPT, {"id": first["id"]})
     cycle = world.api("viewer")(CYCLE, {"start": "2027Q1"})["rotation"]
     started = cycle["quarters"][0]["sessions"][0]
-    session = db.get(ReviewSession, int(started["id"]))
+    session = db.get(ReviewSession, parse_id(started["id"], "ReviewSession"))
     assert session is not None
     session.status = SessionStatus.OPEN
     db.commit()
@@ -307,7 +308,7 @@ def test_overdue_rectification_items_come_first(world: World, db: Session) -> No
     assert pku is not None
     db.add(
         Finding(
-            session_id=int(session_id),
+            session_id=parse_id(session_id, "ReviewSession"),
             institution_id=pku.id,
             kind=FindingKind.RECTIFICATION,
             title="整改逾期",

@@ -55,10 +55,10 @@ def test_acknowledged_scores_survive_a_killed_server(
             port,
             demo_tokens["SANQUAN_ADMIN_TOKEN"],
             'query { reviewSession(id: "2") { scores(institutionCode: "4111010001", '
-            "source: SELF) { value status } } }",
+            "source: SELF) { nodes { value status } } } }",
             {},
         )["data"]
-        scores = data["reviewSession"]["scores"]  # type: ignore[index]
+        scores = data["reviewSession"]["scores"]["nodes"]  # type: ignore[index]
         assert len(scores) == 20
         assert {(s["value"], s["status"]) for s in scores} == {(88.5, "SUBMITTED")}
     finally:

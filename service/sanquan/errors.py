@@ -275,11 +275,8 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
         "未安装指标体系“{key}”{version}",
         "indicator set {key!r} {version} is not installed",
     ),
-    ErrorCode.UNKNOWN_SESSION: ("没有编号为 {value} 的点评工作会", "no review session {value}"),
-    ErrorCode.UNKNOWN_EXPERT: (
-        "账号 {value} 不是专家账号",
-        "account {value} is not an expert account",
-    ),
+    ErrorCode.UNKNOWN_SESSION: ("没有这个点评工作会", "no such review session"),
+    ErrorCode.UNKNOWN_EXPERT: ("没有这个专家账号", "no such expert account"),
     ErrorCode.PANEL_TOO_SMALL: (
         "专家组对“{name}”只有 {eligible} 位无利益冲突的专家,至少需要 {minimum} 位",
         "the panel has only {eligible} experts without a conflict of interest for {name}; "
@@ -386,7 +383,7 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
         "correcting a concluded session's score needs a reason",
     ),
     ErrorCode.ROTATION_INFEASIBLE: ("{explanation}", "{explanation}"),
-    ErrorCode.UNKNOWN_PLAN: ("没有编号为 {value} 的轮转计划", "no rotation plan {value}"),
+    ErrorCode.UNKNOWN_PLAN: ("没有这个轮转计划", "no such rotation plan"),
     ErrorCode.PLAN_NOT_DRAFT: (
         "该计划已{status},只能采用草稿",
         "the plan is {status}; only a draft can be adopted",
@@ -400,7 +397,7 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
         "完成季度 {value} 已经过去(本季度为 {current})",
         "the due quarter {value} has passed (this quarter is {current})",
     ),
-    ErrorCode.UNKNOWN_FINDING: ("没有编号为 {value} 的点评发现", "no finding {value}"),
+    ErrorCode.UNKNOWN_FINDING: ("没有这条点评发现", "no such finding"),
     ErrorCode.NOT_A_RECTIFICATION_ITEM: (
         "这是一条亮点,不是整改事项,无需跟踪",
         "this is a highlight, not a rectification item; it is not tracked",
@@ -445,7 +442,7 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
         "只能报告本单位负责的任务的进展",
         "a unit reports progress only on the tasks it is responsible for",
     ),
-    ErrorCode.UNKNOWN_ACCOUNT: ("没有编号为 {value} 的账号", "no account {value}"),
+    ErrorCode.UNKNOWN_ACCOUNT: ("没有这个账号", "no such account"),
     ErrorCode.OWN_ACCOUNT: (
         "不能停用自己的账号:请由另一名管理员操作",
         "you cannot deactivate your own account; ask another administrator",

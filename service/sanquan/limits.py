@@ -50,6 +50,12 @@ SEARCH_LENGTH = 200
 CURSOR_LENGTH = 500
 """A pagination cursor as this service hands it out (a few encoded keys)."""
 
+GLOBAL_ID_LENGTH = 200
+"""A global id as this service hands it out (a blind score's, the longest, has about 80)."""
+
+NODES = 100
+"""Ids one ``nodes`` query reads back, as GitHub allows."""
+
 CSV_LENGTH = 300_000
 """An institution CSV: about 3,000 institutions (a national pool) at under 100 characters a
 line; it must also fit the request body limit (1 MiB, three bytes a Chinese character)."""
@@ -236,6 +242,8 @@ NOTE = Limit(length=NOTE_LENGTH)
 SEARCH = Limit(length=SEARCH_LENGTH)
 CURSOR = Limit(length=CURSOR_LENGTH)
 CSV = Limit(length=CSV_LENGTH)
+GLOBAL_ID = Limit(length=GLOBAL_ID_LENGTH)
+NODE_IDS = Limit(items=NODES, length=GLOBAL_ID_LENGTH)
 ALIAS_LIST = Limit(items=ALIASES, length=NAME_LENGTH)
 DEPARTMENT_LIST = Limit(items=PILOT_DEPARTMENTS, length=NAME_LENGTH)
 SESSION_CODE_LIST = Limit(items=SESSION_CODES, length=CODE_LENGTH)

@@ -9,8 +9,8 @@ import { parse, print } from "graphql";
 import { ClientError, GraphQLClient } from "graphql-request";
 
 const [url] = process.argv.slice(2);
-const [OPEN, CONCLUDED] = ["2", "1"];
 const [PKU, BUAA] = ["4111010001", "4111010006"]; // 北京大学 (the INSTITUTION token's), 北航
+const RUC = "4111010002"; // 中国人民大学, reviewed in the demo's last concluded session
 
 const flow = parse(readFileSync(new URL("reviewer-flow.graphql", import.meta.url), "utf8"));
 const operation = (name) => ({
@@ -29,6 +29,9 @@ const ranks = (body) =>
   (body.data?.reviewSession.results ?? []).map((result) => result.rank).sort((a, b) => a - b);
 
 const summary = {};
+const sessions = await school("Sessions", { school: RUC });
+const OPEN = sessions.reviewSessions.nodes[0].id;
+const CONCLUDED = sessions.institutionReviews.lastReview.id;
 const missingBefore = (await admin("MissingEvaluations", { session: OPEN })).reviewSession;
 
 const { indicatorSet } = (await school("IndicatorSet", { session: OPEN })).reviewSession;
@@ -62,9 +65,9 @@ summary.draft = outcome(await submit(school, PKU, "SELF", own, false));
 summary.final = outcome(await submit(school, PKU, "SELF", own));
 summary.unchanged = outcome(await submit(school, PKU, "SELF", own));
 const mine = await school("MyScores", { session: OPEN, institution: PKU, source: "SELF" });
-const { scores } = mine.reviewSession;
+const { nodes: scores, totalCount } = mine.reviewSession.scores;
 summary.readBack = {
-  scores: scores.length,
+  scores: totalCount,
   values: unique(scores.map((score) => score.value)),
   evidenceWhereRequired: scores.filter((score) => score.evidence).length,
   history: scores[0].history.map((revision) => [revision.oldStatus, revision.newStatus]),

@@ -219,8 +219,23 @@ def guard(schema: GraphQLSchema) -> None:
                 field.resolve = _guarded(field.resolve, field.args, kind is mutation)
 
 
-PageSize = Annotated[int | None, bounded_argument(PAGE, "Rows per page; 50 when omitted.")]
-Cursor = Annotated[str | None, bounded_argument(CURSOR, "The `endCursor` of the page before.")]
+First = Annotated[
+    int | None,
+    bounded_argument(
+        PAGE, "Rows from the start, or after `after`; 50 when neither `first` nor `last` is given."
+    ),
+]
+After = Annotated[
+    str | None,
+    bounded_argument(CURSOR, "A cursor: the page begins after this row (the `endCursor` before)."),
+]
+Last = Annotated[
+    int | None, bounded_argument(PAGE, "Rows from the end, or before `before`; not with `first`.")
+]
+Before = Annotated[
+    str | None,
+    bounded_argument(CURSOR, "A cursor: the page ends before this row (the `startCursor` after)."),
+]
 Code = Annotated[str, bounded_argument(CODE)]
 OptionalCode = Annotated[str | None, bounded_argument(CODE)]
 SessionId = Annotated[strawberry.ID, strawberry.argument(description="The review session's id.")]

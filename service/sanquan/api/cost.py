@@ -58,7 +58,6 @@ LIST_LENGTHS: dict[str, int] = {
     # benchmarked set, and 12 reviewers of each indicator of each school.
     "ReviewSession.institutions": 5,
     "ReviewSession.panel": 10,
-    "ReviewSession.scores": 3_000,
     "ReviewSession.results": 5,
     "ReviewSession.diagnostics": 5,
     "InstitutionResult.indicators": 50,
@@ -101,24 +100,23 @@ LIST_LENGTHS: dict[str, int] = {
     "Task.units": 10,
     "Task.assignments": 10,
     "Task.progress": 10,
-    # Accounts of one deployment.
-    "Query.accounts": 200,
+    # Objects read back by id: as many as `nodes` takes.
+    "Query.nodes": 100,
 }
 
 
 NARROWED: dict[str, dict[str, int]] = {
     "Query.responsibleUnits": {"name": 1},
     "Query.indicatorSets": {"key": 1},
-    "ReviewSession.scores": {"institutionCode": 600, "source": 1_500},
 }
 """Lists that an argument narrows, and their length then: a unit by its name, a set by
-its key, the scores about one school (a fifth) or from one source (half, for experts)."""
+its key."""
 
 
 def list_length(parent: str, node: FieldNode, arguments: dict[str, Any]) -> int:
     """How many items a list field may return, for pricing."""
     name = node.name.value
-    if name in PAGED_BY_PARENT:
+    if name in PAGED_BY_PARENT and parent.endswith("Connection"):
         return 1
     if name == "userErrors":
         return USER_ERRORS

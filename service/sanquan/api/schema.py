@@ -23,6 +23,7 @@ from sanquan.api.bounds import guard
 from sanquan.api.cost import NoIntrospection, request_shape
 from sanquan.api.deadline import aborted
 from sanquan.api.errors import AccessError, root_cause
+from sanquan.api.node_query import NodeQuery
 from sanquan.api.scalars import SCALARS
 from sanquan.auth.graphql import AuthMutation, AuthQuery
 from sanquan.config import Settings
@@ -55,6 +56,7 @@ class Query(
     TableQuery,
     PluginQuery,
     AuthQuery,
+    NodeQuery,
 ):
     pass
 

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Self
 
 import strawberry
 from sqlalchemy import select
 
 from sanquan import limits
-from sanquan.api.bounds import INPUT, bounded
+from sanquan.api.bounds import INPUT, After, Before, First, Last, bounded
 from sanquan.api.context import Info
 from sanquan.api.enums import described_enum
 from sanquan.api.errors import UserError, refusals
-from sanquan.api.ids import parse_id
+from sanquan.api.ids import global_id, parse_id
+from sanquan.api.nodes import Node, row_key
+from sanquan.api.pagination import Connection, Page, paginate
 from sanquan.auth.models import Account, Role
 from sanquan.auth.tokens import create_account, issue_token, set_active
 from sanquan.institutions.graphql import InstitutionType
@@ -41,8 +43,8 @@ RoleType = described_enum(
     description="Someone who signs in with a bearer token: a person or a school's or unit's "
     "account.",
 )
-class AccountType:
-    id: strawberry.ID = strawberry.field(description="The account's id, as mutations take it.")
+class AccountType(Node):
+    row_id: strawberry.Private[int]
     name: str = strawberry.field(description="Display name.")
     role: RoleType = strawberry.field(  # type: ignore[valid-type]
         description="What the account may do."
@@ -65,10 +67,24 @@ class AccountType:
         row = info.context.db.get(ResponsibleUnit, self.unit_id)
         return UnitType(row=row) if row is not None else None
 
+    @strawberry.field(description="The account's global id, as mutations take it.")
+    def id(self) -> strawberry.ID:
+        return global_id("Account", self.row_id)
+
+    @classmethod
+    def fetch(cls, info: Info, key: str) -> Self | None:
+        """ADMIN reads every account, anyone else only their own."""
+        pk = row_key(key)
+        principal = info.context.principal
+        if pk is None or not (principal.is_admin or principal.account_id == pk):
+            return None
+        row = info.context.db.get(Account, pk)
+        return cls.of(row) if row else None  # type: ignore[return-value]
+
     @classmethod
     def of(cls, row: Account) -> AccountType:
         return cls(
-            id=strawberry.ID(str(row.id)),
+            row_id=row.id,
             name=row.name,
             role=row.role,
             institution=InstitutionType.of(row.institution) if row.institution else None,
@@ -113,7 +129,9 @@ class AuthQuery:
         assert account is not None
         return AccountType.of(account)
 
-    @strawberry.field(description="Accounts, optionally of one role (ADMIN).")
+    @strawberry.field(
+        description="Accounts in the order they were created, optionally of one role (ADMIN)."
+    )
     def accounts(
         self,
         info: Info,
@@ -121,12 +139,23 @@ class AuthQuery:
             RoleType | None,  # type: ignore[valid-type]
             strawberry.argument(description="Only accounts of this role; all when omitted."),
         ] = None,
-    ) -> list[AccountType] | None:
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[AccountType] | None:
         info.context.require(Role.ADMIN, what="accounts")
-        query = select(Account).order_by(Account.id)
+        query = select(Account)
         if role is not None:
             query = query.where(Account.role == role)
-        return [AccountType.of(a) for a in info.context.db.scalars(query)]
+        return paginate(
+            info.context.db,
+            query,
+            (Account.id,),
+            lambda row: (row.id,),
+            AccountType.of,
+            Page(first, after, last, before),
+        )
 
 
 @strawberry.input(description="An account to switch off or on.")
@@ -153,7 +182,7 @@ class AuthMutation:
         ctx = info.context
         actor = ctx.require(Role.ADMIN, what="setAccountActive")
         result, errors = ctx.mutate(
-            lambda: set_active(ctx.db, actor, parse_id(input.account_id), input.active)
+            lambda: set_active(ctx.db, actor, parse_id(input.account_id, "Account"), input.active)
         )
         return AccountPayload(
             account=AccountType.of(result) if result else None, user_errors=errors

@@ -227,6 +227,21 @@ class Integer(click.ParamType[int]):
         return number
 
 
+class RecordId(click.ParamType[int]):
+    """A ``kind`` row by its number (``1``, as the demo prints them) or by the global id
+    GraphQL hands out; anything else names no row, and the command says it knows none."""
+
+    name = "id"
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        from sanquan.api.ids import parse_id
+
+        return value if isinstance(value, int) else parse_id(str(value).strip(), self.kind)
+
+
 class QuarterType(click.ParamType[str]):
     """A quarter such as ``2027Q1``; ``2027q1`` is read the same."""
 

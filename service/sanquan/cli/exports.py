@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from sanquan.cli import messages as m
-from sanquan.cli.core import Choice, Command, Integer, QuarterType, Refused, argument, option
+from sanquan.cli.core import Choice, Command, QuarterType, RecordId, Refused, argument, option
 from sanquan.cli.output import say
 from sanquan.cli.root import root
 
@@ -41,7 +41,13 @@ OPTIONS = {
 @option("--plan", default=None, metavar=m.KEY, help=m.EXPORT_PLAN_HELP)
 @option("--unit", default=None, metavar=m.UNIT, help=m.EXPORT_UNIT_HELP)
 @option("--unit-owner", default="", metavar=m.SCHOOL, help=m.EXPORT_UNIT_OWNER_HELP)
-@option("--session", type=Integer(1), default=None, metavar=m.ID, help=m.EXPORT_SESSION_HELP)
+@option(
+    "--session",
+    type=RecordId("ReviewSession"),
+    default=None,
+    metavar=m.ID,
+    help=m.EXPORT_SESSION_HELP,
+)
 @option("--quarter", type=QuarterType(), default=None, metavar=m.QUARTER, help=m.QUARTER_HELP)
 @option("--institution", default=None, metavar=m.CODE, help=m.EXPORT_INSTITUTION_HELP)
 @option("--status", type=Choice(STATUSES), default=None, help=m.EXPORT_STATUS_HELP)

@@ -202,7 +202,10 @@ EXPORT_UNIT_OWNER_HELP = Text(
     "unit-table:责任单位所属高校;市级单位不填。",
     "unit-table: the school owning the unit; omit for a municipal one.",
 )
-EXPORT_SESSION_HELP = Text("scores、results:点评工作会编号。", "scores, results: the session id.")
+EXPORT_SESSION_HELP = Text(
+    "scores、results:点评工作会的编号(如 1),或其在 GraphQL 中的 id。",
+    "scores, results: the session's number (e.g. 1) or its GraphQL id.",
+)
 QUARTER_HELP = Text(
     "表格显示哪个季度的进展,例如 2026Q4;默认本季度。",
     "The quarter whose progress the tables show, e.g. 2026Q4; default: this quarter.",

@@ -59,6 +59,7 @@ def plan(
 ) -> None:
     from sqlalchemy import select
 
+    from sanquan.api.ids import global_id
     from sanquan.auth.models import Account
     from sanquan.cli.context import command_line_admin, database, plugin_host, settings
     from sanquan.cli.core import refused_by_domain
@@ -94,7 +95,8 @@ def plan(
             "index": s.index,
             "institutions": [{"code": c, "name": names[c]} for c in s.codes],
             "panel": [
-                {"id": str(e), "name": experts[e]} for e in panels.get((s.quarter, s.index), ())
+                {"id": global_id("Account", e), "name": experts[e]}
+                for e in panels.get((s.quarter, s.index), ())
             ],
         }
         for s in planned.plan.sessions

@@ -32,6 +32,7 @@ tokens = group("token", m.TOKEN_HELP)
 def create(
     role: str, name: str, institution: str | None, unit: str | None, unit_owner: str, as_json: bool
 ) -> None:
+    from sanquan.api.ids import global_id
     from sanquan.auth.models import Role
     from sanquan.auth.tokens import create_account, issue_token, unit_of
     from sanquan.cli.context import database, settings
@@ -53,7 +54,7 @@ def create(
         token = issue_token(db, account)
         what = _represented(account, unit_of(db, account))
         db.commit()
-        account_id = str(account.id)
+        account_id = global_id("Account", account.id)  # as GraphQL hands it out and takes it
     if as_json:
         emit_json(
             {

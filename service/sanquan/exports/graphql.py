@@ -86,7 +86,7 @@ class ExportInput:
             plan=self.plan,
             unit=self.unit,
             unit_owner=self.unit_owner,
-            session_id=parse_id(self.session_id) if self.session_id else None,
+            session_id=parse_id(self.session_id, "ReviewSession") if self.session_id else None,
             quarter=str(self.quarter) if self.quarter else None,
             institution_code=self.institution_code,
             status=ItemStatus(self.status) if self.status else None,

@@ -5,18 +5,28 @@ readers see them by role and relation."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Self
 
 import strawberry
 from sqlalchemy import select
 
 from sanquan import limits
-from sanquan.api.bounds import INPUT, Cursor, OptionalCode, PageSize, SessionId, bounded
+from sanquan.api.bounds import (
+    INPUT,
+    After,
+    Before,
+    First,
+    Last,
+    OptionalCode,
+    SessionId,
+    bounded,
+)
 from sanquan.api.context import Info
 from sanquan.api.enums import described_enum
 from sanquan.api.errors import Forbidden, UserError, refusals
-from sanquan.api.ids import parse_id
-from sanquan.api.pagination import Connection, paginate
+from sanquan.api.ids import global_id, parse_id
+from sanquan.api.nodes import Node, by_row
+from sanquan.api.pagination import Connection, Page, paginate
 from sanquan.auth.models import Role
 from sanquan.findings import service
 from sanquan.findings.drafts import DraftBasis, FindingDraft
@@ -25,6 +35,7 @@ from sanquan.institutions.graphql import InstitutionType
 from sanquan.institutions.models import Institution
 from sanquan.institutions.service import get_institution
 from sanquan.quarter import Quarter
+from sanquan.review.graphql.session import ReviewSessionType
 from sanquan.review.models import ReviewSession, SessionStatus
 from sanquan.review.sessions import get_session
 from sanquan.timeutil import current_quarter, to_beijing
@@ -79,13 +90,29 @@ class ProgressNoteType:
 
 
 @strawberry.type(name="Finding", description="A highlight (亮点) or rectification item (整改事项).")
-class FindingType:
+class FindingType(Node):
     row: strawberry.Private[Finding]
     quarter: strawberry.Private[Quarter]
 
-    @strawberry.field(description="The finding's id, as mutations take it.")
+    @strawberry.field(description="The finding's global id, as mutations take it.")
     def id(self) -> strawberry.ID:
-        return strawberry.ID(str(self.row.id))
+        return global_id("Finding", self.row.id)
+
+    @classmethod
+    def fetch(cls, info: Info, key: str) -> Self | None:
+        """As `ReviewSession.findings` shows them: a school its own, an expert those of
+        the sessions on whose panel they sit, ADMIN and VIEWER all, a unit none."""
+        row = by_row(info.context.db, Finding, key)
+        if row is None:
+            return None
+        try:
+            session = get_session(info.context.db, row.session_id)
+            scope = service.reader_scope(info.context.principal, session)
+        except Forbidden:
+            return None
+        if scope is not None and row.institution_id != scope:
+            return None
+        return cls(row=row, quarter=current_quarter())
 
     @strawberry.field(description="Highlight or rectification item.")
     def kind(self) -> FindingKindType:  # type: ignore[valid-type]
@@ -95,9 +122,16 @@ class FindingType:
     def institution(self) -> InstitutionType:
         return InstitutionType.of(self.row.institution)
 
-    @strawberry.field(description="The session that raised it.")
+    @strawberry.field(description="The review session that raised it.")
+    def session(self, info: Info) -> ReviewSessionType:
+        return ReviewSessionType(row=get_session(info.context.db, self.row.session_id))
+
+    @strawberry.field(
+        description="The global id of the session that raised it.",
+        deprecation_reason="Use `session { id }`; removed in 0.3.0.",
+    )
     def session_id(self) -> strawberry.ID:
-        return strawberry.ID(str(self.row.session_id))
+        return global_id("ReviewSession", self.row.session_id)
 
     @strawberry.field(description="The indicator's code it concerns; null for a general one.")
     def indicator(self) -> str | None:
@@ -137,10 +171,22 @@ class FindingType:
     def verified_at(self) -> datetime | None:
         return to_beijing(self.row.verified_at) if self.row.verified_at else None
 
-    @strawberry.field(description="The later review at which the commission verified it.")
+    @strawberry.field(
+        description="The later review session at which the commission verified it; null "
+        "until verified, or when it was verified outside a session."
+    )
+    def verified_in(self, info: Info) -> ReviewSessionType | None:
+        found = self.row.verified_in_session_id
+        row = info.context.db.get(ReviewSession, found) if found else None
+        return ReviewSessionType(row=row) if row else None
+
+    @strawberry.field(
+        description="The global id of the session at which it was verified.",
+        deprecation_reason="Use `verifiedIn { id }`; removed in 0.3.0.",
+    )
     def verified_in_session_id(self) -> strawberry.ID | None:
         found = self.row.verified_in_session_id
-        return strawberry.ID(str(found)) if found else None
+        return global_id("ReviewSession", found) if found else None
 
     @strawberry.field(description="Progress notes, oldest first; empty for highlights.")
     def notes(self) -> list[ProgressNoteType]:
@@ -224,11 +270,13 @@ class FindingQuery:
                 "reviews."
             ),
         ] = None,
-        first: PageSize = None,
-        after: Cursor = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[FindingType] | None:
         db = info.context.db
-        session = get_session(db, parse_id(for_session)) if for_session else None
+        session = get_session(db, parse_id(for_session, "ReviewSession")) if for_session else None
         scope = service.reader_scope(info.context.principal, session)
         institution_id = None
         if institution_code:
@@ -256,14 +304,16 @@ class FindingQuery:
             (Finding.id,),
             lambda row: (row.id,),
             lambda row: FindingType(row=row, quarter=current),
-            first,
-            after,
+            Page(first, after, last, before),
         )
 
-    @strawberry.field(description="The findings raised in a session.")
+    @strawberry.field(
+        description="The findings raised in a session.",
+        deprecation_reason="Use `reviewSession(id:) { findings }`, which pages; removed in 0.3.0.",
+    )
     def findings(self, info: Info, session_id: SessionId) -> list[FindingType]:
         db = info.context.db
-        session = get_session(db, parse_id(session_id))
+        session = get_session(db, parse_id(session_id, "ReviewSession"))
         scope = service.reader_scope(info.context.principal, session)
         query = select(Finding).where(Finding.session_id == session.id).order_by(Finding.id)
         if scope is not None:
@@ -282,7 +332,7 @@ class FindingQuery:
     ) -> list[FindingDraftType] | None:
         ctx = info.context
         ctx.require(Role.ADMIN, what="findingDrafts")
-        session = get_session(ctx.db, parse_id(session_id))
+        session = get_session(ctx.db, parse_id(session_id, "ReviewSession"))
         if session.status is not SessionStatus.CONCLUDED:
             return None
         school = service.member(ctx.db, session, institution_code) if institution_code else None
@@ -378,7 +428,7 @@ class FindingMutation:
 
         def action() -> Finding:
             new = service.NewFinding(
-                session_id=parse_id(input.session_id),
+                session_id=parse_id(input.session_id, "ReviewSession"),
                 institution_code=input.institution_code,
                 kind=FindingKind(input.kind),
                 title=input.title,
@@ -407,7 +457,7 @@ class FindingMutation:
 
         def action() -> list[Finding]:
             batch = service.DraftBatch(
-                session_id=parse_id(input.session_id),
+                session_id=parse_id(input.session_id, "ReviewSession"),
                 institution_code=input.institution_code,
                 items=[
                     service.DraftChoice(
@@ -441,7 +491,7 @@ class FindingMutation:
             lambda: service.report_progress(
                 ctx.db,
                 actor,
-                parse_id(input.finding_id),
+                parse_id(input.finding_id, "Finding"),
                 input.text,
                 input.evidence,
                 ItemStatus(input.status),
@@ -462,8 +512,8 @@ class FindingMutation:
             lambda: service.verify_item(
                 ctx.db,
                 actor,
-                parse_id(input.finding_id),
-                parse_id(input.session_id) if input.session_id else None,
+                parse_id(input.finding_id, "Finding"),
+                parse_id(input.session_id, "ReviewSession") if input.session_id else None,
                 input.note,
             )
         )

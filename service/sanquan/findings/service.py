@@ -19,6 +19,7 @@ from sqlalchemy import Select, and_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from sanquan.api.ids import global_id
 from sanquan.auth.models import Role
 from sanquan.auth.tokens import Principal
 from sanquan.errors import (
@@ -323,7 +324,7 @@ def _draft_problem(
                 path,
                 indicator=item.indicator,
                 kind=kind,
-                finding=draft.raised_finding_id,
+                finding=global_id("Finding", draft.raised_finding_id),
             )
         ]
     if draft.key in earlier:

@@ -4,17 +4,28 @@ changing it is the commission's (ADMIN) job."""
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Self
 
 import strawberry
 from sqlalchemy import or_, select
 
 from sanquan import limits
-from sanquan.api.bounds import INPUT, Code, Cursor, PageSize, bounded, bounded_argument
+from sanquan.api.bounds import (
+    INPUT,
+    After,
+    Before,
+    Code,
+    First,
+    Last,
+    bounded,
+    bounded_argument,
+)
 from sanquan.api.context import Info
 from sanquan.api.enums import described_enum
 from sanquan.api.errors import UserError, refusals
-from sanquan.api.pagination import Connection, paginate
+from sanquan.api.ids import global_id
+from sanquan.api.nodes import Node, by_row
+from sanquan.api.pagination import Connection, Page, paginate
 from sanquan.auth.models import Role
 from sanquan.institutions import service
 from sanquan.institutions.models import Institution, InstitutionAlias
@@ -48,7 +59,8 @@ InstitutionLevelType = described_enum(
     description="A higher-education institution (高校) of the review pool. Readable by every "
     "signed-in account.",
 )
-class InstitutionType:
+class InstitutionType(Node):
+    row_id: strawberry.Private[int]
     code: str = strawberry.field(description="10-digit MOE institution code (学校标识码).")
     name: str = strawberry.field(description="The current official name, in Chinese.")
     authority: str = strawberry.field(description="Supervising authority (主管部门).")
@@ -74,9 +86,14 @@ class InstitutionType:
     )
     aliases: list[str] = strawberry.field(description="Older names that still identify it.")
 
+    @strawberry.field(description="The institution's global id; inputs name it by `code`.")
+    def id(self) -> strawberry.ID:
+        return global_id("Institution", self.row_id)
+
     @classmethod
     def of(cls, row: Institution) -> InstitutionType:
         return cls(
+            row_id=row.id,
             code=row.code,
             name=row.name,
             authority=row.authority,
@@ -88,6 +105,12 @@ class InstitutionType:
             active=row.active,
             aliases=[a.name for a in row.aliases],
         )
+
+    @classmethod
+    def fetch(cls, info: Info, key: str) -> Self | None:
+        """Every signed-in account reads the pool."""
+        row = by_row(info.context.db, Institution, key)
+        return cls.of(row) if row else None  # type: ignore[return-value]
 
 
 @strawberry.input
@@ -184,8 +207,10 @@ class InstitutionQuery:
     def institutions(
         self,
         info: Info,
-        first: PageSize = None,
-        after: Cursor = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
         search: Annotated[
             str | None,
             bounded_argument(limits.SEARCH, "Part of a current or former name, or a code prefix."),
@@ -215,8 +240,7 @@ class InstitutionQuery:
             (Institution.code,),
             lambda row: (row.code,),
             InstitutionType.of,
-            first,
-            after,
+            Page(first, after, last, before),
         )
 
     @strawberry.field(description="One institution by its code; null when there is none.")

@@ -11,6 +11,7 @@ from enum import Enum
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
+from sanquan.api.ids import global_id
 from sanquan.auth.models import Account, Role
 from sanquan.errors import DomainError, ErrorCode, Localized, clean_text, raise_all
 from sanquan.institutions.codes import is_valid_code
@@ -203,7 +204,7 @@ def _already_scheduled(
                 name=institution.name,
                 quarter=session.quarter,
                 session=session.title,
-                session_id=session.id,
+                session_id=global_id("ReviewSession", session.id),
             ),
         )
     return list(errors.values())

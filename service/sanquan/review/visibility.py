@@ -13,7 +13,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import Callable, Iterable
 from hashlib import sha256
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Select, and_, false, or_, select
 
@@ -23,6 +23,45 @@ from sanquan.review.models import ReviewSession, Score, ScoreStatus, SessionStat
 from sanquan_sdk import Source
 
 BLIND_ID_PREFIX = "blind-"
+
+
+class Ordered(Protocol):
+    """What ordering a reader's scores and naming them reads of each: a :class:`Score`, or
+    a row of just :data:`ORDERED_BY`."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def subject_id(self) -> int: ...
+    @property
+    def indicator_code(self) -> str: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def reviewer_account_id(self) -> int | None: ...
+    @property
+    def value(self) -> float: ...
+    @property
+    def reported(self) -> str: ...
+    @property
+    def comment(self) -> str: ...
+    @property
+    def evidence(self) -> str: ...
+
+
+ORDERED_BY = (
+    Score.id,
+    Score.subject_id,
+    Score.indicator_code,
+    Score.source,
+    Score.reviewer_account_id,
+    Score.value,
+    Score.reported,
+    Score.comment,
+    Score.evidence,
+)
+"""The columns of :class:`Ordered`: enough to order a long list and pick a page of it
+before loading the page's rows in full."""
 ReadingKey = tuple[int, int, str, int, int, int, float, str, str, str, str]
 """Where a score stands in what a reader is shown; see :func:`reading_order`."""
 
@@ -65,14 +104,14 @@ def visible_scores(session: ReviewSession, actor: Principal) -> Select[Any]:
     return query.where(or_(own, others))
 
 
-def may_see_reviewer(score: Score, actor: Principal) -> bool:
+def may_see_reviewer(score: Ordered, actor: Principal) -> bool:
     """Schools never learn which expert gave which score; experts see only themselves."""
     if actor.is_admin or score.reviewer_account_id is None:
         return True
     return score.reviewer_account_id == actor.account_id
 
 
-def is_blind(score: Score, actor: Principal) -> bool:
+def is_blind(score: Ordered, actor: Principal) -> bool:
     """Whether ``actor`` reads ``score`` as another expert's anonymous score, which then
     must carry nothing that links it to that expert's other scores."""
     return not may_see_reviewer(score, actor)
@@ -87,7 +126,7 @@ def may_see_history(score: Score, actor: Principal) -> bool:
     return actor.role is Role.INSTITUTION and score.reviewer_institution_id == actor.institution_id
 
 
-def blind_id(session: ReviewSession, score: Score) -> str:
+def blind_id(session: ReviewSession, score: Ordered) -> str:
     """An opaque id for a blind score: a keyed hash of its row id under the session's
     secret key. Stable across requests and unique within the session, so a client can
     still tell the rows apart and cache them; but in no order and not computable from the
@@ -103,14 +142,26 @@ def blind_id(session: ReviewSession, score: Score) -> str:
     return BLIND_ID_PREFIX + digest[:24]
 
 
-def shown_id(session: ReviewSession, score: Score, actor: Principal) -> str:
-    """The id ``actor`` is shown for ``score``: the row id, or :func:`blind_id`."""
-    return blind_id(session, score) if is_blind(score, actor) else str(score.id)
+def shown_key(session: ReviewSession, score: Ordered, actor: Principal) -> str:
+    """The key of the global id ``actor`` is shown for ``score``: its row id, or for a
+    blind score the session's id and :func:`blind_id`, by which alone it can be read back.
+
+    >>> from sanquan.auth.models import Role
+    >>> session = ReviewSession(id=3, blind_key="k")
+    >>> school = Principal(account_id=1, name="x", role=Role.INSTITUTION, institution_id=9)
+    >>> shown_key(session, Score(id=7, reviewer_account_id=None), school)
+    '7'
+    >>> shown_key(session, Score(id=7, reviewer_account_id=5), school).startswith("3/blind-")
+    True
+    """
+    if is_blind(score, actor):
+        return f"{session.id}/{blind_id(session, score)}"
+    return str(score.id)
 
 
 def reading_order(
     session: ReviewSession, actor: Principal, indicators: Iterable[str]
-) -> Callable[[Score], ReadingKey]:
+) -> Callable[[Ordered], ReadingKey]:
     """The sort key of the scores ``actor`` is shown, for GraphQL and exports alike: by
     institution in session order, indicator in the set's order (``indicators``; unknown
     codes last) and source; then the scores whose reviewer the reader may see, in the
@@ -121,7 +172,7 @@ def reading_order(
     order = {code: n for n, code in enumerate(indicators)}
     sources = {source: n for n, source in enumerate(Source)}
 
-    def key(score: Score) -> ReadingKey:
+    def key(score: Ordered) -> ReadingKey:
         code = score.indicator_code
         where = (position.get(score.subject_id, 0), order.get(code, len(order)), code)
         source = sources[Source(score.source)]

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
 import strawberry
 from sqlalchemy import func, select
@@ -18,7 +18,8 @@ from sanquan.api.bounds import INPUT, Code, bounded, bounded_argument
 from sanquan.api.context import Info
 from sanquan.api.enums import described_enum
 from sanquan.api.errors import Forbidden, UserError, refusals
-from sanquan.api.ids import parse_id
+from sanquan.api.ids import global_id, parse_id
+from sanquan.api.nodes import Node, by_row
 from sanquan.auth.graphql import AccountType
 from sanquan.auth.models import Account, Role
 from sanquan.errors import DomainError, ErrorCode, raise_all
@@ -145,12 +146,20 @@ class ScheduleChange:
 
 
 @strawberry.type(name="RotationPlan", description="A planned cycle: a draft until adopted.")
-class RotationPlanType:
+class RotationPlanType(Node):
     row: strawberry.Private[RotationPlan]
 
-    @strawberry.field(description="The plan's id, as adoptRotationPlan takes it.")
+    @strawberry.field(description="The plan's global id, as adoptRotationPlan takes it.")
     def id(self) -> strawberry.ID:
-        return strawberry.ID(str(self.row.id))
+        return global_id("RotationPlan", self.row.id)
+
+    @classmethod
+    def fetch(cls, info: Info, key: str) -> Self | None:
+        """Rotation plans are the commission's (ADMIN) drafts."""
+        if not info.context.principal.is_admin:
+            return None
+        row = by_row(info.context.db, RotationPlan, key)
+        return cls(row=row) if row else None
 
     @strawberry.field(description="The cycle's first quarter.")
     def cycle_start(self) -> Quarter:
@@ -331,7 +340,7 @@ class RotationQuery:
         id: Annotated[strawberry.ID, strawberry.argument(description="The plan's id.")],
     ) -> RotationPlanType | None:
         info.context.require(Role.ADMIN, what="rotationPlan")
-        row = info.context.db.get(RotationPlan, parse_id(id))
+        row = info.context.db.get(RotationPlan, parse_id(id, "RotationPlan"))
         return RotationPlanType(row=row) if row else None
 
     @strawberry.field(
@@ -393,7 +402,10 @@ class RotationQuery:
                 )
         return found
 
-    @strawberry.field(description="The sessions an expert sits on (ADMIN, or the expert).")
+    @strawberry.field(
+        description="The sessions an expert sits on (ADMIN, or the expert).",
+        deprecation_reason="Use `reviewSessions(expertId:)`, which pages; removed in 0.3.0.",
+    )
     def expert_sessions(
         self,
         info: Info,
@@ -402,7 +414,7 @@ class RotationQuery:
         ],
     ) -> list[ReviewSessionType] | None:
         principal = info.context.principal
-        account_id = parse_id(expert_id)
+        account_id = parse_id(expert_id, "Account")
         if not (principal.is_admin or principal.account_id == account_id):
             raise Forbidden("查看其他专家的点评安排")
         rows = info.context.db.scalars(
@@ -592,7 +604,7 @@ class RotationMutation:
         plan_id = input.plan_id
 
         def action() -> tuple[RotationPlan, list[ReviewSession]]:
-            number = parse_id(plan_id)
+            number = parse_id(plan_id, "RotationPlan")
             created = service.adopt(ctx.db, ctx.host, number)
             plan = ctx.db.get(RotationPlan, number)
             assert plan is not None

@@ -5,7 +5,7 @@ reads them, a unit reports on its own tasks."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Self
 
 import strawberry
 from sqlalchemy import select
@@ -15,6 +15,8 @@ from sanquan.api.bounds import INPUT, Code, OptionalName, bounded
 from sanquan.api.context import Info
 from sanquan.api.enums import described_enum
 from sanquan.api.errors import UserError, refusals
+from sanquan.api.ids import global_id
+from sanquan.api.nodes import Node, by_row
 from sanquan.auth.models import Role
 from sanquan.quarter import Quarter
 from sanquan.tables import service
@@ -41,8 +43,18 @@ ProgressStatusType = described_enum(
 
 
 @strawberry.type(name="ResponsibleUnit", description="A responsible unit (责任单位).")
-class UnitType:
+class UnitType(Node):
     row: strawberry.Private[ResponsibleUnit]
+
+    @strawberry.field(description="The unit's global id.")
+    def id(self) -> strawberry.ID:
+        return global_id("ResponsibleUnit", self.row.id)
+
+    @classmethod
+    def fetch(cls, info: Info, key: str) -> Self | None:
+        """The tables are read by every signed-in account."""
+        row = by_row(info.context.db, ResponsibleUnit, key)
+        return cls(row=row) if row else None
 
     @strawberry.field(
         description="The short name the plan writes (市委教育工委, 市教委, 党委宣传部 …)."
@@ -97,8 +109,18 @@ class ProgressReportType:
 
 
 @strawberry.type(name="Task", description="A task (任务) of a plan.")
-class TaskType:
+class TaskType(Node):
     row: strawberry.Private[PlanTask]
+
+    @strawberry.field(description="The task's global id.")
+    def id(self) -> strawberry.ID:
+        return global_id("Task", self.row.id)
+
+    @classmethod
+    def fetch(cls, info: Info, key: str) -> Self | None:
+        """The tables are read by every signed-in account."""
+        row = by_row(info.context.db, PlanTask, key)
+        return cls(row=row) if row else None
 
     @strawberry.field(
         description="The task's number in the plan (1–20 for 京教组发[2019]3号, 1–22 for the "
@@ -150,8 +172,18 @@ class TaskType:
 
 
 @strawberry.type(name="WorkPlan", description="A plan tracked by responsible units.")
-class PlanType:
+class PlanType(Node):
     row: strawberry.Private[WorkPlan]
+
+    @strawberry.field(description="The plan's global id; inputs name it by `key`.")
+    def id(self) -> strawberry.ID:
+        return global_id("WorkPlan", self.row.id)
+
+    @classmethod
+    def fetch(cls, info: Info, key: str) -> Self | None:
+        """The tables are read by every signed-in account."""
+        row = by_row(info.context.db, WorkPlan, key)
+        return cls(row=row) if row else None
 
     @strawberry.field(description="The plan's key, e.g. jingjiaozufa-2019-3.")
     def key(self) -> str:

@@ -5,16 +5,22 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any, Self
 
 import strawberry
+from sqlalchemy import select
 
-from sanquan.api.bounds import OptionalCode
+from sanquan.api.bounds import After, Before, First, Last, OptionalCode
 from sanquan.api.context import Info
 from sanquan.api.errors import Forbidden
+from sanquan.api.ids import global_id
+from sanquan.api.nodes import Node, row_key
+from sanquan.api.pagination import Connection, Page, paginate, paginate_list
 from sanquan.auth.graphql import AccountType
 from sanquan.auth.models import Role
 from sanquan.errors import DomainError, invalid
+from sanquan.findings import service as findings
+from sanquan.findings.models import Finding
 from sanquan.institutions.graphql import InstitutionType
 from sanquan.plugins.graphql import IndicatorSetType, SourceType
 from sanquan.quarter import Quarter
@@ -35,7 +41,10 @@ from sanquan.review.graphql.types import (
 )
 from sanquan.review.models import ReviewSession, Score, SessionStatus
 from sanquan.review.results import indicator_titles, session_results
-from sanquan.timeutil import to_beijing
+from sanquan.timeutil import current_quarter, to_beijing
+
+if TYPE_CHECKING:
+    from sanquan.findings.graphql import FindingType
 
 
 @strawberry.type(
@@ -44,12 +53,19 @@ from sanquan.timeutil import to_beijing
     "against one pinned indicator set, by themselves, each other and an expert panel. Every "
     "signed-in account reads its schedule; scores and panel as each field says.",
 )
-class ReviewSessionType:
+class ReviewSessionType(Node):
     row: strawberry.Private[ReviewSession]
 
-    @strawberry.field(description="The session's id, as mutations take it.")
+    @strawberry.field(description="The session's global id, as mutations take it.")
     def id(self) -> strawberry.ID:
-        return strawberry.ID(str(self.row.id))
+        return global_id("ReviewSession", self.row.id)
+
+    @classmethod
+    def fetch(cls, info: Info, key: str) -> Self | None:
+        """Every signed-in account reads the schedule; the fields guard the rest."""
+        pk = row_key(key)
+        row = load_session(info, pk) if pk else None
+        return cls(row=row) if row else None
 
     @strawberry.field(description="The quarter the session reviews in.")
     def quarter(self) -> Quarter:
@@ -128,7 +144,11 @@ class ReviewSessionType:
             SourceType | None,  # type: ignore[valid-type]
             strawberry.argument(description="Only scores from this source."),
         ] = None,
-    ) -> list[ScoreType] | None:
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[ScoreType] | None:
         principal = info.context.principal
         if not visibility.may_read_scores(self.row, principal):
             raise Forbidden("查看本次点评的评分")
@@ -143,8 +163,50 @@ class ReviewSessionType:
         order = visibility.reading_order(
             self.row, principal, indicator_titles(info.context.host, self.row)
         )
-        rows = sorted(info.context.db.scalars(query), key=order)
-        return [ScoreType(row=row, session=self.row) for row in rows]
+        # The whole list is ordered to find a page, but only the page's rows are loaded
+        # as objects: a client reading a 3,000-score sheet asks for 15 pages.
+        db = info.context.db
+        keys = sorted(db.execute(query.with_only_columns(*visibility.ORDERED_BY)).all(), key=order)
+
+        def load(chosen: list[Any]) -> list[ScoreType]:
+            rows = db.scalars(select(Score).where(Score.id.in_([c.id for c in chosen])))
+            found = {row.id: row for row in rows}
+            return [ScoreType(row=found[c.id], session=self.row) for c in chosen]
+
+        return paginate_list(
+            keys,
+            lambda row: visibility.shown_key(self.row, row, principal),
+            load,
+            Page(first, after, last, before),
+        )
+
+    @strawberry.field(
+        description="The findings raised in the session (点评发现), oldest first: every one for "
+        "ADMIN, VIEWER and the panel's experts, a school's own for a school."
+    )
+    def findings(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[Annotated[FindingType, strawberry.lazy("sanquan.findings.graphql")]] | None:
+        from sanquan.findings.graphql import FindingType  # it refers back to this type
+
+        scope = findings.reader_scope(info.context.principal, self.row)
+        query = select(Finding).where(Finding.session_id == self.row.id)
+        if scope is not None:
+            query = query.where(Finding.institution_id == scope)
+        current = current_quarter()
+        return paginate(
+            info.context.db,
+            query,
+            (Finding.id,),
+            lambda row: (row.id,),
+            lambda row: FindingType(row=row, quarter=current),
+            Page(first, after, last, before),
+        )
 
     @strawberry.field(description="What still keeps the session from concluding (ADMIN).")
     def missing_evaluations(self, info: Info) -> list[str] | None:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Self
 
 import strawberry
 from sqlalchemy import select
 
 from sanquan.api.context import Info
 from sanquan.api.enums import described_enum
+from sanquan.api.ids import global_id
+from sanquan.api.nodes import Node, row_key
 from sanquan.auth.graphql import AccountType
 from sanquan.institutions.graphql import InstitutionType
 from sanquan.institutions.models import Institution
@@ -118,18 +120,46 @@ class ScoreRevisionType:
     name="Score",
     description="One reviewer's score (评分) of one indicator of one institution in a session.",
 )
-class ScoreType:
+class ScoreType(Node):
     row: strawberry.Private[Score]
     session: strawberry.Private[ReviewSession]
 
     @strawberry.field(
-        description="The score's id; for another expert's score read by anyone but ADMIN "
-        "(blind review), an opaque `blind-…` key instead: stable and unique within the "
-        "session, so rows can be told apart and cached, but in no order, so that it does not "
-        "tell which scores one expert gave; it is accepted by no mutation."
+        description="The score's global id. For another expert's score read by anyone but "
+        "ADMIN (blind review) it is a blind id instead: stable and unique, so rows can be told "
+        "apart, cached and read again with `node`, but in no order and not derived from the "
+        "row, so that it does not tell which scores one expert gave; no mutation takes it."
     )
     def id(self, info: Info) -> strawberry.ID:
-        return strawberry.ID(visibility.shown_id(self.session, self.row, info.context.principal))
+        return global_id(
+            "Score", visibility.shown_key(self.session, self.row, info.context.principal)
+        )
+
+    @classmethod
+    def fetch(cls, info: Info, key: str) -> Self | None:
+        """A score the caller may read, by the id it was shown: a blind score only by its
+        blind id, never by its row id, which would tie the two together."""
+        principal = info.context.principal
+        db = info.context.db
+        session_key, slash, _ = key.partition("/")
+        pk = row_key(session_key)
+        if slash:
+            session = db.get(ReviewSession, pk) if pk else None
+            if session is None or not visibility.may_read_scores(session, principal):
+                return None
+            rows = db.scalars(visibility.visible_scores(session, principal))
+            found = [r for r in rows if visibility.shown_key(session, r, principal) == key]
+            return cls(row=found[0], session=session) if found else None
+        score = db.get(Score, pk) if pk else None
+        if score is None:
+            return None
+        session = db.get(ReviewSession, score.session_id)
+        if session is None or not visibility.may_read_scores(session, principal):
+            return None
+        visible = visibility.visible_scores(session, principal).where(Score.id == score.id)
+        if db.scalar(visible) is None or visibility.is_blind(score, principal):
+            return None
+        return cls(row=score, session=session)
 
     @strawberry.field(description="The institution scored.")
     def institution(self) -> InstitutionType:

@@ -55,7 +55,7 @@ class CorrectScore:
                 ctx.db,
                 ctx.host,
                 actor,
-                parse_id(input.score_id),
+                parse_id(input.score_id, "Score"),
                 Reported(value=input.value, level=input.level, figure=input.figure),
                 input.reason,
             )

@@ -39,8 +39,8 @@ class SessionSteps:
         result, errors = ctx.mutate(
             lambda: sessions.appoint_experts(
                 ctx.db,
-                parse_id(input.session_id),
-                [parse_id(e) for e in input.expert_ids],
+                parse_id(input.session_id, "ReviewSession"),
+                [parse_id(e, "Account") for e in input.expert_ids],
             )
         )
         return session_payload(result, errors)
@@ -52,7 +52,7 @@ class SessionSteps:
         ctx = info.context
         ctx.require(Role.ADMIN, what="openReviewSession")
         result, errors = ctx.mutate(
-            lambda: sessions.open_session(ctx.db, parse_id(input.session_id))
+            lambda: sessions.open_session(ctx.db, parse_id(input.session_id, "ReviewSession"))
         )
         return session_payload(result, errors)
 
@@ -66,6 +66,8 @@ class SessionSteps:
         ctx = info.context
         ctx.require(Role.ADMIN, what="concludeReviewSession")
         result, errors = ctx.mutate(
-            lambda: conclusion.conclude_session(ctx.db, ctx.host, parse_id(input.session_id))
+            lambda: conclusion.conclude_session(
+                ctx.db, ctx.host, parse_id(input.session_id, "ReviewSession")
+            )
         )
         return session_payload(result, errors)

@@ -88,7 +88,7 @@ class SubmitScores:
 
         def action() -> scoring.SubmissionOutcome:
             submission = scoring.Submission(
-                parse_id(input.session_id),
+                parse_id(input.session_id, "ReviewSession"),
                 input.institution_code,
                 Source(input.source),
                 entries,
