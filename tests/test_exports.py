@@ -496,7 +496,7 @@ def test_people_read_two_decimals_and_the_quarter_once(world: World, db: Session
     session_id = run_full_session(world)
     db.execute(
         update(ReviewSession)
-        .where(ReviewSession.id == int(session_id))
+        .where(ReviewSession.id == parse_id(session_id, "ReviewSession"))
         .values(title="2027Q1 高校“三全育人”季度点评")
     )
     db.commit()

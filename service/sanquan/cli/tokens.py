@@ -53,8 +53,9 @@ def create(
             raise refused_by_domain(error, OPTIONS) from None
         token = issue_token(db, account)
         what = _represented(account, unit_of(db, account))
-        db.commit()
         account_id = global_id("Account", account.id)  # as GraphQL hands it out and takes it
+        name = account.name  # as stored: trimmed
+        db.commit()
     if as_json:
         emit_json(
             {
