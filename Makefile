@@ -4,7 +4,10 @@ PORT ?= 8000
 VENV ?= .venv
 BIN := $(VENV)/bin
 PLUGINS := $(wildcard plugins/*/pyproject.toml)
-LOCAL := -e sdk $(foreach p,$(PLUGINS),-e $(dir $(p)))
+LOCAL := $(foreach p,$(PLUGINS),-e $(dir $(p)))
+# The SDK on a plain path entry, not an import hook, so that type checkers find it too
+# (mypy --strict on a plugin written next to the service).
+SDK := --config-settings editable_mode=compat -e sdk
 UV_VERSION := 0.13.9
 UV := $(BIN)/uv
 LOCAL_NAMES := sanquan sanquan-sdk sanquan-plugin-beijing sanquan-plugin-ideology sanquan-plugin-qiangguo
@@ -23,6 +26,7 @@ $(UV):
 
 $(DEMO_STAMP): $(UV) requirements/demo.txt pyproject.toml sdk/pyproject.toml $(PLUGINS)
 	$(UV) pip install --quiet --python $(BIN)/python --require-hashes -r requirements/demo.txt
+	$(UV) pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation $(SDK)
 	$(UV) pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation $(LOCAL) -e .
 	touch $@
 

@@ -159,7 +159,7 @@ def demo_tokens(env: dict[str, str], tmp_path: Path) -> dict[str, str]:
     done = subprocess.run(
         [*SANQUAN, "demo", "--yes"], env=env, capture_output=True, text=True, check=True
     )
-    assert "(concluded)" in done.stdout
+    assert "(已结束)" in done.stdout
     lines = (tmp_path / "demo-tokens.env").read_text().split()
     return dict(line.split("=", 1) for line in lines)
 

@@ -3,6 +3,7 @@ it over real HTTP, and the Node clients that drive it."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import socket
 import subprocess
@@ -57,13 +58,14 @@ def start(env: dict[str, str], port: int, log: Path | None = None) -> subprocess
 def cli_token(env: dict[str, str], role: str, name: str) -> str:
     """A new account's token, made with ``sanquan token create`` as an operator would."""
     made = subprocess.run(
-        [*SANQUAN, "token", "create", "--role", role, "--name", name],
+        [*SANQUAN, "token", "create", "--role", role, "--name", name, "--json"],
         env=env,
         capture_output=True,
         text=True,
         check=True,
     )
-    return made.stdout.split()[0]
+    token: str = json.loads(made.stdout)["token"]
+    return token
 
 
 def graphql(port: int, token: str, query: str, variables: dict[str, object]) -> dict[str, object]:

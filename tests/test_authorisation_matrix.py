@@ -484,6 +484,13 @@ ROWS = [
     mutation("setAccountActive", lambda p: {"accountId": p["other_unit"], "active": True}, ADMIN),
     mutation("createAccount", lambda p: {"name": "矩阵查看者", "role": "VIEWER"}, ADMIN),
     query("Query.viewer", "{ viewer { name } }", EVERYONE),
+    query(
+        "Account.unit",
+        "{ viewer { unit { name } } }",
+        # a UNIT account's own unit; null for every account that reports for none
+        grant("unit", "other_unit", **dict.fromkeys(set(CALLERS) - {"unit", "other_unit"}, HIDDEN)),
+        "viewer.unit",
+    ),
     query("Query.accounts", "{ accounts { totalCount } }", ADMIN),
     # Global ids: `node` opens no wider than the query that hands each object out.
     node("a session", lambda p: p["open"], EVERYONE),

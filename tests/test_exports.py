@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -25,6 +26,7 @@ from sanquan.api.ids import parse_id
 from sanquan.auth.models import Account
 from sanquan.auth.tokens import revoke_token
 from sanquan.exports.models import ExportLink
+from sanquan.review.models import ReviewSession
 from sanquan.tables.models import ProgressReport
 from sanquan.timeutil import current_quarter, utcnow
 from tests.conftest import SCHOOLS, World
@@ -95,13 +97,14 @@ def assert_both_formats(
 
 
 def as_csv(cell: Any) -> str:
-    """How a cell must read in the CSV, said independently of the exporter: numbers as
-    Python writes them in full, nothing for empty, formula-like text behind a quote."""
+    """How a cell must read in the CSV, said independently of the exporter: scores and
+    means with two decimals (the .xlsx holds them exact), counts as they are, nothing for
+    empty, formula-like text behind a quote."""
     if cell is None:
         return ""
     if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@"):
         return "'" + cell
-    return f"{cell!r}" if isinstance(cell, float) else str(cell)
+    return f"{cell:.2f}" if isinstance(cell, float) else str(cell)
 
 
 def minute(iso: str | None) -> str | None:
@@ -469,8 +472,9 @@ def test_cli_export_names_its_options_and_writes_what_the_link_serves(
         [*command, "results", "--plan", PLAN], env=env, capture_output=True, text=True, check=False
     )
     assert wrong.returncode == 2
-    assert "--session: sanquan export results 必须指定此选项" in wrong.stdout
-    assert "--plan: sanquan export results 不使用此选项" in wrong.stdout
+    assert wrong.stdout == ""
+    assert "--session:sanquan export results 必须指定此选项" in wrong.stderr
+    assert "--plan:sanquan export results 不使用此选项" in wrong.stderr
     written = tmp_path / "table.csv"
     options = ["--plan", PLAN, "--quarter", QUARTER, "--format", "csv", "--output", str(written)]
     done = subprocess.run(
@@ -480,6 +484,31 @@ def test_cli_export_names_its_options_and_writes_what_the_link_serves(
         text=True,
         check=True,
     )
-    assert f"wrote {written}" in done.stdout
+    assert f"已写入 {written}" in done.stdout
     served = fetch(world, "viewer", kind="PLAN_TABLE", plan=PLAN, quarter=QUARTER, format="CSV")
     assert written.read_bytes() == served.content
+
+
+def test_people_read_two_decimals_and_the_quarter_once(world: World, db: Session) -> None:
+    """The CSV rounds scores and means to two decimals (the .xlsx keeps them exact and
+    shows two, GraphQL gives them exact), and a sheet named after a session whose title
+    already says its quarter says it once."""
+    session_id = run_full_session(world)
+    db.execute(
+        update(ReviewSession)
+        .where(ReviewSession.id == parse_id(session_id, "ReviewSession"))
+        .values(title="2027Q1 高校“三全育人”季度点评")
+    )
+    db.commit()
+    results = world.api("viewer")(RESULTS, {"id": session_id})["reviewSession"]["results"]
+    exact = {r["institution"]["code"]: r["overallIndex"] for r in results}
+    xlsx = fetch(world, "viewer", kind="SESSION_RESULTS", sessionId=session_id, format="XLSX")
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    assert sheet is not None
+    assert sheet.title == "点评结果 2027Q1 高校“三全育人”季度点评"[:31]
+    assert sheet["D2"].number_format == "0.00"
+    assert sheet["D2"].value == exact[sheet["B2"].value]
+    text = fetch(world, "viewer", kind="SESSION_RESULTS", sessionId=session_id, format="CSV")
+    rows = csv_rows(text.content)[1:]
+    assert {row[1]: row[3] for row in rows} == {c: f"{v:.2f}" for c, v in exact.items()}
+    assert all(re.fullmatch(r"\d+\.\d\d", row[9]) for row in rows)  # 综合

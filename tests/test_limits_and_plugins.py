@@ -252,3 +252,54 @@ def test_document_size_is_limited(settings: Settings, host: PluginHost, world: W
         # the same document again: the cache must not let it through
         assert "more than 50 tokens" in api.raw(query)["errors"][0]["message"]
         assert api("{ viewer { name } }") == {"viewer": {"name": "viewer"}}
+
+
+class LowScoresNeedAComment:
+    """A rule of the plugin's own that reads the score's comment: below 60, say why."""
+
+    @hookimpl
+    def sanquan_validate_score(
+        self, indicator_set: IndicatorSet, score: ScoreValue
+    ) -> Sequence[ScoreProblem] | None:
+        if score.value < 60 and not score.comment.strip():
+            return [ScoreProblem("comment", "LOW_NEEDS_COMMENT", "低于 60 分须说明理由")]
+        return None
+
+
+SUBMIT_WITH_CODES = """mutation($in: SubmitScoresInput!) { submitScores(input: $in) {
+  changedCount userErrors { field code pluginCode message } } }"""
+
+
+def test_a_plugins_own_code_reaches_user_errors_as_the_test_kit_reports_it(
+    settings: Settings, world: World, db: Session
+) -> None:
+    """The plugin's verdict is the same under the SDK's test kit and through GraphQL: the
+    same score, comment included, refused with the plugin's own code (in ``pluginCode``
+    beside ``PLUGIN_RULE``), or accepted."""
+    from sanquan_beijing import plugin as beijing
+    from sanquan_sdk.testing import manager_for, score
+
+    rule = LowScoresNeedAComment()
+    kit = manager_for(beijing, rule)
+    assert score(kit, "beijing-sanquan", "T03", value=55).codes == ["LOW_NEEDS_COMMENT"]
+    assert score(kit, "beijing-sanquan", "T03", value=55, comment="未开展").ok
+    session_id = open_session(world, THREE)
+    with TestClient(create_app(settings, PluginHost.discover(extra=[rule]))) as client:
+        thu = Api(client, world.tokens["thu"])
+        entries = scores_for("PEER", 70)
+        entries[2]["value"] = 55
+        wanted = {"sessionId": session_id, "institutionCode": SCHOOLS["ruc"], "source": "PEER"}
+        refused = thu(SUBMIT_WITH_CODES, {"in": {**wanted, "scores": entries, "final": True}})
+        assert refused["submitScores"]["userErrors"] == [
+            {
+                "field": ["scores", "2", "comment"],
+                "code": "PLUGIN_RULE",
+                "pluginCode": "LOW_NEEDS_COMMENT",
+                "message": "插件 LowScoresNeedAComment:低于 60 分须说明理由",
+            }
+        ]
+        assert count_scores(db) == 0
+        entries[2]["comment"] = "未开展"
+        accepted = thu(SUBMIT_WITH_CODES, {"in": {**wanted, "scores": entries, "final": True}})
+        assert accepted["submitScores"] == {"changedCount": 20, "userErrors": []}
+    assert count_scores(db) == 20

@@ -128,8 +128,10 @@ def test_plugins_list_reports_a_broken_plugin_once_and_fails(tmp_path: Path) -> 
     output = listed.stdout + listed.stderr
     assert output.count("sanquan-plugin-broken") == 1
     [line] = [x for x in output.splitlines() if "sanquan-plugin-broken" in x]
-    assert "ModuleNotFoundError" in line
+    assert line.startswith("错误:插件 sanquan-plugin-broken 无法导入:ModuleNotFoundError")
     assert "Traceback" not in output
+    english = sanquan("plugins", "list", "--lang", "en", env=env).stderr
+    assert english.startswith("error: plugin sanquan-plugin-broken cannot be imported: Module")
 
 
 def test_plugins_list_command_shows_distributions_sets_and_hooks() -> None:
@@ -151,7 +153,7 @@ def test_plugins_new_writes_a_package(tmp_path: Path) -> None:
         [*run, "my-set", "--directory", str(tmp_path)], capture_output=True, text=True, check=True
     )
     root = tmp_path / "sanquan-plugin-my-set"
-    assert f"wrote {root}" in made.stdout
+    assert f"已写入 {root}" in made.stdout
     pyproject = (root / "pyproject.toml").read_text()
     assert 'my_set = "sanquan_my_set.plugin"' in pyproject
     assert (root / "tests" / "test_sanquan_my_set.py").exists()
@@ -159,6 +161,42 @@ def test_plugins_new_writes_a_package(tmp_path: Path) -> None:
         [*run, "my-set", "--directory", str(tmp_path)], capture_output=True, text=True, check=False
     )
     assert again.returncode == 2
-    assert "exists" in again.stdout
+    assert "已存在" in again.stderr
     bad = subprocess.run([*run, "My Set"], capture_output=True, text=True, check=False)
     assert bad.returncode == 2
+
+
+def test_a_new_plugin_in_its_named_folder_passes_its_tests_and_mypy_before_it_is_installed(
+    tmp_path: Path,
+) -> None:
+    """The tutorial's order: write the package, then test it and type-check it straight
+    away, without installing it and without setting MYPYPATH."""
+    root = tmp_path / "src" / "sanquan-plugin-first-set"
+    made = subprocess.run(
+        [sys.executable, "-m", "sanquan", "plugins", "new", str(root), "--lang", "en"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert made.stdout.startswith(f"wrote {root}. Next: cd {root}")
+    assert 'first_set = "sanquan_first_set.plugin"' in (root / "pyproject.toml").read_text()
+    clean = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "MYPYPATH")}
+    tested = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=root,
+        env=clean,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert tested.returncode == 0, tested.stdout + tested.stderr
+    assert "3 passed" in tested.stdout
+    checked = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(tmp_path / "cache"), "."],
+        cwd=root,
+        env=clean,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr

@@ -9,6 +9,7 @@ import pytest
 
 from sanquan.plugins.host import PluginError, PluginHost
 from sanquan.review.scoring import evaluate
+from sanquan_ideology.scales import RULE
 from sanquan_sdk import (
     Comparison,
     Dimension,
@@ -62,7 +63,7 @@ def test_indicator_sets_describe_targets_and_levels(world: World) -> None:
     data = world.api("viewer")(
         '{ indicatorSets(key: "ideology-responsibility") { dimensions { indicators { code '
         "scale { kind minimum maximum levels { code label value } "
-        "target { comparison threshold unit description } } } } } }"
+        "target { comparison threshold unit description scoring } } } } } }"
     )
     indicators = {
         i["code"]: i["scale"]
@@ -75,6 +76,7 @@ def test_indicator_sets_describe_targets_and_levels(world: World) -> None:
         "threshold": 6.0,
         "unit": "次/年",
         "description": "≥ 6 次/年",
+        "scoring": RULE,  # the plugin's own scorer, in its own words for reviewers
     }
     assert indicators["M03"]["kind"] == "LEVELS"
     assert [lv["code"] for lv in indicators["M03"]["levels"]] == ["A", "B", "C", "D"]

@@ -9,19 +9,24 @@ import pytest
 
 from sanquan_sdk import (
     Aggregation,
+    Comparison,
     Dimension,
     Indicator,
     IndicatorSet,
     IndicatorSetError,
+    Level,
+    LevelScale,
     NumericScale,
     ScoreProblem,
     ScoreValue,
     Source,
     SourceWeights,
+    Target,
+    TargetScale,
     hookimpl,
 )
 from sanquan_sdk.scoring import default_aggregate, standard_problems
-from sanquan_sdk.testing import PluginCheckError, check_plugin
+from sanquan_sdk.testing import PluginCheckError, Sample, check_plugin, score
 from tests import fake_plugins
 
 
@@ -207,3 +212,106 @@ def test_the_test_kit_reports_a_broken_plugin(plugin: object, says: str) -> None
 
 def test_the_test_kit_passes_a_plugin_that_keeps_the_contract() -> None:
     assert check_plugin(Offers()) == [kit_set()]
+
+
+class Graded:
+    """A plugin whose own rules read what the reviewer reported: a D needs a comment
+    saying why, and a target's figure must be a whole number of sessions."""
+
+    @hookimpl
+    def sanquan_indicator_sets(self) -> list[IndicatorSet]:
+        grades = LevelScale((Level("A", "优秀", 95), Level("C", "合格", 70), Level("D", "差", 50)))
+        sessions = TargetScale(Target(Comparison.AT_MOST, 2, "次/年"))
+        return [
+            one_set(
+                Indicator("L", "graded", 50, scale=grades),
+                Indicator("F", "counted", 50, scale=sessions),
+                key="graded",
+            )
+        ]
+
+    @hookimpl
+    def sanquan_validate_score(
+        self, indicator_set: IndicatorSet, score: ScoreValue
+    ) -> Sequence[ScoreProblem] | None:
+        if indicator_set.key != "graded":
+            return None
+        if score.indicator == "L" and score.reported == "D" and not score.comment.strip():
+            return [ScoreProblem("comment", "WHY_D", "a D needs a comment saying why")]
+        if score.indicator == "F" and not float(score.reported).is_integer():
+            return [ScoreProblem("figure", "WHOLE_SESSIONS", "count whole sessions")]
+        return None
+
+
+def test_the_kit_scores_the_report_and_comment_as_the_service_does() -> None:
+    plugin = Graded()
+    assert score(plugin, "graded", "L", level="D").codes == ["WHY_D"]
+    explained = score(plugin, "graded", "L", level="D", comment="三项工作未开展")
+    assert (explained.ok, explained.value) == (True, 50.0)
+    # value is already the scale's number (0–100 for a target); the figure is in reported
+    assert score(plugin, "graded", "F", figure=4).value == 50.0
+    assert score(plugin, "graded", "F", figure=2.5).codes == ["WHOLE_SESSIONS"]
+
+
+def test_check_plugin_holds_a_plugin_to_its_declared_samples() -> None:
+    plugin = Graded()
+    refused = Sample("graded", "L", level="D", refused="WHY_D")
+    kept = Sample("graded", "L", level="D", comment="未达标", refused=None)
+    assert [s.key for s in check_plugin(plugin, samples=[refused, kept])] == ["graded"]
+    wrong = [
+        Sample("graded", "L", level="A", refused="WHY_D"),
+        Sample("graded", "F", figure=2.5),
+        Sample("graded", "F", figure=9, refused="OUT_OF_SCALE"),
+        Sample("other", "L", level="A"),
+    ]
+    with pytest.raises(PluginCheckError) as raised:
+        check_plugin(plugin, samples=wrong)
+    assert raised.value.problems == [
+        "graded L: A from EXPERT was accepted, but must be refused with WHY_D",
+        "graded F: 2.5 from EXPERT was refused (WHOLE_SESSIONS), but must be accepted",
+        "graded F: 9 from EXPERT was accepted, but must be refused with OUT_OF_SCALE",
+        "other: a sample names a set the plugin does not provide",
+    ]
+
+
+def test_a_generated_sample_declared_refused_is_not_held_against_the_plugin() -> None:
+    """The kit's own samples include a D from every source, without a comment: a plugin
+    that refuses that says so, and the check holds it to that instead."""
+    with pytest.raises(PluginCheckError, match=r"t 1 L: sample Reported.*WHY_D"):
+        check_plugin(GradedAsT())
+    samples = [Sample("t", "L", level="D", source=s, refused="WHY_D") for s in Source]
+    check_plugin(GradedAsT(), samples=samples)
+
+
+class GradedAsT:
+    @hookimpl
+    def sanquan_indicator_sets(self) -> list[IndicatorSet]:
+        grades = LevelScale((Level("A", "优秀", 95), Level("D", "差", 50)))
+        return [one_set(Indicator("L", "graded", 100, scale=grades))]
+
+    @hookimpl
+    def sanquan_validate_score(
+        self, indicator_set: IndicatorSet, score: ScoreValue
+    ) -> Sequence[ScoreProblem] | None:
+        if score.reported == "D" and score.comment != "why":
+            return [ScoreProblem("comment", "WHY_D", "a D needs a comment saying why")]
+        return None
+
+
+def test_a_custom_scorer_must_say_its_rule_for_reviewers() -> None:
+    def halves(figure: float, target: Target) -> float:
+        return 100.0 if target.met(figure) else 50.0
+
+    def offering(scale: TargetScale) -> object:
+        class Plugin:
+            @hookimpl
+            def sanquan_indicator_sets(self) -> list[IndicatorSet]:
+                return [one_set(Indicator("F", "f", 100, scale=scale))]
+
+        return Plugin()
+
+    six = Target(Comparison.AT_LEAST, 6, "次/年")
+    with pytest.raises(PluginCheckError, match="t 1 F: a custom scorer needs rule="):
+        check_plugin(offering(TargetScale(six, scorer=halves)))
+    check_plugin(offering(TargetScale(six, scorer=halves, rule="达到得 100 分,否则 50 分")))
+    assert TargetScale(Target(Comparison.AT_MOST, 2, "次/年")).scoring.startswith("不超过目标")

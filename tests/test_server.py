@@ -3,6 +3,7 @@ client, and a server killed with SIGKILL that comes back with every acknowledged
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 from collections.abc import Iterator
@@ -123,13 +124,13 @@ def test_an_export_link_downloads_over_loopback_as_the_cli_writes_it(
 def test_cli_token_create_and_no_graphiql_by_default(server: tuple[dict[str, str], int]) -> None:
     env, port = server
     made = subprocess.run(
-        [*SANQUAN, "token", "create", "--role", "viewer", "--name", "观察员"],
+        [*SANQUAN, "token", "create", "--role", "viewer", "--name", "观察员", "--json"],
         env=env,
         capture_output=True,
         text=True,
         check=True,
     )
-    token = made.stdout.strip()
+    token = json.loads(made.stdout)["token"]
     assert token.startswith("sq_")
     data = graphql(port, token, "{ viewer { name role } }", {})["data"]
     assert data == {"viewer": {"name": "观察员", "role": "VIEWER"}}
@@ -144,7 +145,7 @@ def test_cli_token_create_and_no_graphiql_by_default(server: tuple[dict[str, str
         text=True,
     )
     assert refused.returncode == 2
-    assert "必须指定所代表的高校" in refused.stdout
+    assert "--institution:INSTITUTION 账号必须指定所代表的高校" in refused.stderr
 
 
 def test_demo_will_not_wipe_a_server_database_unasked(env: dict[str, str]) -> None:
@@ -154,19 +155,19 @@ def test_demo_will_not_wipe_a_server_database_unasked(env: dict[str, str]) -> No
         [*SANQUAN, "demo"], env=env, capture_output=True, text=True, check=False
     )
     assert refused.returncode == 2
-    assert "add --yes" in refused.stdout
+    assert "确需清空请加 --yes" in refused.stderr
 
 
 def test_a_revoked_token_is_refused(server: tuple[dict[str, str], int]) -> None:
     env, port = server
     made = subprocess.run(
-        [*SANQUAN, "token", "create", "--role", "VIEWER", "--name", "临时"],
+        [*SANQUAN, "token", "create", "--role", "VIEWER", "--name", "临时", "--json"],
         env=env,
         capture_output=True,
         text=True,
         check=True,
     )
-    token = made.stdout.strip()
+    token = json.loads(made.stdout)["token"]
     assert graphql(port, token, "{ viewer { name } }", {})["data"] == {"viewer": {"name": "临时"}}
     subprocess.run([*SANQUAN, "token", "revoke", token], env=env, check=True, capture_output=True)
     refused = httpx.post(

@@ -202,7 +202,7 @@ def test_cli_imports_one_plan_by_key_and_names_the_known_ones(
     assert JINGJIAOZUFA.key in unknown.stderr
     assert PLAN in unknown.stderr
     done = subprocess.run([*command, PLAN], env=env, capture_output=True, text=True, check=True)
-    assert "22 tasks" in done.stdout
+    assert "已导入 22 项任务" in done.stdout
     assert list(db.scalars(select(WorkPlan.key))) == [PLAN]
 
 

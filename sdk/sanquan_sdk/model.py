@@ -63,6 +63,18 @@ class Reported:
         number = self.figure if self.figure is not None else self.value
         return "" if number is None else f"{number:g}"
 
+    def recorded(self) -> str:
+        """What a score keeps of the report beside its value, as
+        :attr:`~sanquan_sdk.scoring.ScoreValue.reported`: the level code or the figure,
+        nothing for a plain value (which is the value itself).
+
+        >>> [Reported(level="B").recorded(), Reported(figure=7).recorded()]
+        ['B', '7']
+        >>> Reported(value=86).recorded()
+        ''
+        """
+        return "" if self.value is not None else self.text()
+
 
 class ScaleError(ValueError):
     """A report that does not fit the indicator's scale. ``field`` is the input field at
@@ -217,18 +229,36 @@ class Target:
         return f"{sign} {self.threshold:g} {self.unit}"
 
 
+PROPORTIONAL_RULES = {
+    Comparison.AT_LEAST: "达到目标得 100 分;未达到时按完成比例计分(实际数值 ÷ 目标 × 100)",
+    Comparison.AT_MOST: "不超过目标得 100 分;超过时按 目标 ÷ 实际数值 × 100 计分",
+}
+"""How :func:`proportional` scores, in the words reviewers read (data stays in Chinese)."""
+
+
 @dataclass(frozen=True)
 class TargetScale:
     """Scored from a reported figure against a target, by the plugin's ``scorer`` (a
     function ``(figure, target) -> score`` in 0–100; :func:`proportional` by default).
+    ``rule`` says how, in words, for the reviewers who report the figure: a custom scorer
+    needs one (the test kit's ``check_plugin`` asks for it); the default has its own.
 
-    >>> TargetScale(Target(Comparison.AT_LEAST, 6, "次/年")).read(Reported(figure=3))
-    50.0
+    >>> scale = TargetScale(Target(Comparison.AT_LEAST, 6, "次/年"))
+    >>> scale.read(Reported(figure=3)), scale.scoring
+    (50.0, '达到目标得 100 分;未达到时按完成比例计分(实际数值 ÷ 目标 × 100)')
     """
 
     target: Target
     scorer: Callable[[float, Target], float] = proportional
+    rule: str = ""
     kind: ClassVar[ScaleKind] = ScaleKind.TARGET
+
+    @property
+    def scoring(self) -> str:
+        """How a figure becomes a score: ``rule``, or the default scorer's own words."""
+        if self.rule.strip() or self.scorer is not proportional:
+            return self.rule.strip()
+        return PROPORTIONAL_RULES[self.target.comparison]
 
     @property
     def bounds(self) -> tuple[float, float]:

@@ -1,14 +1,17 @@
 """Writing a working plugin package to start from: one indicator, its entry point, its
-tests against the test kit, and a README.
+tests against the test kit, and a README. The target is the set's key (the package goes
+to ``DIRECTORY/sanquan-plugin-KEY``) or the package's folder itself:
 
 ::
 
     python -m sanquan_sdk.scaffold my-set --directory ~/src
+    python -m sanquan_sdk.scaffold ~/src/sanquan-plugin-my-set
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -33,6 +36,15 @@ dependencies = ["sanquan-sdk>=0.1"]
 
 [tool.setuptools.packages.find]
 include = ["{package}*"]
+
+[tool.pytest.ini_options]
+# The tests import the package from this folder, installed or not.
+pythonpath = ["."]
+testpaths = ["tests"]
+
+[tool.mypy]
+strict = true
+files = ["{package}", "tests"]
 """
 
 PLUGIN = '''\
@@ -108,28 +120,66 @@ it: `sanquan plugins list` and the `indicatorSets` query show the set.
 """
 
 
+class ScaffoldError(ValueError):
+    """Why no package was written: ``reason`` is ``name`` (not a set key) or ``exists``
+    (the folder is there); ``params`` name the culprit for a caller's own wording."""
+
+    def __init__(self, reason: str, message: str, **params: object) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.params = params
+
+
+PREFIX = "sanquan-plugin-"
+
+
 def names(name: str) -> dict[str, str]:
     """The distribution, package, entry-point and set names derived from ``name``."""
     if not NAME.fullmatch(name):
-        raise ValueError(
-            f"{name!r}: use lower-case letters, digits and single hyphens, starting with a letter"
+        raise ScaffoldError(
+            "name",
+            f"{name!r}: use lower-case letters, digits and single hyphens, starting with a letter",
+            name=name,
         )
     snake = name.replace("-", "_")
     return {
         "key": name,
-        "distribution": f"sanquan-plugin-{name}",
+        "distribution": f"{PREFIX}{name}",
         "package": f"sanquan_{snake}",
         "entry": snake,
     }
 
 
-def write_plugin(name: str, directory: Path) -> Path:
-    """Write the package into ``directory/sanquan-plugin-NAME`` and return that folder;
-    an existing folder is never overwritten."""
-    values = names(name)
-    root = directory / values["distribution"]
+def target(name: str, directory: Path) -> tuple[str, Path]:
+    """The set key and the package's folder for ``name``: a key (``my-set``) goes to
+    ``directory/sanquan-plugin-my-set``; a folder (a path, or a name starting with
+    ``sanquan-plugin-``) is used as it is, and its name, without that prefix, is the key.
+
+    >>> target("my-set", Path("src"))
+    ('my-set', PosixPath('src/sanquan-plugin-my-set'))
+    >>> target("src/sanquan-plugin-my-set", Path("elsewhere"))
+    ('my-set', PosixPath('src/sanquan-plugin-my-set'))
+    >>> target("./my-set", Path())
+    ('my-set', PosixPath('my-set'))
+    """
+    if "/" in name or os.sep in name:
+        folder = Path(name).expanduser()
+    elif name.startswith(PREFIX):
+        folder = directory / name
+    else:
+        return name, directory / f"{PREFIX}{name}"
+    return folder.name.removeprefix(PREFIX), folder
+
+
+def write_plugin(name: str, directory: Path = Path()) -> Path:
+    """Write the package for ``name`` (a set key or the package's folder, see
+    :func:`target`) and return its folder; an existing folder is never overwritten."""
+    key, root = target(name, directory)
+    values = names(key)
     if root.exists():
-        raise FileExistsError(f"{root} exists; choose another name or directory")
+        raise ScaffoldError(
+            "exists", f"{root} exists; choose another name or directory", root=str(root)
+        )
     package = root / values["package"]
     (root / "tests").mkdir(parents=True)
     package.mkdir()
@@ -148,15 +198,19 @@ def write_plugin(name: str, directory: Path) -> Path:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Write a new sanquan indicator-set plugin.")
-    parser.add_argument("name", help="the set's key, e.g. my-set")
-    parser.add_argument("--directory", type=Path, default=Path.cwd())
+    parser.add_argument(
+        "name", help="the set's key (my-set) or the package's folder (~/src/sanquan-plugin-my-set)"
+    )
+    parser.add_argument(
+        "--directory", type=Path, default=Path(), help="where a package named by its key goes"
+    )
     args = parser.parse_args(argv)
     try:
         root = write_plugin(args.name, args.directory)
-    except (ValueError, FileExistsError) as error:
+    except ScaffoldError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    print(f"wrote {root}")
+    print(f"wrote {root}; next: cd {root} && pytest")
     return 0
 
 

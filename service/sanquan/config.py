@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from sanquan.errors import Localized
 from sanquan.limits import CSV_LENGTH, LONGEST_LIST
 
 
@@ -24,9 +25,9 @@ def _number(name: str, default: float) -> float:
     try:
         value = float(raw)
     except ValueError:
-        raise SettingError(f"{name}={raw!r}: not a number") from None
+        raise SettingError(name, raw, Localized("不是数字", "not a number")) from None
     if value <= 0:
-        raise SettingError(f"{name}={raw!r}: must be positive")
+        raise SettingError(name, raw, Localized("须为正数", "must be positive"))
     return value
 
 
@@ -39,6 +40,15 @@ def _list(name: str, default: tuple[str, ...]) -> tuple[str, ...]:
 
 class SettingError(ValueError):
     """An environment variable the service cannot use; named so the operator can fix it."""
+
+    def __init__(self, name: str, raw: str, problem: Localized) -> None:
+        super().__init__(f"{name}={raw!r}: {problem.en}")
+        self.name, self.raw, self.problem = name, raw, problem
+
+    def message(self, language: str = "zh") -> str:
+        if language == "en":
+            return str(self)
+        return f"{self.name}={self.raw!r}:{self.problem.zh}"
 
 
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")

@@ -143,7 +143,7 @@ class ErrorCode(StrEnum):
     PLUGIN_RULE = (
         "PLUGIN_RULE",
         "A rule of the indicator set's plugin refused the input; the message names the plugin"
-        " and says why.",
+        " and says why, and `pluginCode` is the plugin's own code for the rule.",
     )
     PLUGIN_FAILED = (
         "PLUGIN_FAILED",

@@ -49,6 +49,12 @@ def score_figure(figure: float, target: Target) -> float:
     return FAILING.value * share
 
 
+RULE = (
+    "达到目标得 100 分;未达到时按完成比例乘以不合格等级的 50 分计分(完成一半得 25 分,未开展得 0 分)"
+)
+""":func:`score_figure` in the words reviewers read beside the target."""
+
+
 def at_least(threshold: float, unit: str) -> TargetScale:
     """A "不少于 ``threshold`` ``unit``" target scored by :func:`score_figure`."""
-    return TargetScale(Target(Comparison.AT_LEAST, threshold, unit), scorer=score_figure)
+    return TargetScale(Target(Comparison.AT_LEAST, threshold, unit), scorer=score_figure, rule=RULE)

@@ -56,6 +56,11 @@ class UserError:
         description="The rule that refused it, for clients to switch on."
     )
     message: str = strawberry.field(description="Human-readable, zh-CN unless Accept-Language: en.")
+    plugin_code: str | None = strawberry.field(
+        default=None,
+        description="When `code` is PLUGIN_RULE: the plugin's own code for the rule (its "
+        "`ScoreProblem.code`, e.g. STEP_OF_5), for clients to switch on; null otherwise.",
+    )
 
 
 def refusals() -> Any:
@@ -69,7 +74,12 @@ def refusals() -> Any:
 def user_errors(error: DomainError | DomainErrors, language: str) -> list[UserError]:
     errors = error.errors if isinstance(error, DomainErrors) else [error]
     return [
-        UserError(field=[str(p) for p in e.field], code=e.code, message=e.message(language))
+        UserError(
+            field=[str(p) for p in e.field],
+            code=e.code,
+            message=e.message(language),
+            plugin_code=e.params.get("rule") if e.code is ErrorCode.PLUGIN_RULE else None,
+        )
         for e in errors
     ]
 

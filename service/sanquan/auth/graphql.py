@@ -18,6 +18,8 @@ from sanquan.api.pagination import Connection, Page, paginate
 from sanquan.auth.models import Account, Role
 from sanquan.auth.tokens import create_account, issue_token, set_active
 from sanquan.institutions.graphql import InstitutionType
+from sanquan.tables.graphql import UnitType
+from sanquan.tables.models import ResponsibleUnit
 
 RoleType = described_enum(
     Role,
@@ -53,6 +55,17 @@ class AccountType(Node):
     active: bool = strawberry.field(
         description="An inactive account's tokens and download links are refused."
     )
+    unit_id: strawberry.Private[int | None] = None
+
+    @strawberry.field(
+        description="The responsible unit (责任单位) a UNIT account reports for; null for "
+        "other roles."
+    )
+    def unit(self, info: Info) -> UnitType | None:
+        if self.unit_id is None:
+            return None
+        row = info.context.db.get(ResponsibleUnit, self.unit_id)
+        return UnitType(row=row) if row is not None else None
 
     @strawberry.field(description="The account's global id, as mutations take it.")
     def id(self) -> strawberry.ID:
@@ -76,6 +89,7 @@ class AccountType(Node):
             role=row.role,
             institution=InstitutionType.of(row.institution) if row.institution else None,
             active=row.active,
+            unit_id=row.unit_id,
         )
 
 

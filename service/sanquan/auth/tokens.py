@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,6 +19,9 @@ from sanquan.errors import DomainError, ErrorCode, clean_text, invalid
 from sanquan.institutions.service import get_institution
 from sanquan.limits import NAME_LENGTH
 from sanquan.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from sanquan.tables.models import ResponsibleUnit
 
 PREFIX = "sq_"
 
@@ -89,6 +93,13 @@ def create_account(
     db.add(account)
     db.flush()
     return account
+
+
+def unit_of(db: Session, account: Account) -> ResponsibleUnit | None:
+    """The responsible unit a ``UNIT`` account reports for; ``None`` for other roles."""
+    from sanquan.tables.models import ResponsibleUnit  # tables build on accounts
+
+    return db.get(ResponsibleUnit, account.unit_id) if account.unit_id is not None else None
 
 
 def set_active(db: Session, actor: Principal, account_id: int, active: bool) -> Account:

@@ -41,6 +41,7 @@ CELL_LIMIT = 32_767
 """Excel's limit on the characters of one cell; openpyxl cuts longer text silently."""
 CUT_MARK = "…(已截断)"
 MIN_WIDTH, MAX_WIDTH, LONG_TEXT_WIDTH = 6, 40, 60
+DECIMALS = 2
 NUMBER_FORMAT = "0.00"
 SHEET_TITLE_LIMIT = 31
 """Excel refuses longer sheet names."""
@@ -106,21 +107,30 @@ def to_csv(table: Table) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(table.headers)
-    writer.writerows([csv_cell(value) for value in row] for row in table.rows)
+    kinds = [column.kind for column in table.columns]
+    writer.writerows(
+        [csv_cell(value, kind) for value, kind in zip(row, kinds, strict=True)]
+        for row in table.rows
+    )
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def csv_cell(value: Cell) -> str:
-    """A cell as CSV text: numbers at full precision, formula-like text quoted with ``'``.
+def csv_cell(value: Cell, kind: ColumnKind = ColumnKind.TEXT) -> str:
+    """A cell as CSV text: scores and means with two decimals, as people read them (the
+    .xlsx keeps them exact and shows two), formula-like text quoted with ``'``.
 
-    >>> csv_cell(85.5), csv_cell(3), csv_cell(None), csv_cell("=SUM(A1:A9)")
-    ('85.5', '3', '', "'=SUM(A1:A9)")
+    >>> csv_cell(85.76357142857141, ColumnKind.NUMBER), csv_cell(86.0, ColumnKind.NUMBER)
+    ('85.76', '86.00')
+    >>> csv_cell(3, ColumnKind.INTEGER), csv_cell(None), csv_cell("=SUM(A1:A9)")
+    ('3', '', "'=SUM(A1:A9)")
     """
     if value is None:
         return ""
     if isinstance(value, str):
         text = cell_text(value)
         return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+    if kind is ColumnKind.NUMBER:
+        return f"{value:.{DECIMALS}f}"
     return str(value)
 
 

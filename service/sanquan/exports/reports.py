@@ -343,4 +343,7 @@ def rectification_list(
 
 
 def _session_title(what: str, session: ReviewSession) -> str:
-    return f"{what} {session.quarter} {session.title}".strip()
+    """``评分表 2026Q3 高校“三全育人”季度点评``: the quarter once, even when the session's
+    title already names it."""
+    title = " ".join(session.title.replace(session.quarter, " ").split())
+    return f"{what} {session.quarter} {title}".strip()

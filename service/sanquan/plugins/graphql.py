@@ -67,6 +67,11 @@ class TargetType:
     threshold: float = strawberry.field(description="The target figure, in `unit`.")
     unit: str = strawberry.field(description="The figure's unit, e.g. 次/年.")
     description: str = strawberry.field(description="The target in words, e.g. ≥ 6 次/年.")
+    scoring: str = strawberry.field(
+        default="",
+        description="How a reported figure becomes a score on 0–100, in the plugin's words "
+        "(its scorer's rule), e.g. 达到目标得 100 分;未达到时按完成比例计分.",
+    )
 
 
 @strawberry.type(name="Scale", description="How an indicator is scored and what to report.")
@@ -98,6 +103,7 @@ class ScaleType:
                 threshold=scale.target.threshold,
                 unit=scale.target.unit,
                 description=scale.target.describe(),
+                scoring=scale.scoring,
             )
             if isinstance(scale, TargetScale)
             else None,

@@ -61,6 +61,31 @@ class PluginConflict(RuntimeError):
         return PLUGIN_CONFLICT.text(language).format(**self.names)
 
 
+class PluginFailure(str):
+    """A plugin left out at start-up, said in English (for the log) and in either language
+    (:meth:`message`); ``detail`` is the error's own text."""
+
+    distribution: str
+    reason: Localized
+    detail: str
+
+    def __new__(cls, distribution: str, reason: Localized, detail: str) -> PluginFailure:
+        made = super().__new__(cls, f"plugin {distribution} {reason.en}: {detail}")
+        made.distribution, made.reason, made.detail = distribution, reason, detail
+        return made
+
+    def message(self, language: str = "zh") -> str:
+        if language == "en":
+            return str(self)
+        return f"插件 {self.distribution} {self.reason.zh}:{self.detail}"
+
+
+NOT_IMPORTED = Localized("无法导入", "cannot be imported")
+NO_VALID_SET = Localized("未提供有效的指标体系", "offers no valid indicator set")
+BREAKS_CONTRACT = Localized("不符合钩子约定", "breaks the hook contract")
+NOT_REGISTERED = Localized("无法注册", "cannot be registered")
+
+
 class PluginError(Exception):
     """A plugin misbehaved at run time; ``plugin`` names its distribution for the user,
     ``problem`` says what happened for the log."""
@@ -110,7 +135,7 @@ class PluginHost:
     sets: dict[tuple[str, str], IndicatorSet] = field(default_factory=dict)
     providers: dict[tuple[str, str], str] = field(default_factory=dict)
     plugins: list[PluginInfo] = field(default_factory=list)
-    failures: list[str] = field(default_factory=list)
+    failures: list[PluginFailure] = field(default_factory=list)
     distributions: dict[str, str] = field(default_factory=lambda: {DEFAULTS_NAME: BUILT_IN})
     """Registered plugin name → its distribution: whom a hook implementation answers for."""
 
@@ -143,7 +168,7 @@ class PluginHost:
         try:
             plugin = entry_point.load()
         except Exception as error:  # a broken plugin must not stop the service
-            self._fail(dist_name, f"cannot be imported: {error!r}")
+            self._fail(dist_name, NOT_IMPORTED, repr(error))
             return
         self._register(plugin, entry_point.name, dist_name, version)
 
@@ -158,7 +183,7 @@ class PluginHost:
                     if not isinstance(item, IndicatorSet):
                         raise TypeError(f"returned {type(item).__name__}, not IndicatorSet")
         except Exception as error:
-            self._fail(dist_name, f"offers no valid indicator set: {error}")
+            self._fail(dist_name, NO_VALID_SET, str(error))
             return
         for indicator_set in offered:
             ident = (indicator_set.key, indicator_set.version)
@@ -167,10 +192,10 @@ class PluginHost:
         try:
             register(self.manager, plugin, name)
         except ContractError as error:
-            self._fail(dist_name, f"breaks the hook contract: {error}")
+            self._fail(dist_name, BREAKS_CONTRACT, str(error))
             return
         except ValueError as error:  # pluggy: the same module, or name, registered twice
-            self._fail(dist_name, f"cannot be registered: {error}")
+            self._fail(dist_name, NOT_REGISTERED, str(error))
             return
         self.distributions[name] = dist_name
         for indicator_set in offered:
@@ -181,10 +206,10 @@ class PluginHost:
         sets = tuple((s.key, s.version) for s in offered)
         self.plugins.append(PluginInfo(name, dist_name, version, hooks, sets))
 
-    def _fail(self, dist_name: str, problem: str) -> None:
+    def _fail(self, dist_name: str, reason: Localized, detail: str) -> None:
         """Record the failure; the caller reports it, once (the server in its log, the
         command line on stderr)."""
-        self.failures.append(f"plugin {dist_name} {problem}")
+        self.failures.append(PluginFailure(dist_name, reason, detail))
 
     def indicator_set(self, key: str, version: str | None = None) -> IndicatorSet | None:
         """The set ``key`` at ``version``, or its newest version when none is given."""

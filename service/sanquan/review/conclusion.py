@@ -172,6 +172,7 @@ def correct_score(
         value=0.0,
         reviewer=score.reviewer_key,
         evidence=score.evidence,
+        comment=score.comment,
     )
     with refused_if_a_plugin_fails(("scoreId",), CORRECTION_NOT_STORED):
         corrected, problems = evaluate(host, indicator_set, template, reported, ())

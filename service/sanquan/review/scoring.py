@@ -173,9 +173,7 @@ def evaluate(
                 value=reported.text(),
             )
         ]
-    score = replace(
-        template, value=value, reported=reported.text() if reported.value is None else ""
-    )
+    score = replace(template, value=value, reported=reported.recorded())
     return score, problems_of(host, indicator_set, score, path)
 
 
@@ -230,7 +228,13 @@ def _as_error(
             key=indicator_set.key,
             version=indicator_set.version,
         )
-    return DomainError(ErrorCode.PLUGIN_RULE, where, plugin=found.plugin, problem=problem.message)
+    return DomainError(
+        ErrorCode.PLUGIN_RULE,
+        where,
+        plugin=found.plugin,
+        problem=problem.message,
+        rule=problem.code,
+    )
 
 
 def _text_problems(entry: ScoreEntry, path: FieldPath) -> list[DomainError]:

@@ -271,6 +271,12 @@ def _revisions(info: Info, session: ReviewSession) -> dict[int, list[ScoreRevisi
     return cache[key]  # type: ignore[no-any-return]
 
 
+EXACT = (
+    " Exact, as computed in double precision (IEEE 754): not rounded, so that a client can"
+    " recompute it from the scores; round it for display (the exports show two decimals)."
+)
+
+
 @strawberry.type(
     name="IndicatorResult",
     description="One institution's result on one indicator (submitted scores only).",
@@ -282,13 +288,14 @@ class IndicatorResultType(IndicatorResult):
         description="The school's self-evaluation; null when there is none."
     )
     peer_mean: float | None = strawberry.field(
-        description="Mean of the peer scores; null when there are none."
+        description="Mean of the peer scores; null when there are none." + EXACT
     )
     expert_mean: float | None = strawberry.field(
-        description="Mean of the expert scores; null when there are none."
+        description="Mean of the expert scores; null when there are none." + EXACT
     )
     combined: float | None = strawberry.field(
-        description="The weighted combination of the sources present; null when none scored it."
+        description="The weighted combination of the sources present; null when none scored "
+        "it." + EXACT
     )
     peer_count: int = strawberry.field(description="Peer scores counted.")
     expert_count: int = strawberry.field(description="Expert scores counted.")
@@ -298,7 +305,7 @@ class IndicatorResultType(IndicatorResult):
 class InstitutionResultType:
     institution: InstitutionType = strawberry.field(description="The institution.")
     overall_index: float | None = strawberry.field(
-        description="Indicator-weighted mean of the combined values."
+        description="Indicator-weighted mean of the combined values." + EXACT
     )
     rank: int | None = strawberry.field(
         description="1 for the highest overall index; ties share a rank (1, 1, 3); null "
