@@ -1,0 +1,153 @@
+"""Live progress during the meeting: ``Subscription.sessionProgress`` over graphql-transport-ws,
+on a real server on loopback and a real WebSocket client, on each engine. A submission over
+HTTP shows within 2 s; a refused one shows nothing; the commission alone may follow; no
+token, no connection; the conclusion is the last message."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from sanquan.app import create_app
+from sanquan.config import Settings
+from sanquan.plugins.host import PluginHost
+from tests.conftest import SCHOOLS, World
+from tests.flows import CONCLUDE, SUBMIT, open_session, scores_for
+from tests.live import Closed, LiveClient
+from tests.loopback import served
+from tests.serving import graphql
+from tests.test_conclusion import EVERYWHERE_76, scored_session
+
+SESSION = ("thu", "ruc", "ustb")
+N = 20
+"""Indicators of the Beijing set, each scored by every source."""
+
+
+@dataclass
+class Server:
+    """A real server on loopback, serving the world's database."""
+
+    base: str
+    app: Any
+
+    @property
+    def port(self) -> int:
+        return int(self.base.rsplit(":", 1)[1])
+
+    def submit(
+        self, token: str, session_id: str, school: str, source: str, scores: list[Any]
+    ) -> dict[str, Any]:
+        """A submission over HTTP, as a school's client sends it."""
+        variables = {
+            "input": {
+                "sessionId": session_id,
+                "institutionCode": SCHOOLS[school],
+                "source": source,
+                "scores": scores,
+            }
+        }
+        body = graphql(self.port, token, SUBMIT, variables)
+        payload: dict[str, Any] = body["data"]["submitScores"]  # type: ignore[index]
+        return payload
+
+
+@contextmanager
+def serving(settings: Settings, host: PluginHost) -> Iterator[Server]:
+    app = create_app(settings, host)
+    with served(app) as base:
+        yield Server(base, app)
+
+
+@pytest.fixture
+def server(world: World, settings: Settings, host: PluginHost) -> Iterator[Server]:
+    with serving(settings, host) as running:
+        yield running
+
+
+def follow(server: Server, world: World, session_id: str, who: str = "admin") -> LiveClient:
+    client = LiveClient(server.base)
+    assert client.init(world.tokens[who]) == {"type": "connection_ack"}
+    client.subscribe({"id": session_id})
+    return client
+
+
+def source_of(progress: dict[str, Any], school: str, source: str) -> dict[str, Any]:
+    subject = next(
+        i for i in progress["institutions"] if i["institution"]["code"] == SCHOOLS[school]
+    )
+    found: dict[str, Any] = next(s for s in subject["sources"] if s["source"] == source)
+    return found
+
+
+def test_a_submission_shows_within_two_seconds(world: World, server: Server) -> None:
+    session_id = open_session(world, [SCHOOLS[s] for s in SESSION])
+    with follow(server, world, session_id) as client:
+        first = client.progress()
+        assert first["status"] == "OPEN"
+        assert (first["submitted"], first["drafted"]) == (0, 0)
+        assert source_of(first, "thu", "SELF")["submitted"] == 0
+
+        started = time.monotonic()
+        submitted = server.submit(
+            world.tokens["thu"], session_id, "thu", "SELF", scores_for("SELF", 80)
+        )
+        assert submitted["userErrors"] == []
+        answered = time.monotonic() - started
+        latest = client.progress(timeout=2)
+        latency = time.monotonic() - started
+        print(f"submission to message {latency * 1e3:.0f} ms (answered in {answered * 1e3:.0f} ms)")
+        assert latency < 2
+        assert source_of(latest, "thu", "SELF")["submitted"] == N
+        assert latest["submitted"] == N
+
+
+def test_a_refused_submission_sends_nothing(world: World, server: Server) -> None:
+    """Nothing of a refused submission is stored (R12), so nothing is announced: the
+    subscriber hears nothing, and the next accepted one shows alone."""
+    session_id = open_session(world, [SCHOOLS[s] for s in SESSION])
+    with follow(server, world, session_id) as client:
+        client.progress()
+        bad = [*scores_for("PEER", 70)[:19], {"indicator": "T20", "value": 1000}]
+        refused = server.submit(world.tokens["ruc"], session_id, "thu", "PEER", bad)
+        assert [e["code"] for e in refused["userErrors"]] == ["OUT_OF_SCALE"]
+        assert client.quiet(1.0)
+        good = server.submit(world.tokens["ruc"], session_id, "thu", "PEER", scores_for("PEER", 70))
+        assert good["userErrors"] == []
+        latest = client.progress(timeout=2)
+        assert latest["submitted"] == N
+        peers = source_of(latest, "thu", "PEER")["reviewers"]
+        assert [r["submitted"] for r in peers] == [N, 0]  # ruc, then ustb
+
+
+@pytest.mark.parametrize("who", ["thu", "expert1", "viewer", "unit"])
+def test_only_the_commission_follows_progress(world: World, server: Server, who: str) -> None:
+    """R14: the view names the experts and who scored what."""
+    session_id = open_session(world, [SCHOOLS[s] for s in SESSION])
+    with follow(server, world, session_id, who) as client:
+        message = client.receive()
+    assert message["type"] == "error"
+    assert [e["extensions"]["code"] for e in message["payload"]] == ["FORBIDDEN"]
+
+
+@pytest.mark.parametrize("token", [None, "sq_not-a-token"])
+def test_no_valid_token_no_connection(server: Server, token: str | None) -> None:
+    with LiveClient(server.base) as client, pytest.raises(Closed) as closed:
+        client.init(token)
+    assert closed.value.code == 4403
+
+
+def test_the_conclusion_is_the_last_message(world: World, server: Server) -> None:
+    session_id = scored_session(world, {"expert1": EVERYWHERE_76, "expert2": EVERYWHERE_76})
+    with follow(server, world, session_id) as client:
+        first = client.progress()
+        assert (first["status"], first["canConclude"]) == ("OPEN", True)
+        body = graphql(server.port, world.tokens["admin"], CONCLUDE, {"id": session_id})
+        assert body["data"]["concludeReviewSession"]["userErrors"] == []  # type: ignore[index]
+        last = client.progress(timeout=2)
+        assert (last["status"], last["canConclude"]) == ("CONCLUDED", False)
+        assert client.receive() == {"id": "1", "type": "complete"}
