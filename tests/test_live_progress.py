@@ -20,7 +20,7 @@ from tests.conftest import SCHOOLS, World
 from tests.flows import CONCLUDE, SUBMIT, open_session, scores_for
 from tests.live import Closed, LiveClient
 from tests.loopback import served
-from tests.serving import graphql
+from tests.serving import free_port, graphql, start
 from tests.test_conclusion import EVERYWHERE_76, scored_session
 
 SESSION = ("thu", "ruc", "ustb")
@@ -151,3 +151,33 @@ def test_the_conclusion_is_the_last_message(world: World, server: Server) -> Non
         last = client.progress(timeout=2)
         assert (last["status"], last["canConclude"]) == ("CONCLUDED", False)
         assert client.receive() == {"id": "1", "type": "complete"}
+
+
+def test_two_processes_hear_each_other_through_postgresql(
+    world: World, env: dict[str, str], database_url: str
+) -> None:
+    """Several processes behind a load balancer: a subscriber of one hears of a submission
+    made through the other, by LISTEN/NOTIFY."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite is served by one process")
+    session_id = open_session(world, [SCHOOLS[s] for s in SESSION])
+    ports = free_port(), free_port()
+    processes = [start(env, port) for port in ports]
+    try:
+        one, other = (Server(f"http://127.0.0.1:{port}", None) for port in ports)
+        with follow(one, world, session_id) as client:
+            assert client.progress()["submitted"] == 0
+            started = time.monotonic()
+            scores = scores_for("EXPERT", 75)
+            answer = other.submit(world.tokens["expert1"], session_id, "ruc", "EXPERT", scores)
+            assert answer["userErrors"] == []
+            latest = client.progress(timeout=2)
+            latency = time.monotonic() - started
+            print(
+                f"submission through one process to message from the other {latency * 1e3:.0f} ms"
+            )
+            assert source_of(latest, "ruc", "EXPERT")["submitted"] == N
+    finally:
+        for process in processes:
+            process.kill()
+            process.wait()

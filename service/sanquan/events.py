@@ -31,6 +31,8 @@ INTERVAL = 0.25
 """Seconds between two wake-ups of one session's subscribers, at the least."""
 RECONNECT = (0.5, 10.0)
 """Seconds before the listener's first reconnection attempt, and at most between two."""
+STARTUP_WAIT = 5.0
+"""Seconds the service waits at start-up for its listener to be on ``LISTEN``."""
 _PENDING = "sanquan.announced"
 
 
@@ -106,6 +108,8 @@ class Hub:
         if make_url(database_url).get_backend_name() == "postgresql":
             self.listener = PostgresListener(database_url, self)
             listening = asyncio.create_task(self.listener.run())
+            with suppress(TimeoutError):  # serve anyway: it keeps trying, and says so
+                await asyncio.wait_for(self.listener.connected.wait(), STARTUP_WAIT)
         try:
             yield
         finally:

@@ -182,9 +182,12 @@ class LiveGraphQL:
         operation = check_operation(dict(message), self.limits, self.persisted)
         # The same cached functions strawberry's extensions call, with the same arguments,
         # so that its own parsing and validation on the loop are cache hits.
-        document = ParserCache(maxsize=CACHE_SIZE).cached_parse_document(
-            operation.query, max_tokens=self.settings.max_tokens
-        )
+        try:
+            document = ParserCache(maxsize=CACHE_SIZE).cached_parse_document(
+                operation.query, max_tokens=self.settings.max_tokens
+            )
+        except GraphQLError as error:  # a syntax error, or too many tokens
+            raise Invalid([error]) from None
         found = get_operation_ast(document, operation.operation_name)
         if found is None:
             raise RequestError("UNKNOWN_OPERATION", name=operation.operation_name or "")
