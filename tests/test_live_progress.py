@@ -5,6 +5,9 @@ token, no connection; the conclusion is the last message."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,15 +15,18 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from sqlalchemy.orm import Session
 
 from sanquan.app import create_app
+from sanquan.auth.models import Role
+from sanquan.auth.tokens import create_account, issue_token, revoke_token
 from sanquan.config import Settings
 from sanquan.plugins.host import PluginHost
 from tests.conftest import SCHOOLS, World
 from tests.flows import CONCLUDE, SUBMIT, open_session, scores_for
 from tests.live import Closed, LiveClient
 from tests.loopback import served
-from tests.serving import free_port, graphql, start
+from tests.serving import CLIENTS, free_port, graphql, node_or_skip, start
 from tests.test_conclusion import EVERYWHERE_76, scored_session
 
 SESSION = ("thu", "ruc", "ustb")
@@ -181,3 +187,63 @@ def test_two_processes_hear_each_other_through_postgresql(
         for process in processes:
             process.kill()
             process.wait()
+
+
+@pytest.mark.engine_independent
+def test_graphql_ws_under_node_follows_a_session_to_its_conclusion(
+    world: World, server: Server
+) -> None:
+    """The JavaScript client Apollo and urql use for subscriptions (``graphql-ws``), run by
+    ``tests/js/live-progress.mjs``: it gets the progress, the conclusion, and its end."""
+    node = node_or_skip("graphql-ws")
+    session_id = scored_session(world, {"expert1": EVERYWHERE_76, "expert2": EVERYWHERE_76})
+    url = server.base.replace("http://", "ws://") + "/graphql"
+
+    def follow_under_node(who: str) -> subprocess.Popen[str]:
+        script = str(CLIENTS / "live-progress.mjs")
+        return subprocess.Popen(
+            [node, script, url, world.tokens[who], session_id], stdout=subprocess.PIPE, text=True
+        )
+
+    refused = follow_under_node("thu")
+    out, _ = refused.communicate(timeout=30)
+    assert [e["extensions"]["code"] for e in json.loads(out)["error"]] == ["FORBIDDEN"]
+
+    admin = follow_under_node("admin")
+    watchdog = threading.Timer(60, admin.kill)  # a hung client must not hang the suite
+    watchdog.start()
+    try:
+        assert admin.stdout is not None
+        first = json.loads(admin.stdout.readline())["data"]["sessionProgress"]
+        assert (first["status"], first["canConclude"]) == ("OPEN", True)
+        body = graphql(server.port, world.tokens["admin"], CONCLUDE, {"id": session_id})
+        assert body["data"]["concludeReviewSession"]["userErrors"] == []  # type: ignore[index]
+        last = json.loads(admin.stdout.readline())["data"]["sessionProgress"]
+        assert last["status"] == "CONCLUDED"
+        assert admin.wait(timeout=30) == 0
+        assert admin.stdout.read() == "", "nothing after the conclusion"
+    finally:
+        watchdog.cancel()
+        admin.kill()
+        admin.wait()
+
+
+def test_a_token_revoked_during_the_meeting_ends_the_stream(
+    world: World, server: Server, db: Session
+) -> None:
+    """Authorised like queries: every message is read with the token checked again."""
+    account = create_account(db, name="第二位管理员", role=Role.ADMIN)
+    token = issue_token(db, account)
+    db.commit()
+    session_id = open_session(world, [SCHOOLS[s] for s in SESSION])
+    client = LiveClient(server.base)
+    with client:
+        assert client.init(token) == {"type": "connection_ack"}
+        client.subscribe({"id": session_id})
+        client.progress()
+        assert revoke_token(db, token)
+        db.commit()
+        server.submit(world.tokens["thu"], session_id, "thu", "SELF", scores_for("SELF", 80))
+        message = client.receive(timeout=2)
+    assert message["type"] == "error"
+    assert [e["extensions"]["code"] for e in message["payload"]] == ["UNAUTHENTICATED"]
