@@ -41,6 +41,7 @@ from scoreboard import BenchPlugin, build_world, machine
 from sqlalchemy import select
 
 from sanquan.api.context import Context
+from sanquan.api.ids import global_id
 from sanquan.api.schema import build_schema
 from sanquan.auth.models import Account, Role
 from sanquan.auth.tokens import Principal
@@ -114,7 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 context.cache.clear()
                 rows, after = 0, None
                 while True:
-                    variables = {"id": str(world.large_id), "after": after}
+                    variables = {"id": global_id("ReviewSession", world.large_id), "after": after}
                     result = schema.execute_sync(
                         SCORES, variable_values=variables, context_value=context
                     )

@@ -65,6 +65,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
+from sanquan.api.ids import global_id
 from sanquan.app import create_app
 from sanquan.auth.models import Account, Role
 from sanquan.auth.tokens import Principal, authenticate, create_account, issue_token
@@ -339,7 +340,7 @@ def read_scoreboard(db: Session, host: PluginHost, request: Request) -> dict[str
                 }
             )
     return {
-        "id": str(session.id),
+        "id": global_id("ReviewSession", session.id),
         "quarter": session.quarter,
         "status": session.status.value,
         "aggregation": {
@@ -536,7 +537,7 @@ def measure_submissions(
 def profile_graphql(world: World, requests: int) -> str:
     """The GraphQL scoreboard in-process (no sockets) under cProfile: top functions."""
     app = create_app(world.settings, world.host)
-    payload = {"query": SCOREBOARD, "variables": {"id": str(world.large_id)}}
+    payload = {"query": SCOREBOARD, "variables": {"id": global_id("ReviewSession", world.large_id)}}
     headers = {"Authorization": f"Bearer {world.viewer_token}"}
 
     async def run(count: int) -> None:
@@ -588,7 +589,10 @@ def run(world: World, args: argparse.Namespace) -> Figures:
     with loopback.served(served.app) as base, httpx.Client(timeout=30) as client:
 
         def graphql(session_id: int) -> Call:
-            payload = {"query": SCOREBOARD, "variables": {"id": str(session_id)}}
+            payload = {
+                "query": SCOREBOARD,
+                "variables": {"id": global_id("ReviewSession", session_id)},
+            }
             return lambda: client.post(f"{base}/graphql", json=payload, headers=viewer)
 
         def bare(session_id: int) -> Call:

@@ -36,6 +36,9 @@ from tests.postgres_server import PostgresServer, fresh_database, postgresql_ser
 from tests.serving import SANQUAN
 
 if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
+    from tests.browser import Demo, Tab
     from tests.prepared import Prepared
 
 __all__ = ["postgresql_server"]
@@ -316,3 +319,39 @@ def prepared(
         ):
             yield prepare(world, db)
         engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's chromium under Playwright, one per worker (:mod:`tests.browser`)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import chromium_path, launch
+
+    chromium_path()  # skip here, or fail under CI, before starting anything
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    """``sanquan demo``, loaded once a run and served by each worker on loopback."""
+    from tests.browser import demo_served
+
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    with demo_served(shared / "demo", tmp_path_factory.mktemp("demo")) as served:
+        yield served
+
+
+@pytest.fixture
+def tab(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Tab]:
+    """A fresh browser tab whose requests stay on 127.0.0.1 and whose console stays clean,
+    screenshot kept (:class:`tests.browser.Tab`)."""
+    from tests.browser import Tab
+
+    opened = Tab.open(browser, request.node.name)
+    yield opened
+    opened.close()

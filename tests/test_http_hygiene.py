@@ -82,12 +82,15 @@ def test_graphiql_is_off_unless_switched_on_and_keeps_no_headers(
     shown = replace(settings, graphiql=True)
     with TestClient(create_app(shown, host)) as client:
         page = client.get("/graphql", headers={"Accept": BROWSER})
+        start = client.get("/static/graphiql/start.js")
     assert page.status_code == 200
-    assert "shouldPersistHeaders: false" in page.text
-    assert "shouldPersistHeaders: true" not in page.text
+    assert 'src="static/graphiql/start.js"' in page.text
+    assert "shouldPersistHeaders: false" in start.text
+    assert "shouldPersistHeaders: true" not in start.text
     policy = page.headers["content-security-policy"]
     assert "frame-ancestors 'none'" in policy
-    assert "default-src 'self'" in policy
+    assert policy.startswith("default-src 'self';")
+    assert "script-src" not in policy, "no inline script: start-up is a served file"
 
 
 @pytest.mark.parametrize(

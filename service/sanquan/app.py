@@ -1,5 +1,6 @@
 """The ASGI application: ``/graphql`` behind bearer-token authentication (queries and
-mutations over HTTP, subscriptions over WebSocket), download links, ``/healthz``."""
+mutations over HTTP, subscriptions over WebSocket), download links, ``/healthz``, and the
+dashboard's pages and files."""
 
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ from sanquan.exports import service as exports
 from sanquan.exports.formats import render
 from sanquan.plugins.host import PluginHost
 from sanquan.timeutil import current_quarter, utcnow
+from sanquan.web.pages import routes as web_routes
 
 log = logging.getLogger(__name__)
 
@@ -171,6 +173,7 @@ def create_app(settings: Settings | None = None, host: PluginHost | None = None)
             Route("/exports/{secret}", ExportDownload(sessions, host).respond, methods=["GET"]),
             Route("/graphql", graphql),
             WebSocketRoute("/graphql", live),
+            *web_routes(),
         ],
         middleware=[
             Middleware(SecureHeaders, settings=settings),

@@ -24,10 +24,9 @@ from graphql import GraphQLError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.datastructures import Headers, QueryParams
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from strawberry.exceptions import MissingQueryError
-from strawberry.http.ides import get_graphql_ide_html
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
@@ -48,6 +47,7 @@ from sanquan.api.schema import Schema
 from sanquan.auth.tokens import authenticate
 from sanquan.config import Settings
 from sanquan.plugins.host import PluginHost
+from sanquan.web.pages import page_response
 
 log = logging.getLogger(__name__)
 
@@ -251,13 +251,6 @@ def answer_type(accept: str) -> str | None:
     return chosen
 
 
-IDE_HTML = get_graphql_ide_html("graphiql").replace(
-    "shouldPersistHeaders: true", "shouldPersistHeaders: false"
-)
-"""GraphiQL, told not to keep pasted headers: a bearer token must not land in the
-browser's localStorage."""
-
-
 class GraphQLHTTP:
     """The ``/graphql`` endpoint (an ASGI app)."""
 
@@ -285,7 +278,7 @@ class GraphQLHTTP:
         request = Request(scope, receive)
         language = language_of(request.headers.get("accept-language"))
         if request.method == "GET" and self._wants_ide(request):
-            await HTMLResponse(IDE_HTML)(scope, receive, send)
+            await page_response("graphiql")(scope, receive, send)
             return
         media = answer_type(request.headers.get("accept", ""))
         try:
