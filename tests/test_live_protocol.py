@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from strawberry.extensions import ValidationCache
+from strawberry.extensions import ParserCache, ValidationCache
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
@@ -98,20 +98,23 @@ def test_an_unknown_session_is_an_error(world: World, serve: Serve) -> None:
 
 
 def test_documents_are_validated_off_the_event_loop(world: World, serve: Serve) -> None:
-    """The worker thread validates the document once; strawberry's own validation on the
-    loop then finds it in the cache, so a costly validation never holds the loop."""
+    """The worker thread parses and validates the document once; strawberry's own parsing
+    and validation on the loop then find it in their caches, so that a costly document
+    never holds the loop."""
     server = serve()
     session_id = open_session(world, [SCHOOLS[s] for s in SESSION])
-    cached = ValidationCache(maxsize=CACHE_SIZE).cached_validate_document
+    validated = ValidationCache(maxsize=CACHE_SIZE).cached_validate_document
+    parsed = ParserCache(maxsize=CACHE_SIZE).cached_parse_document
     fresh = PROGRESS.replace("status", "status canConclude missing", 1)
-    before = cached.cache_info()
+    before = validated.cache_info(), parsed.cache_info()
     with LiveClient(server.base) as client:
         client.init(world.tokens["admin"])
         client.subscribe({"id": session_id}, fresh)
         assert client.progress()["status"] == "OPEN"
-    after = cached.cache_info()
-    assert after.misses - before.misses == 1
-    assert after.hits - before.hits >= 1
+    after = validated.cache_info(), parsed.cache_info()
+    for was, now in zip(before, after, strict=True):
+        assert now.misses - was.misses == 1, "done once, in the worker thread"
+        assert now.hits - was.hits >= 1, "found again on the loop"
 
 
 def test_the_protocol_is_kept(world: World, serve: Serve) -> None:
