@@ -21,6 +21,7 @@ from sanquan.config import Settings
 from sanquan.timeutil import current_quarter
 from tests.conftest import SCHOOLS
 from tests.flows import SET, is_blind_id
+from tests.live import first_result
 from tests.prepared import (
     DRAFT_SCHOOLS,
     GONE,
@@ -113,6 +114,10 @@ class Row:
     @property
     def is_mutation(self) -> bool:
         return self.field.startswith("Mutation.")
+
+    @property
+    def is_subscription(self) -> bool:
+        return self.field.startswith("Subscription.")
 
 
 def _input_types() -> dict[str, str]:
@@ -261,6 +266,20 @@ ROWS = [
         ADMIN,
         "reviewSession.missingEvaluations",
         ON_OPEN,
+    ),
+    query(
+        "ReviewSession.progress",
+        SESSION_FIELD.format("progress { canConclude institutions { submitted } }"),
+        ADMIN,
+        "reviewSession.progress",
+        ON_OPEN,
+    ),
+    query(
+        "Subscription.sessionProgress",
+        "subscription($id: ID!) { sessionProgress(sessionId: $id) { status submitted } }",
+        ADMIN,
+        variables=ON_OPEN,
+        case="over graphql-transport-ws",
     ),
     score_field(
         "id",
@@ -550,7 +569,7 @@ def caller_dependent_fields() -> set[str]:
             continue
         for field in definition.fields:
             resolver = field.base_resolver
-            root = kind["name"] in ("Query", "Mutation")
+            root = kind["name"] in ("Query", "Mutation", "Subscription")
             if root or (resolver is not None and resolver.info_parameter is not None):
                 found.add(f"{kind['name']}.{SCHEMA.config.name_converter.get_graphql_name(field)}")
     return found
@@ -609,6 +628,11 @@ def test_each_caller_gets_what_the_spec_grants(prepared: Prepared, row: Row) -> 
     variables = row.variables(prepared)
 
     def ask(who: str) -> str:
+        if row.is_subscription:
+            token = prepared.world.tokens[CALLERS[who]]
+            return observed(
+                row, first_result(prepared.world.client, token, row.document, variables)
+            )
         return observed(row, prepared.world.api(CALLERS[who]).raw(row.document, variables))
 
     before = fingerprint(prepared.db) if row.is_mutation else {}

@@ -1,5 +1,6 @@
-"""The ASGI application: ``/graphql`` behind bearer-token authentication, download links,
-``/healthz``, and the dashboard's pages and files."""
+"""The ASGI application: ``/graphql`` behind bearer-token authentication (queries and
+mutations over HTTP, subscriptions over WebSocket), download links, ``/healthz``, and the
+dashboard's pages and files."""
 
 from __future__ import annotations
 
@@ -19,18 +20,20 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
 from sanquan.api.deadline import enforce as enforce_deadlines
 from sanquan.api.deadline import postgresql_options
 from sanquan.api.errors import error_response, language_of, unauthenticated
 from sanquan.api.headers import SecureHeaders
 from sanquan.api.http import GraphQLHTTP
+from sanquan.api.live import LiveGraphQL
 from sanquan.api.schema import build_schema
 from sanquan.auth.tokens import authenticate
 from sanquan.config import Settings
 from sanquan.db import make_engine, make_session_factory
 from sanquan.errors import AccessError, DomainError, DomainErrors, ErrorCode
+from sanquan.events import Hub
 from sanquan.exports import service as exports
 from sanquan.exports.formats import render
 from sanquan.plugins.host import PluginHost
@@ -126,6 +129,8 @@ def create_app(settings: Settings | None = None, host: PluginHost | None = None)
     engine = make_engine(settings.database_url, **options)
     enforce_deadlines(engine)
     sessions = make_session_factory(engine)
+    hub = Hub()  # subscribers hear of committed changes to a session's scores
+    hub.attach(sessions)
     if host is None:
         host = PluginHost.discover()
         for failure in host.failures:
@@ -154,15 +159,20 @@ def create_app(settings: Settings | None = None, host: PluginHost | None = None)
         # long as the process: a full collection that walks it all stops every thread for
         # a tenth of a second, so it is set aside from the collector's work.
         gc.freeze()
-        yield
+        async with hub.running(settings.database_url):
+            yield
         sys.setswitchinterval(previous)
         engine.dispose()
 
+    schema = build_schema(settings)
+    graphql = GraphQLHTTP(settings, sessions, host, schema)
+    live = LiveGraphQL(graphql, hub)
     app = Starlette(
         routes=[
             Route("/healthz", healthz, methods=["GET"]),
             Route("/exports/{secret}", ExportDownload(sessions, host).respond, methods=["GET"]),
-            Route("/graphql", GraphQLHTTP(settings, sessions, host, build_schema(settings))),
+            Route("/graphql", graphql),
+            WebSocketRoute("/graphql", live),
             *web_routes(),
         ],
         middleware=[
@@ -181,4 +191,6 @@ def create_app(settings: Settings | None = None, host: PluginHost | None = None)
     app.state.engine = engine
     app.state.sessions = sessions
     app.state.host = host
+    app.state.hub = hub
+    app.state.live = live
     return app

@@ -103,6 +103,12 @@ class Settings:
     """Origins whose pages may call the API from a browser (CORS); none by default."""
     trusted_documents: Path | None = None
     """A persisted-query manifest: when given, only its operations run (``api.persisted``)."""
+    live_connections_per_account: int = 5
+    """WebSocket connections (subscriptions, ``api.live``) one account may hold open in one
+    process: a few browser tabs; one more is refused."""
+    live_keepalive: float = 15.0
+    """Seconds between the server's pings on a WebSocket: under the idle timeout of the
+    usual proxies; a client that leaves a ping unanswered until the next is dropped."""
 
     @classmethod
     def from_env(cls, data_dir: Path | None = None) -> Settings:

@@ -1,11 +1,13 @@
-"""What every resolver gets: the request's database session, the caller, the plugins."""
+"""What every resolver gets: the request's database session, the caller, the plugins; and
+what a subscription's resolvers get instead, on the event loop, to read the database the
+same way in a worker thread."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -18,6 +20,9 @@ from sanquan.config import Settings
 from sanquan.errors import DomainError, DomainErrors
 from sanquan.plugins.host import PluginHost
 from sanquan.timeutil import beijing_today
+
+if TYPE_CHECKING:
+    from sanquan.events import Changes, Hub
 
 T = TypeVar("T")
 
@@ -78,3 +83,38 @@ def _lost_score_race(error: IntegrityError) -> bool:
 
 
 Info = StrawberryInfo[Context, None]
+
+
+@dataclass
+class LiveContext:
+    """What a subscription's resolvers get (``api.live``). They run on the event loop, so
+    they hold no database session: :meth:`read` runs a piece of work in a worker thread
+    with a :class:`Context` of its own, its caller authenticated again from the
+    connection's token, as an HTTP request would be."""
+
+    language: str
+    reader: Callable[[LiveContext, Callable[[Context], Any]], Awaitable[Any]]
+    hub: Hub
+    principal: Principal | None = None
+    """Who opened the connection; ``None`` until ``connection_init`` carried a valid token."""
+    authorization: str = ""
+    """The ``Authorization`` value of ``connection_init``, to authenticate each read again."""
+    connection_params: dict[str, object] = field(default_factory=dict)
+    """The payload of ``connection_init`` (strawberry's protocol handler sets it)."""
+
+    def require(self, *roles: Role, what: str) -> Principal:
+        """As :meth:`Context.require`, for the connection's caller."""
+        if self.principal is None or self.principal.role not in roles:
+            raise Forbidden(what)
+        return self.principal
+
+    async def read(self, work: Callable[[Context], T]) -> T:
+        """``work``'s answer, computed in a worker thread under the request limits."""
+        return cast(T, await self.reader(self, work))
+
+    def changes(self, session_id: int) -> Changes:
+        """A subscription to the committed changes of a session's scores."""
+        return self.hub.subscribe(session_id)
+
+
+LiveInfo = StrawberryInfo[LiveContext, None]

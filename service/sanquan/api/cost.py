@@ -66,6 +66,11 @@ LIST_LENGTHS: dict[str, int] = {
     "InstitutionDiagnosis.selfGaps": 50,
     "SubmitScoresPayload.scores": 500,
     "Score.history": 5,
+    # A session's progress: per school, its three sources; a source's reviewers are the
+    # school itself, the 4 other schools, or the experts of a panel of up to 10.
+    "SessionProgress.institutions": 5,
+    "InstitutionProgress.sources": 3,
+    "SourceProgress.reviewers": 10,
     # Indicator sets: 20–50 indicators in all, in three to five dimensions.
     "Query.indicatorSets": 5,
     "IndicatorSet.dimensions": 5,

@@ -126,6 +126,16 @@ REQUEST_ERRORS: dict[str, tuple[int, str, str]] = {
         "HTTP 上只执行查询和变更,不执行订阅",
         "queries and mutations run over HTTP; subscriptions do not",
     ),
+    "SUBSCRIPTIONS_ONLY": (
+        400,
+        "WebSocket 上只执行订阅;查询和变更请以 HTTP 发送",
+        "only subscriptions run over WebSocket; send queries and mutations over HTTP",
+    ),
+    "TOO_MANY_SUBSCRIPTIONS": (
+        429,
+        "一个连接上最多同时进行 {limit} 个订阅",
+        "at most {limit} subscriptions run at once on one connection",
+    ),
     "UNKNOWN_OPERATION": (
         400,
         "文档中没有名为“{name}”的操作;文档含多个操作时须以 operationName 指明其一",

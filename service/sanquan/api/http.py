@@ -164,6 +164,12 @@ def read_operation(
         data = parse_json(body or b"", "body")
     if isinstance(data, list):
         raise RequestError("BATCHING_NOT_SUPPORTED")
+    return check_operation(data, limits, persisted)
+
+
+def check_operation(data: Any, limits: Limits, persisted: PersistedQueries) -> GraphQLRequest:
+    """An operation's fields (``query``, ``variables``, ``operationName``, ``extensions``),
+    read from a request or a subscribe message and checked for shape and size."""
     if not isinstance(data, dict):
         raise RequestError("INVALID_REQUEST", field="body", problem=_problem("object"))
     variables, name = data.get("variables"), data.get("operationName")

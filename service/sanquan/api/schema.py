@@ -33,7 +33,7 @@ from sanquan.findings.graphql import FindingMutation, FindingQuery
 from sanquan.institutions.graphql import InstitutionMutation, InstitutionQuery
 from sanquan.plugins.graphql import PluginQuery
 from sanquan.quarter import QuarterError
-from sanquan.review.graphql import ReviewMutation, ReviewQuery
+from sanquan.review.graphql import ReviewMutation, ReviewQuery, ReviewSubscription
 from sanquan.rotation.graphql import RotationMutation, RotationQuery
 from sanquan.tables.graphql import TableMutation, TableQuery
 
@@ -78,7 +78,19 @@ class Mutation(
     pass
 
 
+@strawberry.type(
+    description="What an account may follow live, over the graphql-transport-ws protocol at "
+    "/graphql: the bearer token goes in `connection_init`'s payload as "
+    '`{"Authorization": "Bearer <token>"}`; each field is authorised as the query it follows.'
+)
+class Subscription(ReviewSubscription):
+    pass
+
+
 class Schema(strawberry.Schema):
+    request_rules: tuple[type[ASTValidationRule], ...] = ()
+    """The request limits' validation rules, for transports that validate off the loop."""
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         guard(self._schema)
@@ -113,15 +125,18 @@ def build_schema(settings: Settings | None = None) -> Schema:
         lambda: AddValidationRules(rules),
         lambda: ValidationCache(maxsize=CACHE_SIZE),
     ]
-    return Schema(
+    schema = Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         extensions=extensions,
         # Without introspection, "did you mean" hints would leak the schema all the same.
         config=StrawberryConfig(
             scalar_map=SCALARS, disable_field_suggestions=not settings.introspection
         ),
     )
+    schema.request_rules = tuple(rules)
+    return schema
 
 
 def print_schema() -> str:

@@ -3,7 +3,6 @@ set's plugin, stored results, and audited corrections afterwards."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select
@@ -19,6 +18,7 @@ from sanquan.errors import (
     clean_text,
     raise_all,
 )
+from sanquan.events import announce
 from sanquan.institutions.models import Institution
 from sanquan.limits import TEXT_LENGTH
 from sanquan.plugins.host import PluginHost, refused_if_a_plugin_fails
@@ -30,6 +30,7 @@ from sanquan.review.models import (
     ScoreStatus,
     SessionStatus,
 )
+from sanquan.review.progress import SessionProgress, session_progress
 from sanquan.review.scoring import Change, evaluate, pinned_set, record_revisions
 from sanquan.review.sessions import Lock, get_session
 from sanquan.timeutil import utcnow
@@ -70,51 +71,26 @@ def missing_evaluations(
     db: Session, session: ReviewSession, indicator_set: IndicatorSet
 ) -> list[Missing]:
     """Everything R15 requires that is not yet submitted."""
-    scored: dict[tuple[int, Source, str], set[str]] = defaultdict(set)
-    rows = db.execute(
-        select(Score.subject_id, Score.source, Score.reviewer_key, Score.indicator_code).where(
-            Score.session_id == session.id, Score.status == ScoreStatus.SUBMITTED
-        )
-    )
-    for subject_id, source, key, code in rows:
-        scored[(subject_id, Source(source), key)].add(code)
-    members = [m.institution for m in session.members]
+    return missing_in(session_progress(db, session, indicator_set))
+
+
+def missing_in(progress: SessionProgress) -> list[Missing]:
+    """What keeps a session with this progress from concluding (R15), per institution:
+    its self-evaluation, each peer's evaluation, then the count of complete experts."""
     missing: list[Missing] = []
-    required = {source: indicator_set.codes_for(source) for source in Source}
-    for subject in members:
-        if required[Source.SELF]:
-            gap = (
-                required[Source.SELF]
-                - scored[(subject.id, Source.SELF, f"institution:{subject.id}")]
+    for subject in progress.institutions:
+        name = subject.institution.name
+        for part in subject.sources:
+            if part.source is Source.EXPERT:
+                if not part.complete:
+                    have, need = part.complete_reviewers, part.needed
+                    missing.append(Missing(Source.EXPERT, name, "", have=have, need=need))
+                continue
+            missing.extend(
+                Missing(part.source, name, reviewer.name, reviewer.missing)
+                for reviewer in part.reviewers
+                if not reviewer.complete
             )
-            if gap:
-                missing.append(Missing(Source.SELF, subject.name, subject.name, tuple(sorted(gap))))
-        if required[Source.PEER]:
-            for reviewer in members:
-                if reviewer.id == subject.id:
-                    continue
-                gap = (
-                    required[Source.PEER]
-                    - scored[(subject.id, Source.PEER, f"institution:{reviewer.id}")]
-                )
-                if gap:
-                    missing.append(
-                        Missing(Source.PEER, subject.name, reviewer.name, tuple(sorted(gap)))
-                    )
-        if required[Source.EXPERT]:
-            complete = sum(
-                1
-                for member in session.panel
-                if member.account.institution_id != subject.id
-                and required[Source.EXPERT]
-                <= scored[(subject.id, Source.EXPERT, f"expert:{member.account_id}")]
-            )
-            if complete < session.min_experts:
-                missing.append(
-                    Missing(
-                        Source.EXPERT, subject.name, "", have=complete, need=session.min_experts
-                    )
-                )
     return missing
 
 
@@ -138,6 +114,7 @@ def conclude_session(db: Session, host: PluginHost, session_id: int) -> ReviewSe
     session.status = SessionStatus.CONCLUDED
     session.concluded_at = utcnow()
     db.flush()
+    announce(db, session.id)
     return session
 
 

@@ -22,6 +22,7 @@ from sanquan.errors import (
     clean_text,
     raise_all,
 )
+from sanquan.events import announce
 from sanquan.institutions.models import Institution
 from sanquan.institutions.service import get_institution
 from sanquan.limits import COMMENT_LENGTH
@@ -398,7 +399,8 @@ class Change:
 def record_revisions(
     db: Session, changes: Sequence[Change], account_id: int, when: datetime, reason: str = ""
 ) -> None:
-    """The audit rows for ``changes`` (scores already flushed), in one statement."""
+    """The audit rows for ``changes`` (scores already flushed), in one statement; the
+    session's live subscribers hear of the changes once the transaction commits."""
     if not changes:
         return
     rows = []
@@ -424,3 +426,4 @@ def record_revisions(
             }
         )
     db.execute(insert(ScoreRevision), rows)
+    announce(db, changes[0].score.session_id)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 from sanquan.api.ids import global_id
 from sanquan.auth.models import Account, Role
 from sanquan.errors import DomainError, ErrorCode, Localized, clean_text, raise_all
+from sanquan.events import announce
 from sanquan.institutions.codes import is_valid_code
 from sanquan.institutions.models import Institution
 from sanquan.limits import DEADLINE_QUARTERS_AFTER, MIN_EXPERTS, NAME_LENGTH, SCHEDULE
@@ -279,6 +280,7 @@ def appoint_experts(db: Session, session_id: int, expert_ids: Sequence[int]) -> 
     kept = {m.account_id: m for m in session.panel}
     session.panel = [kept.get(a.id) or PanelMember(account=a) for a in panel]
     db.flush()
+    announce(db, session.id)  # the experts expected change
     return session
 
 
@@ -311,4 +313,5 @@ def open_session(db: Session, session_id: int) -> ReviewSession:
     session.status = SessionStatus.OPEN
     session.opened_at = utcnow()
     db.flush()
+    announce(db, session.id)
     return session

@@ -26,6 +26,7 @@ from sanquan.plugins.graphql import IndicatorSetType, SourceType
 from sanquan.quarter import Quarter
 from sanquan.review import conclusion, scoring, sessions, visibility
 from sanquan.review import diagnostics as diagnosing
+from sanquan.review.graphql.progress import SessionProgressType, progress_of
 from sanquan.review.graphql.types import (
     AggregationInfo,
     Deadlines,
@@ -217,6 +218,14 @@ class ReviewSessionType(Node):
         indicator_set = scoring.pinned_set(ctx.host, self.row)
         missing = conclusion.missing_evaluations(ctx.db, self.row, indicator_set)
         return [m.describe().text(ctx.language) for m in missing]
+
+    @strawberry.field(
+        description="The completeness view (R15): for each institution and source, what each "
+        "expected reviewer has submitted and drafted, and whether the session could conclude "
+        "now (ADMIN: it names the experts). `Subscription.sessionProgress` follows it live."
+    )
+    def progress(self, info: Info) -> SessionProgressType | None:
+        return progress_of(info.context, self.row)
 
     @strawberry.field(description="How the results were computed; null until concluded.")
     def aggregation(self) -> AggregationInfo | None:

@@ -1,0 +1,248 @@
+"""Committed changes to a session's scores, announced to the live subscribers of its
+progress (``Subscription.sessionProgress``).
+
+A write calls :func:`announce` inside its transaction; subscribers hear of it only once
+that transaction has committed, and never of one rolled back. On PostgreSQL the
+announcement is a ``NOTIFY`` (PostgreSQL delivers it at commit, to every process that
+listens: :class:`PostgresListener` keeps one connection per process on ``LISTEN``); on
+SQLite, one process's embedded file, the session remembers it and the :class:`Hub` hears
+of it after the commit. Either way the hub wakes the subscribers of that session at most
+once per :data:`INTERVAL`, so a burst of submissions costs each subscriber one rebuild
+per interval, not one per submission.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager, suppress
+from typing import Any
+
+from sqlalchemy import event, func, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "sanquan_progress"
+"""The PostgreSQL notification channel; the payload is the session's row id."""
+INTERVAL = 0.25
+"""Seconds between two wake-ups of one session's subscribers, at the least."""
+RECONNECT = (0.5, 10.0)
+"""Seconds before the listener's first reconnection attempt, and at most between two."""
+STARTUP_WAIT = 5.0
+"""Seconds the service waits at start-up for its listener to be on ``LISTEN``."""
+_PENDING = "sanquan.announced"
+
+
+def announce(db: Session, session_id: int) -> None:
+    """Tell the subscribers of ``session_id``, once ``db``'s transaction commits, that its
+    scores or status changed."""
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(select(func.pg_notify(CHANNEL, str(session_id))))
+    else:
+        db.info.setdefault(_PENDING, set()).add(session_id)
+
+
+class Changes:
+    """One subscriber's view of a session's changes: :meth:`wait` returns once something
+    was committed since the last call (or since the subscription began)."""
+
+    def __init__(self, hub: Hub, session_id: int) -> None:
+        self.hub = hub
+        self.session_id = session_id
+        self._changed = asyncio.Event()
+
+    async def wait(self) -> None:
+        await self._changed.wait()
+        self._changed.clear()
+
+    def close(self) -> None:
+        self.hub.unsubscribe(self)
+
+    def _wake(self) -> None:
+        self._changed.set()
+
+
+class _Topic:
+    """The subscribers of one session, and when they were last woken."""
+
+    def __init__(self) -> None:
+        self.subscribers: set[Changes] = set()
+        self.woken = float("-inf")
+        self.timer: asyncio.TimerHandle | None = None
+
+
+class Hub:
+    """The in-process broadcast: publishers in any thread, subscribers on the event loop.
+
+    >>> async def demo() -> tuple[bool, bool]:
+    ...     hub = Hub(interval=0.05)
+    ...     hub.bind(asyncio.get_running_loop())
+    ...     changes = hub.subscribe(7)
+    ...     hub.publish(7)
+    ...     await asyncio.wait_for(changes.wait(), 1)  # the first change wakes at once
+    ...     for _ in range(50):
+    ...         hub.publish(7)  # a burst: one wake-up, an interval later
+    ...     await asyncio.wait_for(changes.wait(), 1)
+    ...     quiet = not changes._changed.is_set()
+    ...     changes.close()
+    ...     return quiet, 7 in hub._topics
+    >>> asyncio.run(demo())
+    (True, False)
+    """
+
+    def __init__(self, interval: float = INTERVAL) -> None:
+        self.interval = interval
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._topics: dict[int, _Topic] = {}
+        self.listener: PostgresListener | None = None
+
+    @asynccontextmanager
+    async def running(self, database_url: str) -> AsyncIterator[None]:
+        """Deliver on the running loop while the service runs; on PostgreSQL, with a
+        :class:`PostgresListener` feeding the hub meanwhile."""
+        self.bind(asyncio.get_running_loop())
+        listening = None
+        if make_url(database_url).get_backend_name() == "postgresql":
+            self.listener = PostgresListener(database_url, self)
+            listening = asyncio.create_task(self.listener.run())
+            with suppress(TimeoutError):  # serve anyway: it keeps trying, and says so
+                await asyncio.wait_for(self.listener.connected.wait(), STARTUP_WAIT)
+        try:
+            yield
+        finally:
+            if listening is not None:
+                listening.cancel()
+                with suppress(asyncio.CancelledError):
+                    await listening
+            self.bind(None)
+
+    def bind(self, loop: asyncio.AbstractEventLoop | None) -> None:
+        """Deliver on ``loop`` from now on (``None``: the service stops, drop everything)."""
+        self._loop = loop
+        if loop is None:
+            for topic in self._topics.values():
+                if topic.timer is not None:
+                    topic.timer.cancel()
+            self._topics.clear()
+
+    def attach(self, sessions: sessionmaker[Session]) -> None:
+        """Hear of the announcements made in ``sessions``' transactions once they commit."""
+        event.listen(sessions, "after_commit", self._committed)
+        event.listen(sessions, "after_rollback", _forget)
+
+    def publish(self, session_id: int) -> None:
+        """Wake the subscribers of ``session_id``; safe from any thread."""
+        self.publish_many((session_id,))
+
+    def publish_many(self, session_ids: Iterable[int] | None) -> None:
+        """Wake the subscribers of each of ``session_ids``; ``None``: of every session (after
+        the listener lost its connection, and with it the notifications meanwhile)."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        wanted = None if session_ids is None else tuple(session_ids)
+        with suppress(RuntimeError):  # the loop closed meanwhile: nobody listens any more
+            loop.call_soon_threadsafe(self._deliver, wanted)
+
+    def subscribe(self, session_id: int) -> Changes:
+        changes = Changes(self, session_id)
+        self._topics.setdefault(session_id, _Topic()).subscribers.add(changes)
+        return changes
+
+    def unsubscribe(self, changes: Changes) -> None:
+        topic = self._topics.get(changes.session_id)
+        if topic is None:
+            return
+        topic.subscribers.discard(changes)
+        if not topic.subscribers:
+            if topic.timer is not None:
+                topic.timer.cancel()
+            del self._topics[changes.session_id]
+
+    @property
+    def subscriber_count(self) -> int:
+        return sum(len(topic.subscribers) for topic in self._topics.values())
+
+    def _committed(self, db: Session) -> None:
+        announced = db.info.pop(_PENDING, None)
+        if announced:
+            self.publish_many(announced)
+
+    def _deliver(self, session_ids: tuple[int, ...] | None) -> None:
+        """On the loop: wake each topic now, or when its interval has passed."""
+        loop = self._loop
+        if loop is None:
+            return
+        wanted = self._topics.keys() if session_ids is None else session_ids
+        for session_id in list(wanted):
+            topic = self._topics.get(session_id)
+            if topic is None or topic.timer is not None:
+                continue  # nobody listens, or a wake-up is already due
+            wait = topic.woken + self.interval - loop.time()
+            if wait <= 0:
+                self._wake(topic)
+            else:
+                topic.timer = loop.call_later(wait, self._wake, topic)
+
+    def _wake(self, topic: _Topic) -> None:
+        assert self._loop is not None
+        topic.timer = None
+        topic.woken = self._loop.time()
+        for changes in topic.subscribers:
+            changes._wake()
+
+
+def _forget(db: Session) -> None:
+    db.info.pop(_PENDING, None)
+
+
+class PostgresListener:
+    """One connection per process on ``LISTEN sanquan_progress``, feeding the hub: every
+    process behind a load balancer hears of every other's commits. A lost connection is
+    opened again, and then every subscriber is woken, since what was notified meanwhile
+    is lost."""
+
+    def __init__(self, database_url: str, hub: Hub) -> None:
+        url = make_url(database_url).set(drivername="postgresql")
+        self.conninfo = url.render_as_string(hide_password=False)
+        self.hub = hub
+        self.connected = asyncio.Event()
+
+    async def run(self) -> None:
+        """Listen until cancelled."""
+        import psycopg
+
+        delay, longest = RECONNECT
+        while True:
+            try:
+                async with await psycopg.AsyncConnection.connect(
+                    self.conninfo, autocommit=True, **KEEPALIVE
+                ) as connection:
+                    await connection.execute(f"LISTEN {CHANNEL}")
+                    self.connected.set()
+                    self.hub.publish_many(None)  # whatever was missed while not listening
+                    delay = RECONNECT[0]
+                    await self._relay(connection)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # a lost server must not end the listening
+                log.warning("progress listener: %s; reconnecting in %.1f s", error, delay)
+            self.connected.clear()
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, longest)
+
+    async def _relay(self, connection: Any) -> None:
+        while True:
+            async for notice in connection.notifies(timeout=HEARTBEAT):
+                if notice.payload.isdigit():
+                    self.hub.publish(int(notice.payload))
+            await connection.execute("SELECT 1")  # a silent, dead connection fails here
+
+
+HEARTBEAT = 30.0
+"""Seconds of silence after which the listener checks its connection is alive."""
+KEEPALIVE: dict[str, Any] = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10}
+"""TCP keep-alives, so that a connection cut without a word is noticed."""

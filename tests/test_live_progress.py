@@ -1,0 +1,249 @@
+"""Live progress during the meeting: ``Subscription.sessionProgress`` over graphql-transport-ws,
+on a real server on loopback and a real WebSocket client, on each engine. A submission over
+HTTP shows within 2 s; a refused one shows nothing; the commission alone may follow; no
+token, no connection; the conclusion is the last message."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session
+
+from sanquan.app import create_app
+from sanquan.auth.models import Role
+from sanquan.auth.tokens import create_account, issue_token, revoke_token
+from sanquan.config import Settings
+from sanquan.plugins.host import PluginHost
+from tests.conftest import SCHOOLS, World
+from tests.flows import CONCLUDE, SUBMIT, open_session, scores_for
+from tests.live import Closed, LiveClient
+from tests.loopback import served
+from tests.serving import CLIENTS, free_port, graphql, node_or_skip, start
+from tests.test_conclusion import EVERYWHERE_76, scored_session
+
+SESSION = ("thu", "ruc", "ustb")
+N = 20
+"""Indicators of the Beijing set, each scored by every source."""
+
+
+@dataclass
+class Server:
+    """A real server on loopback, serving the world's database."""
+
+    base: str
+    app: Any
+
+    @property
+    def port(self) -> int:
+        return int(self.base.rsplit(":", 1)[1])
+
+    def submit(
+        self, token: str, session_id: str, school: str, source: str, scores: list[Any]
+    ) -> dict[str, Any]:
+        """A submission over HTTP, as a school's client sends it."""
+        variables = {
+            "input": {
+                "sessionId": session_id,
+                "institutionCode": SCHOOLS[school],
+                "source": source,
+                "scores": scores,
+            }
+        }
+        body = graphql(self.port, token, SUBMIT, variables)
+        payload: dict[str, Any] = body["data"]["submitScores"]  # type: ignore[index]
+        return payload
+
+
+@contextmanager
+def serving(settings: Settings, host: PluginHost) -> Iterator[Server]:
+    app = create_app(settings, host)
+    with served(app) as base:
+        yield Server(base, app)
+
+
+@pytest.fixture
+def server(world: World, settings: Settings, host: PluginHost) -> Iterator[Server]:
+    with serving(settings, host) as running:
+        yield running
+
+
+def follow(server: Server, world: World, session_id: str, who: str = "admin") -> LiveClient:
+    client = LiveClient(server.base)
+    assert client.init(world.tokens[who]) == {"type": "connection_ack"}
+    client.subscribe({"id": session_id})
+    return client
+
+
+def source_of(progress: dict[str, Any], school: str, source: str) -> dict[str, Any]:
+    subject = next(
+        i for i in progress["institutions"] if i["institution"]["code"] == SCHOOLS[school]
+    )
+    found: dict[str, Any] = next(s for s in subject["sources"] if s["source"] == source)
+    return found
+
+
+def test_a_submission_shows_within_two_seconds(world: World, server: Server) -> None:
+    session_id = open_session(world, [SCHOOLS[s] for s in SESSION])
+    with follow(server, world, session_id) as client:
+        first = client.progress()
+        assert first["status"] == "OPEN"
+        assert (first["submitted"], first["drafted"]) == (0, 0)
+        assert source_of(first, "thu", "SELF")["submitted"] == 0
+
+        started = time.monotonic()
+        submitted = server.submit(
+            world.tokens["thu"], session_id, "thu", "SELF", scores_for("SELF", 80)
+        )
+        assert submitted["userErrors"] == []
+        answered = time.monotonic() - started
+        latest = client.progress(timeout=2)
+        latency = time.monotonic() - started
+        print(f"submission to message {latency * 1e3:.0f} ms (answered in {answered * 1e3:.0f} ms)")
+        assert latency < 2
+        assert source_of(latest, "thu", "SELF")["submitted"] == N
+        assert latest["submitted"] == N
+
+
+def test_a_refused_submission_sends_nothing(world: World, server: Server) -> None:
+    """Nothing of a refused submission is stored (R12), so nothing is announced: the
+    subscriber hears nothing, and the next accepted one shows alone."""
+    session_id = open_session(world, [SCHOOLS[s] for s in SESSION])
+    with follow(server, world, session_id) as client:
+        client.progress()
+        bad = [*scores_for("PEER", 70)[:19], {"indicator": "T20", "value": 1000}]
+        refused = server.submit(world.tokens["ruc"], session_id, "thu", "PEER", bad)
+        assert [e["code"] for e in refused["userErrors"]] == ["OUT_OF_SCALE"]
+        assert client.quiet(1.0)
+        good = server.submit(world.tokens["ruc"], session_id, "thu", "PEER", scores_for("PEER", 70))
+        assert good["userErrors"] == []
+        latest = client.progress(timeout=2)
+        assert latest["submitted"] == N
+        peers = source_of(latest, "thu", "PEER")["reviewers"]
+        assert [r["submitted"] for r in peers] == [N, 0]  # ruc, then ustb
+
+
+@pytest.mark.parametrize("who", ["thu", "expert1", "viewer", "unit"])
+def test_only_the_commission_follows_progress(world: World, server: Server, who: str) -> None:
+    """R14: the view names the experts and who scored what."""
+    session_id = open_session(world, [SCHOOLS[s] for s in SESSION])
+    with follow(server, world, session_id, who) as client:
+        message = client.receive()
+    assert message["type"] == "error"
+    assert [e["extensions"]["code"] for e in message["payload"]] == ["FORBIDDEN"]
+
+
+@pytest.mark.parametrize("token", [None, "sq_not-a-token"])
+def test_no_valid_token_no_connection(server: Server, token: str | None) -> None:
+    with LiveClient(server.base) as client, pytest.raises(Closed) as closed:
+        client.init(token)
+    assert closed.value.code == 4403
+
+
+def test_the_conclusion_is_the_last_message(world: World, server: Server) -> None:
+    session_id = scored_session(world, {"expert1": EVERYWHERE_76, "expert2": EVERYWHERE_76})
+    with follow(server, world, session_id) as client:
+        first = client.progress()
+        assert (first["status"], first["canConclude"]) == ("OPEN", True)
+        body = graphql(server.port, world.tokens["admin"], CONCLUDE, {"id": session_id})
+        assert body["data"]["concludeReviewSession"]["userErrors"] == []  # type: ignore[index]
+        last = client.progress(timeout=2)
+        assert (last["status"], last["canConclude"]) == ("CONCLUDED", False)
+        assert client.receive() == {"id": "1", "type": "complete"}
+
+
+def test_two_processes_hear_each_other_through_postgresql(
+    world: World, env: dict[str, str], database_url: str
+) -> None:
+    """Several processes behind a load balancer: a subscriber of one hears of a submission
+    made through the other, by LISTEN/NOTIFY."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite is served by one process")
+    session_id = open_session(world, [SCHOOLS[s] for s in SESSION])
+    ports = free_port(), free_port()
+    processes = [start(env, port) for port in ports]
+    try:
+        one, other = (Server(f"http://127.0.0.1:{port}", None) for port in ports)
+        with follow(one, world, session_id) as client:
+            assert client.progress()["submitted"] == 0
+            started = time.monotonic()
+            scores = scores_for("EXPERT", 75)
+            answer = other.submit(world.tokens["expert1"], session_id, "ruc", "EXPERT", scores)
+            assert answer["userErrors"] == []
+            latest = client.progress(timeout=2)
+            latency = time.monotonic() - started
+            print(
+                f"submission through one process to message from the other {latency * 1e3:.0f} ms"
+            )
+            assert source_of(latest, "ruc", "EXPERT")["submitted"] == N
+    finally:
+        for process in processes:
+            process.kill()
+            process.wait()
+
+
+@pytest.mark.engine_independent
+def test_graphql_ws_under_node_follows_a_session_to_its_conclusion(
+    world: World, server: Server
+) -> None:
+    """The JavaScript client Apollo and urql use for subscriptions (``graphql-ws``), run by
+    ``tests/js/live-progress.mjs``: it gets the progress, the conclusion, and its end."""
+    node = node_or_skip("graphql-ws")
+    session_id = scored_session(world, {"expert1": EVERYWHERE_76, "expert2": EVERYWHERE_76})
+    url = server.base.replace("http://", "ws://") + "/graphql"
+
+    def follow_under_node(who: str) -> subprocess.Popen[str]:
+        script = str(CLIENTS / "live-progress.mjs")
+        return subprocess.Popen(
+            [node, script, url, world.tokens[who], session_id], stdout=subprocess.PIPE, text=True
+        )
+
+    refused = follow_under_node("thu")
+    out, _ = refused.communicate(timeout=30)
+    assert [e["extensions"]["code"] for e in json.loads(out)["error"]] == ["FORBIDDEN"]
+
+    admin = follow_under_node("admin")
+    watchdog = threading.Timer(60, admin.kill)  # a hung client must not hang the suite
+    watchdog.start()
+    try:
+        assert admin.stdout is not None
+        first = json.loads(admin.stdout.readline())["data"]["sessionProgress"]
+        assert (first["status"], first["canConclude"]) == ("OPEN", True)
+        body = graphql(server.port, world.tokens["admin"], CONCLUDE, {"id": session_id})
+        assert body["data"]["concludeReviewSession"]["userErrors"] == []  # type: ignore[index]
+        last = json.loads(admin.stdout.readline())["data"]["sessionProgress"]
+        assert last["status"] == "CONCLUDED"
+        assert admin.wait(timeout=30) == 0
+        assert admin.stdout.read() == "", "nothing after the conclusion"
+    finally:
+        watchdog.cancel()
+        admin.kill()
+        admin.wait()
+
+
+def test_a_token_revoked_during_the_meeting_ends_the_stream(
+    world: World, server: Server, db: Session
+) -> None:
+    """Authorised like queries: every message is read with the token checked again."""
+    account = create_account(db, name="第二位管理员", role=Role.ADMIN)
+    token = issue_token(db, account)
+    db.commit()
+    session_id = open_session(world, [SCHOOLS[s] for s in SESSION])
+    client = LiveClient(server.base)
+    with client:
+        assert client.init(token) == {"type": "connection_ack"}
+        client.subscribe({"id": session_id})
+        client.progress()
+        assert revoke_token(db, token)
+        db.commit()
+        server.submit(world.tokens["thu"], session_id, "thu", "SELF", scores_for("SELF", 80))
+        message = client.receive(timeout=2)
+    assert message["type"] == "error"
+    assert [e["extensions"]["code"] for e in message["payload"]] == ["UNAUTHENTICATED"]
