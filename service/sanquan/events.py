@@ -89,7 +89,9 @@ class Hub:
     ...     quiet = not changes._changed.is_set()
     ...     changes.close()
     ...     return quiet, 7 in hub._topics
-    >>> asyncio.run(demo())
+    >>> from concurrent.futures import ThreadPoolExecutor
+    >>> with ThreadPoolExecutor() as thread:  # a loop of its own, whatever runs here
+    ...     thread.submit(asyncio.run, demo()).result()
     (True, False)
     """
 
