@@ -12,6 +12,7 @@ from tests.browser import Demo, Tab
 from tests.data_pages import (
     ROLES,
     beijing,
+    current_quarter,
     graphql,
     open_page,
     shown,
@@ -34,6 +35,84 @@ def codes_marked(page: Page, selector: str) -> set[str]:
         selector, "elements => elements.map(e => e.dataset.code)"
     )
     return set(found)
+
+
+# The rotation calendar ---------------------------------------------------------------------
+
+CALENDAR = """query($start: Quarter!) {
+  rotation(start: $start) {
+    start end unscheduled { code }
+    quarters { quarter sessions { id status institutions { code name } } }
+  }
+  overdueInstitutions { institution { code } }
+  rectificationItems(overdue: true, first: 200) { nodes { institution { code } } }
+}"""
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_calendar_shows_each_quarters_sessions_schools_and_status_as_the_api(
+    tab: Tab, demo: Demo, role: str
+) -> None:
+    start = current_quarter()
+    page = open_page(tab, demo, role, "calendar")
+    data = graphql(demo, role, CALENDAR, start=start)
+    rotation = data["rotation"]
+    expect(page.locator("#page h2")).to_have_text(
+        f"轮换日历 {rotation['start']} 至 {rotation['end']}"
+    )
+    expect(page.locator("#cycle")).to_have_value(start)
+
+    sessions = [s for q in rotation["quarters"] for s in q["sessions"]]
+    schools = {i["code"] for s in sessions for i in s["institutions"]}
+    expect(page.locator("#calendar-summary")).to_have_text(
+        f"本周期 {len(sessions)} 场点评工作会,{len(schools)} 所高校;"
+        f"未排入本周期的在用高校 {len(rotation['unscheduled'])} 所。"
+    )
+    for quarter in rotation["quarters"]:
+        cards = page.locator(f'.quarter[data-quarter="{quarter["quarter"]}"] .session-card')
+        expect(cards).to_have_count(len(quarter["sessions"]))
+    statuses = page.eval_on_selector_all(
+        ".session-card",
+        "cards => cards.map(c => [c.dataset.session, c.querySelector('.badge').textContent,"
+        " [...c.querySelectorAll('li a')].map(a => a.textContent)])",
+    )
+    assert statuses == [
+        [s["id"], STATUS[s["status"]], [i["name"] for i in s["institutions"]]] for s in sessions
+    ]
+    assert {s["status"] for s in sessions} >= {"OPEN", "DRAFT"}, "the demo's cycle"
+
+    late = {entry["institution"]["code"] for entry in data["overdueInstitutions"]}
+    assert codes_marked(page, "li[data-code]:has(.mark.reviewOverdue)") == late & schools
+    items = data["rectificationItems"]
+    if items is None:
+        expect(page.locator(".notes")).to_contain_text("您的角色无权查看整改事项")
+        assert codes_marked(page, "li[data-code]:has(.mark.itemsOverdue)") == set()
+    else:
+        overdue = {item["institution"]["code"] for item in items["nodes"]}
+        assert codes_marked(page, "li[data-code]:has(.mark.itemsOverdue)") == overdue & schools
+        if role in ("admin", "viewer"):
+            assert overdue & schools, "the demo's overdue schools come round in this cycle"
+        if role == "institution":
+            expect(page.locator(".notes")).to_contain_text("只含本校")
+
+
+def test_the_cycle_picker_goes_to_the_previous_cycle_and_its_concluded_sessions(
+    tab: Tab, demo: Demo
+) -> None:
+    page = open_page(tab, demo, "viewer", "calendar")
+    page.get_by_role("button", name="上一周期").click()
+    start = page.locator("#cycle").input_value()
+    data = graphql(demo, "viewer", CALENDAR, start=start)
+    expect(page.locator("#page h2")).to_have_text(f"轮换日历 {start} 至 {data['rotation']['end']}")
+    concluded = [
+        s for q in data["rotation"]["quarters"] for s in q["sessions"] if s["status"] == "CONCLUDED"
+    ]
+    assert concluded, "the demo's history lies in the previous cycle"
+    expect(page.locator(".session-card.status-concluded")).to_have_count(len(concluded))
+    page.locator(".session-card.status-concluded li a").first.click()
+    expect(page.locator('#page section[data-page="institutions"] h2')).to_have_text(
+        concluded[0]["institutions"][0]["name"]
+    )
 
 
 # Institutions ------------------------------------------------------------------------------

@@ -16,6 +16,7 @@
 // reader back to sign-in. Labels come from i18n.js (`messages` to add a page's own, `t` to
 // read them); tables from dom.js (`table`), charts from charts.js (`chart`).
 
+import calendar from "./calendar.js";
 import home from "./home.js";
 import institutions from "./institutions.js";
 import { upcoming } from "./upcoming.js";
@@ -46,7 +47,7 @@ messages({
 
 export const pages = [
   home,
-  upcoming("calendar", "nav.calendar"),
+  calendar,
   upcoming("sessions", "nav.sessions"),
   institutions,
   upcoming("tables", "nav.tables"),
