@@ -5,10 +5,13 @@ console error, and keeps a screenshot of every page under ``tests/artefacts/brow
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser import Demo, Tab
+from tests.browser import ARTEFACTS, Demo, Tab
 from tests.data_pages import (
     ROLES,
     beijing,
@@ -113,6 +116,233 @@ def test_the_cycle_picker_goes_to_the_previous_cycle_and_its_concluded_sessions(
     expect(page.locator('#page section[data-page="institutions"] h2')).to_have_text(
         concluded[0]["institutions"][0]["name"]
     )
+
+
+# Review sessions ---------------------------------------------------------------------------
+
+SESSIONS = """query($status: SessionStatus, $first: Int, $after: String) {
+  reviewSessions(status: $status, first: $first, after: $after) {
+    totalCount pageInfo { endCursor }
+    nodes { id quarter status institutions { name } }
+  }
+}"""
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_sessions_list_pages_through_the_api_list(tab: Tab, demo: Demo, role: str) -> None:
+    page = open_page(tab, demo, role, "sessions")
+    first = graphql(demo, role, SESSIONS, first=20)["reviewSessions"]
+    expect(page.locator("#session-count")).to_have_text(f"共 {first['totalCount']} 条")
+    expect(page.locator("#session-list tbody tr")).to_have_count(len(first["nodes"]))
+    rows = page.eval_on_selector_all(
+        "#session-list tbody tr", "rows => rows.map(r => r.dataset.session)"
+    )
+    assert rows == [s["id"] for s in first["nodes"]]
+
+    page.get_by_role("button", name="下一页").click()
+    second = graphql(demo, role, SESSIONS, first=20, after=first["pageInfo"]["endCursor"])
+    expect(page.locator("#session-list tbody tr")).to_have_count(
+        len(second["reviewSessions"]["nodes"])
+    )
+    page.get_by_role("button", name="上一页").click()
+    expect(page.locator("#session-list tbody tr")).to_have_count(len(first["nodes"]))
+
+    page.locator("#status").select_option("CONCLUDED")
+    concluded = graphql(demo, role, SESSIONS, status="CONCLUDED", first=20)["reviewSessions"]
+    expect(page.locator("#session-count")).to_have_text(f"共 {concluded['totalCount']} 条")
+    expect(page.locator("#session-list tbody tr")).to_have_count(len(concluded["nodes"]))
+
+
+SESSION = """query($id: ID!) {
+  reviewSession(id: $id) {
+    status
+    indicatorSet { dimensions { code indicators { code weight } } }
+    panel { name }
+    missingEvaluations
+    scores(first: 0) { totalCount }
+    results {
+      institution { code name } overallIndex rank
+      indicators { indicator combined }
+    }
+    diagnostics { institution { code } meanSelfGap highlights { indicator } }
+    findings(first: 100) { totalCount nodes { id title } }
+  }
+}"""
+
+
+def dimension_scores(result: dict[str, Any], dimensions: list[dict[str, Any]]) -> list[float]:
+    """Each dimension's indicator-weighted mean of combined values, as the page computes."""
+    combined = {i["indicator"]: i["combined"] for i in result["indicators"]}
+    scores = []
+    for dimension in dimensions:
+        pairs = [
+            (i["weight"], combined[i["code"]])
+            for i in dimension["indicators"]
+            if combined.get(i["code"]) is not None
+        ]
+        scores.append(sum(w * v for w, v in pairs) / sum(w for w, _ in pairs))
+    return scores
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_concluded_sessions_page_shows_the_results_the_api_gives_the_role(
+    tab: Tab, demo: Demo, role: str
+) -> None:
+    page = open_page(tab, demo, role, f"sessions/{CONCLUDED_SESSION}")
+    session = graphql(demo, role, SESSION, id=CONCLUDED_SESSION)["reviewSession"]
+    results = sorted(session["results"], key=lambda r: r["rank"])
+    dimensions = session["indicatorSet"]["dimensions"]
+    gaps = {d["institution"]["code"]: d["meanSelfGap"] for d in session["diagnostics"]}
+
+    rows = page.locator("#results table").first.locator("tbody tr")
+    expect(rows).to_have_count(len(results))
+    shown_rows = [row.split("\t") for row in rows.all_inner_texts()]
+    assert shown_rows == [
+        [
+            str(r["rank"]),
+            r["institution"]["name"],
+            shown(r["overallIndex"]),
+            *[shown(v) for v in dimension_scores(r, dimensions)],
+            shown(gaps[r["institution"]["code"]]),
+        ]
+        for r in results
+    ]
+    overall = page.locator("#chart-overall svg")
+    expect(overall).to_be_visible()
+    for result in results:
+        expect(overall).to_contain_text(shown(result["overallIndex"]))
+        expect(page.locator("#chart-gap svg")).to_contain_text(
+            shown(gaps[result["institution"]["code"]])
+        )
+    expect(page.locator("#chart-dimensions svg")).to_contain_text("D1")
+    indicator_rows = page.locator("#results table").nth(1).locator("tbody tr")
+    expect(indicator_rows).to_have_count(len(results[0]["indicators"]))
+    first_indicator = indicator_rows.first.locator("td.number").all_inner_texts()
+    assert first_indicator == [shown(r["indicators"][0]["combined"]) for r in results]
+    expect(page.locator("#diagnostics tbody tr")).to_have_count(len(session["diagnostics"]))
+
+    if session["panel"] is None:
+        expect(page.locator("#panel-part")).to_contain_text("您的角色无权查看专家组名单")
+    else:
+        assert texts(page, "#panel li") == [expert["name"] for expert in session["panel"]]
+    if session["missingEvaluations"] is None:
+        expect(page.locator("#completeness-part")).to_contain_text("无权查看评分进度")
+    else:
+        expect(page.locator("#completeness")).to_contain_text("本次点评已结束")
+    findings = session["findings"]
+    if findings is None:
+        expect(page.locator("#findings")).to_contain_text("无权查看本次点评的发现")
+    elif findings["totalCount"]:
+        assert texts(page, "#findings tbody tr td:nth-child(3)") == [
+            f["title"] for f in findings["nodes"]
+        ]
+    else:
+        expect(page.locator("#findings")).to_contain_text("本次点评没有可查看的发现")
+    expect(page.locator('#exports .export[data-kind="SESSION_RESULTS"]')).to_be_visible()
+    score_sheet = page.locator('#exports .export[data-kind="SCORE_SHEET"]')
+    if session["scores"] is None:
+        expect(score_sheet).to_have_count(0)
+        expect(page.locator("#exports")).to_contain_text("无权查看评分表")
+    else:
+        expect(score_sheet).to_be_visible()
+
+
+def test_an_open_sessions_page_lists_what_keeps_it_from_concluding(tab: Tab, demo: Demo) -> None:
+    page = open_page(tab, demo, "admin", f"sessions/{OPEN_SESSION}")
+    session = graphql(demo, "admin", SESSION, id=OPEN_SESSION)["reviewSession"]
+    assert session["status"] == "OPEN" and session["missingEvaluations"]
+    expect(page.locator("#completeness .summary")).to_have_text(
+        f"尚缺以下评价,暂不能结束本次点评({len(session['missingEvaluations'])} 项):"
+    )
+    assert texts(page, "#completeness .missing li") == session["missingEvaluations"]
+    expect(page.locator("#results")).to_contain_text("点评结束后公布结果")
+    expect(page.locator("#exports")).to_contain_text("点评结果在点评结束后可导出")
+
+
+def test_the_completeness_view_takes_the_live_progress_shape(tab: Tab, demo: Demo) -> None:
+    """The seam the live view feeds: ``renderCompleteness`` draws a ``SessionProgress``
+    (institutions × sources × reviewers) and redraws it when given the next one."""
+    page = open_page(tab, demo, "admin", f"sessions/{OPEN_SESSION}")
+    reviewer = {"submitted": 20, "drafted": 0, "required": 20, "complete": True}
+    progress = {
+        "status": "OPEN",
+        "canConclude": False,
+        "missing": ["首都医科大学:学校自评缺 20 项指标"],
+        "submitted": 40,
+        "drafted": 0,
+        "required": 60,
+        "institutions": [
+            {
+                "institution": {"code": "4111010001", "name": "北京大学"},
+                "complete": False,
+                "sources": [
+                    {
+                        "source": "SELF",
+                        "complete": True,
+                        "reviewersComplete": 1,
+                        "reviewersNeeded": 1,
+                        "reviewers": [{**reviewer, "reviewerInstitution": {"name": "北京大学"}}],
+                    },
+                    {
+                        "source": "EXPERT",
+                        "complete": False,
+                        "reviewersComplete": 1,
+                        "reviewersNeeded": 5,
+                        "reviewers": [{**reviewer, "reviewerExpert": {"name": "王建国(专家)"}}],
+                    },
+                ],
+            }
+        ],
+    }
+    draw = """async (progress) => {
+      const { renderCompleteness } = await import("./static/app/pages/completeness.js");
+      renderCompleteness(document.querySelector("#completeness"), progress);
+    }"""
+    page.evaluate(draw, progress)
+    completeness = page.locator("#completeness")
+    expect(completeness.locator(".counts")).to_have_text("已提交 40 / 60 项,草稿 0 项")
+    expect(completeness.locator('tr[data-code="4111010001"] td').nth(1)).to_contain_text(
+        "未完整 · 完成 1 / 需要 5"
+    )
+    expect(completeness.locator(".reviewers li").nth(1)).to_have_text("王建国(专家): 20/20")
+    page.evaluate(draw, {**progress, "status": "CONCLUDED", "missing": [], "institutions": None})
+    expect(completeness).to_contain_text("本次点评已结束")
+    expect(completeness.locator("table")).to_have_count(0)
+
+
+def test_the_results_export_downloads_the_file_the_api_names(tab: Tab, demo: Demo) -> None:
+    page = open_page(tab, demo, "viewer", f"sessions/{CONCLUDED_SESSION}")
+    with page.expect_download() as download:
+        page.locator('.export[data-kind="SESSION_RESULTS"] button[data-format="CSV"]').click()
+    name = download.value.suggested_filename
+    assert re.fullmatch(r"点评结果_点评会1_\d{4}Q[1-4]\.csv", name), name
+    expect(page.locator('.export[data-kind="SESSION_RESULTS"] .export-status')).to_contain_text(
+        name
+    )
+    path = download.value.path()
+    assert "清华大学" in path.read_text(encoding="utf-8-sig")
+
+
+def test_the_session_page_prints_as_an_a4_landscape_handout(tab: Tab, demo: Demo) -> None:
+    page = open_page(tab, demo, "admin", f"sessions/{CONCLUDED_SESSION}")
+    expect(page.locator("#chart-overall svg")).to_be_visible()
+    page.emulate_media(media="print")
+    for hidden in ("nav", "#language", "#exports .export", ".controls"):
+        expect(page.locator(hidden).first).to_be_hidden()
+    expect(page.locator("#results table").first).to_be_visible()
+    expect(page.locator("#chart-overall svg")).to_be_visible()
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    pdf = page.pdf(prefer_css_page_size=True, path=ARTEFACTS / "session-handout.pdf")
+    boxes = re.findall(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf)
+    assert boxes and {(round(float(w)), round(float(h))) for w, h in boxes} == {(842, 595)}
+
+
+def test_the_session_page_reads_in_english(tab: Tab, demo: Demo) -> None:
+    page = open_page(tab, demo, "viewer", f"sessions/{CONCLUDED_SESSION}", language="en")
+    expect(page.locator("#results h3")).to_have_text("Results")
+    expect(page.locator("#results th").nth(2)).to_have_text("Overall index")
+    expect(page.locator(".facts .badge")).to_have_text("Concluded")
+    expect(page.locator("#panel-part")).to_contain_text("Your role may not read the expert panel.")
 
 
 # Institutions ------------------------------------------------------------------------------

@@ -19,6 +19,7 @@
 import calendar from "./calendar.js";
 import home from "./home.js";
 import institutions from "./institutions.js";
+import sessions from "./sessions.js";
 import { upcoming } from "./upcoming.js";
 import { messages } from "../i18n.js";
 
@@ -48,7 +49,7 @@ messages({
 export const pages = [
   home,
   calendar,
-  upcoming("sessions", "nav.sessions"),
+  sessions,
   institutions,
   upcoming("tables", "nav.tables"),
 ];
