@@ -428,3 +428,96 @@ def test_the_institution_list_searches_and_pages(tab: Tab, demo: Demo) -> None:
     names = [i["name"] for i in found["institutions"]["nodes"]]
     expect(page.locator("#page tbody tr")).to_have_count(len(names))
     assert texts(page, "#page tbody tr td:first-child") == names
+
+
+# Responsibility tables ---------------------------------------------------------------------
+
+TABLES = """query($quarter: Quarter!) {
+  plans {
+    key
+    tasks {
+      number
+      assignments { lead unit { id name } }
+      progress(quarter: $quarter) { unit { id } status text }
+    }
+    tasksWithoutReport(quarter: $quarter) { number }
+  }
+}"""
+
+PROGRESS = {"ON_TRACK": "按计划推进", "BEHIND": "进度滞后", "DONE": "已完成"}
+
+
+def table_rows(plan: dict[str, Any], unit: str | None = None) -> list[list[str]]:
+    """Each task's units, lead first, with the quarter's report or 未报告, as the page lists
+    them: task number, unit, lead or not, status and text."""
+    rows = []
+    for task in plan["tasks"]:
+        for assignment in task["assignments"]:
+            if unit and assignment["unit"]["name"] != unit:
+                continue
+            report = [p for p in task["progress"] if p["unit"]["id"] == assignment["unit"]["id"]]
+            progress = (
+                f"{PROGRESS[report[0]['status']]} {report[0]['text']}" if report else "未报告"
+            )
+            rows.append(
+                [
+                    str(task["number"]),
+                    assignment["unit"]["name"],
+                    str(assignment["lead"]).lower(),
+                    progress,
+                ]
+            )
+    return rows
+
+
+def page_rows(page: Page) -> list[list[str]]:
+    found: list[list[str]] = page.eval_on_selector_all(
+        "table.responsibility tbody tr",
+        """rows => rows.map(r => [r.dataset.task, r.dataset.unit,
+            String(Boolean(r.querySelector('.lead'))),
+            r.lastElementChild.firstChild.textContent + (r.dataset.reported === 'true'
+              ? ' ' + r.lastElementChild.childNodes[2].textContent : '')])""",
+    )
+    return found
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_responsibility_table_shows_each_units_progress_or_unreported(
+    tab: Tab, demo: Demo, role: str
+) -> None:
+    quarter = current_quarter()
+    page = open_page(tab, demo, role, "tables")
+    plan = graphql(demo, role, TABLES, quarter=quarter)["plans"][0]
+    expected = table_rows(plan)
+    assert page_rows(page) == expected
+    assert any(row[3] == "未报告" for row in expected), "the demo has units that did not report"
+    reported = sum(row[3] != "未报告" for row in expected)
+    expect(page.locator("#tables-summary")).to_have_text(
+        f"{quarter}:{len(plan['tasks'])} 项任务,{len(expected)} 项责任分工,"
+        f"已报告 {reported} 项,未报告 {len(expected) - reported} 项;"
+        f"没有任何单位报告的任务 {len(plan['tasksWithoutReport'])} 项。"
+    )
+    leads = [row for row in expected if row[2] == "true"]
+    assert len(leads) == len(plan["tasks"]), "one lead a task"
+
+
+def test_the_responsibility_table_filters_by_unit_and_quarter(tab: Tab, demo: Demo) -> None:
+    page = open_page(tab, demo, "unit", "tables")
+    page.locator("#unit").select_option("市教委")
+    expect(page.locator("#unit")).to_have_value("市教委")
+    plan = graphql(demo, "unit", TABLES, quarter=current_quarter())["plans"][0]
+    expect(page.locator("table.responsibility tbody tr")).to_have_count(
+        len(table_rows(plan, "市教委"))
+    )
+    assert page_rows(page) == table_rows(plan, "市教委")
+    expect(page.locator('.export[data-kind="UNIT_TABLE"]')).to_contain_text("市教委 的任务")
+
+    previous = page.locator("#quarter option").nth(1).get_attribute("value")
+    assert previous
+    page.locator("#quarter").select_option(previous)
+    expect(page.locator("#quarter")).to_have_value(previous)
+    earlier = graphql(demo, "unit", TABLES, quarter=previous)["plans"][0]
+    expect(page.locator("table.responsibility tbody tr")).to_have_count(
+        len(table_rows(earlier, "市教委"))
+    )
+    assert page_rows(page) == table_rows(earlier, "市教委")

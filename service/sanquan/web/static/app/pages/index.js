@@ -20,7 +20,7 @@ import calendar from "./calendar.js";
 import home from "./home.js";
 import institutions from "./institutions.js";
 import sessions from "./sessions.js";
-import { upcoming } from "./upcoming.js";
+import tables from "./tables.js";
 import { messages } from "../i18n.js";
 
 messages({
@@ -51,5 +51,5 @@ export const pages = [
   calendar,
   sessions,
   institutions,
-  upcoming("tables", "nav.tables"),
+  tables,
 ];
