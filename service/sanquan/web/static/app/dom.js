@@ -16,14 +16,15 @@ export function h(tag, attributes = {}, ...children) {
   return element;
 }
 
-/** A table of `rows`: one column per `{ label, value(row), numeric? }`. */
-export function table(columns, rows, { caption } = {}) {
+/** A table of `rows`: one column per `{ label, value(row), numeric? }`; `options.row(row)`
+ * gives a row's attributes (a test finds a school's row by its `data-code`). */
+export function table(columns, rows, { caption, row = () => ({}) } = {}) {
   const head = h("tr", {}, columns.map((column) => h("th", { scope: "col" }, column.label)));
-  const body = rows.map((row) =>
+  const body = rows.map((each) =>
     h(
       "tr",
-      {},
-      columns.map((column) => h("td", { class: column.numeric ? "number" : null }, column.value(row))),
+      row(each),
+      columns.map((column) => h("td", { class: column.numeric ? "number" : null }, column.value(each))),
     ),
   );
   return h(
@@ -38,4 +39,29 @@ export function table(columns, rows, { caption } = {}) {
 /** A message for the reader: `kind` is "info" or "error" (read out at once). */
 export function notice(text, kind = "info") {
   return h("p", { class: `notice ${kind}`, role: kind === "error" ? "alert" : "status" }, text);
+}
+
+/** A definition list of `[term, value]` pairs; a null pair is left out. */
+export function facts(pairs) {
+  return h(
+    "dl",
+    { class: "facts" },
+    pairs.filter(Boolean).map(([term, value]) => [h("dt", {}, term), h("dd", {}, value)]),
+  );
+}
+
+/** A labelled <select id=…> of `[value, text]` options, `chosen` selected, calling
+ * `onchange(value)`. */
+export function choice(id, label, options, chosen, onchange) {
+  return h(
+    "label",
+    {},
+    label,
+    " ",
+    h(
+      "select",
+      { id, onchange: (event) => onchange(event.target.value) },
+      options.map(([value, text]) => h("option", { value, selected: value === chosen }, text)),
+    ),
+  );
 }

@@ -1,12 +1,12 @@
 // The dashboard: sign-in, the navigation, and the page the address names (`#/<page>/…`).
 
-import { query } from "./api.js";
+import { query, read } from "./api.js";
 import * as auth from "./auth.js";
 import { notice } from "./dom.js";
 import { language, onLanguage, setLanguage, t, translate } from "./i18n.js";
 import { pages } from "./pages/index.js";
 
-const VIEWER = "query Viewer { viewer { name role institution { name } } }";
+const VIEWER = "query Viewer { viewer { id name role institution { code name } } }";
 
 const $ = (selector) => document.querySelector(selector);
 
@@ -105,7 +105,7 @@ async function showPage() {
   }
   view.setAttribute("aria-busy", "true");
   try {
-    const cleanUp = await page.render(view, { query, params, viewer, pages });
+    const cleanUp = await page.render(view, { query, read, params, viewer, pages });
     if (view.isConnected) leave = cleanUp ?? null;
     else if (cleanUp) cleanUp(); // the reader moved on while it loaded
   } catch (error) {

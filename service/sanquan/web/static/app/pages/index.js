@@ -7,15 +7,20 @@
 // `view`, an empty <section>, and may be async; it may return a clean-up function, called
 // when the reader leaves the page. `context` holds:
 //   query(document, variables)  the API's data (api.js), as the signed-in reader
+//   read(document, variables)   the same, but a field the reader's role may not read comes
+//                               back null: `{ data, forbidden }` (api.js says more)
 //   params                      the address's parts after the id, decoded
-//   viewer                      { name, role, institution } of the signed-in reader
+//   viewer                      { id, name, role, institution { code, name } } of the reader
 //   pages                       this list
 // A failed query needs no handling: the page shows the error, and an expired token takes the
 // reader back to sign-in. Labels come from i18n.js (`messages` to add a page's own, `t` to
 // read them); tables from dom.js (`table`), charts from charts.js (`chart`).
 
+import calendar from "./calendar.js";
 import home from "./home.js";
-import { upcoming } from "./upcoming.js";
+import institutions from "./institutions.js";
+import sessions from "./sessions.js";
+import tables from "./tables.js";
 import { messages } from "../i18n.js";
 
 messages({
@@ -43,8 +48,8 @@ messages({
 
 export const pages = [
   home,
-  upcoming("calendar", "nav.calendar"),
-  upcoming("sessions", "nav.sessions"),
-  upcoming("institutions", "nav.institutions"),
-  upcoming("tables", "nav.tables"),
+  calendar,
+  sessions,
+  institutions,
+  tables,
 ];
