@@ -4,8 +4,13 @@ the table of test_authorisation_matrix.py."""
 
 from __future__ import annotations
 
-import pytest
+from collections.abc import Callable
+from itertools import count
 
+import pytest
+from sqlalchemy.orm import Session
+
+from sanquan.auth.tokens import authenticate, hash_token, revoke_token
 from tests.conftest import SCHOOLS, World
 from tests.flows import (
     OPEN,
@@ -34,6 +39,42 @@ def test_bad_token_is_unauthenticated(world: World, header: str) -> None:
     )
     assert response.status_code == 401
     assert "Bearer" in response.json()["errors"][0]["message"]
+
+
+@pytest.mark.parametrize("scheme", ["Basic", "Token", "Bearer:"])
+def test_a_real_token_under_another_scheme_is_unauthenticated(world: World, scheme: str) -> None:
+    response = world.client.post(
+        "/graphql",
+        json={"query": "{ viewer { name } }"},
+        headers={"Authorization": f"{scheme} {world.tokens['admin']}"},
+    )
+    assert response.status_code == 401
+
+
+def unknown_token(wanted: Callable[[str], bool]) -> str:
+    """A token that was never issued, whose hash ``wanted`` accepts."""
+    return next(t for n in count() if wanted(hash_token(t := f"sq_unknown-{n}")))
+
+
+def test_revoking_an_unknown_or_revoked_token_revokes_nothing(world: World, db: Session) -> None:
+    # Unknown tokens hashing below and above every issued one, and a token revoked twice.
+    assert not revoke_token(db, unknown_token(lambda h: h.startswith("000")))
+    assert not revoke_token(db, unknown_token(lambda h: h.startswith("fff")))
+    assert revoke_token(db, world.tokens["expert1"])
+    assert not revoke_token(db, world.tokens["expert1"])
+    db.commit()
+    working = {who for who, t in world.tokens.items() if authenticate(db, f"Bearer {t}")}
+    assert working == set(world.tokens) - {"expert1"}
+
+
+CREATE_ACCOUNT = """mutation($name: String!) { createAccount(input: {name: $name, role: VIEWER}) {
+  token userErrors { field code } } }"""
+
+
+@pytest.mark.parametrize("name", ["", " \u3000 "])
+def test_an_account_needs_a_name(world: World, name: str) -> None:
+    created = world.api("admin")(CREATE_ACCOUNT, {"name": name})["createAccount"]
+    assert created == {"token": None, "userErrors": [{"field": ["name"], "code": "INVALID_VALUE"}]}
 
 
 SET_ACTIVE = """mutation($id: ID!, $on: Boolean!) { setAccountActive(input:
