@@ -153,7 +153,7 @@ def run_module(name: str, module: dict[str, Any], settings: dict[str, Any], args
             report(name, db, None)
         return
     refuse_if_changed(path)
-    tests = module["wide"] if args.wide else module["tests"]
+    tests = module["wide"] if args.wide else [*module.get("kills", []), *module["tests"]]
     test_command = command(settings, tests)
     seconds = baseline(test_command)
     timeout = max(settings["timeout-minimum"], seconds * settings["timeout-factor"])

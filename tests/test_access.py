@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from itertools import count
+from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session
 
 from sanquan.auth.tokens import authenticate, hash_token, revoke_token
-from tests.conftest import SCHOOLS, World
+from tests.conftest import SCHOOLS, Api, World
 from tests.flows import (
     OPEN,
     SUBMIT,
@@ -67,14 +68,24 @@ def test_revoking_an_unknown_or_revoked_token_revokes_nothing(world: World, db: 
     assert working == set(world.tokens) - {"expert1"}
 
 
-CREATE_ACCOUNT = """mutation($name: String!) { createAccount(input: {name: $name, role: VIEWER}) {
+CREATE_ACCOUNT = """mutation($i: CreateAccountInput!) { createAccount(input: $i) {
   token userErrors { field code } } }"""
+
+
+def create_account(world: World, **fields: str) -> Any:
+    return world.api("admin")(CREATE_ACCOUNT, {"i": fields})["createAccount"]
 
 
 @pytest.mark.parametrize("name", ["", " \u3000 "])
 def test_an_account_needs_a_name(world: World, name: str) -> None:
-    created = world.api("admin")(CREATE_ACCOUNT, {"name": name})["createAccount"]
+    created = create_account(world, name=name, role="VIEWER")
     assert created == {"token": None, "userErrors": [{"field": ["name"], "code": "INVALID_VALUE"}]}
+
+
+@pytest.mark.parametrize("unit", [{"unitName": "市教委"}, {"unitOwner": "北京科技大学"}])
+def test_only_a_unit_account_names_a_unit(world: World, unit: dict[str, str]) -> None:
+    created = create_account(world, name="某查看者", role="VIEWER", **unit)
+    assert created == {"token": None, "userErrors": [{"field": ["unit"], "code": "INVALID_VALUE"}]}
 
 
 SET_ACTIVE = """mutation($id: ID!, $on: Boolean!) { setAccountActive(input:
@@ -103,6 +114,17 @@ def test_switching_off_oneself_or_no_account_is_refused(world: World) -> None:
     assert world.api("admin")("{ viewer { name } }") == {"viewer": {"name": "admin"}}
     missing = admin(SET_ACTIVE, {"id": "999999", "on": False})["setAccountActive"]
     assert [e["code"] for e in missing["userErrors"]] == ["UNKNOWN_ACCOUNT"]
+
+
+def test_an_administrator_switches_off_an_older_administrator(world: World) -> None:
+    token = create_account(world, name="admin2", role="ADMIN")["token"]
+    second = Api(world.client, token)
+    off = second(SET_ACTIVE, {"id": str(world.account_ids["admin"]), "on": False})
+    assert off["setAccountActive"] == {
+        "account": {"name": "admin", "active": False},
+        "userErrors": [],
+    }
+    assert world.api("admin").post("{ viewer { name } }").status_code == 401
 
 
 def test_health_check_needs_no_token(world: World) -> None:
