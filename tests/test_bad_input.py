@@ -354,9 +354,10 @@ def test_peer_never_scores_own_school(world: World, db: Session) -> None:
     assert count(db, Score) == 0
 
 
-def test_self_evaluation_only_of_own_school(world: World) -> None:
+@pytest.mark.parametrize("other", ["ruc", "ustb"])  # listed before 清华大学 and after it
+def test_self_evaluation_only_of_own_school(world: World, other: str) -> None:
     session_id = open_session(world, THREE)
-    result = submit(world.api("thu"), session_id, "ruc", "SELF", scores_for("SELF", 99))
+    result = submit(world.api("thu"), session_id, other, "SELF", scores_for("SELF", 99))
     assert codes(result) == ["SELF_OTHER_SCHOOL"]
 
 
