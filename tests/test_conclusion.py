@@ -201,6 +201,21 @@ def test_a_correction_is_recomputed_with_the_weights_stored_at_conclusion(
     assert thu_combined(world.api("viewer"), session_id) == pytest.approx([78.2, 79.15])
 
 
+def test_a_correction_may_raise_a_score(world: World) -> None:
+    session_id = scored_session(world, {"expert1": EVERYWHERE_76}, min_experts=1)
+    concludes(world, session_id)
+    [score] = [
+        s
+        for s in scores_seen(world, "admin", session_id, SCHOOLS["thu"])
+        if s["source"] == "SELF" and s["indicator"] == "T01"
+    ]
+    correction = {"input": {"scoreId": score["id"], "value": 95, "reason": "核实"}}
+    assert world.api("admin")(CORRECT, correction)["correctScore"]["userErrors"] == []
+    # T01: 0.2 × 95 + 0.3 × 82 + 0.5 × 76 = 19 + 24.6 + 38 = 81.6 (80.6 before);
+    # overall (81.6 + 19 × 80.6) / 20 = 80.65
+    assert thu_combined(world.api("viewer"), session_id) == pytest.approx([81.6, 80.65])
+
+
 def thu_combined(api: Api, session_id: str) -> list[float]:
     """清华大学's combined T01 and its overall index."""
     results = api(RESULTS, {"id": session_id})["reviewSession"]["results"]
@@ -238,7 +253,8 @@ def test_each_session_has_only_its_own_results(world: World) -> None:
     second = scored_session(world, {"expert1": everywhere_56}, min_experts=1, quarter="2027Q2")
     concludes(world, first)
     concludes(world, second)
-    # 清华大学: 0.2 × 90 + 0.3 × mean(80, 84) + 0.5 × expert = 18 + 24.6 + 0.5 × expert
+    # 清华大学: 0.2 × 90 + 0.3 × mean(80, 84) + 0.5 × expert = 18 + 24.6 + 0.5 × expert,
+    # ahead of 中国人民大学 (16 + 21.6 + 0.5 × expert) and 北京科技大学 (14 + 18.9 + …) in both
     assert thu_figures(world, first) == ([80.6] * 20, 80.6, 76.0)
     assert thu_figures(world, second) == ([70.6] * 20, 70.6, 56.0)
     [score] = [
@@ -255,10 +271,11 @@ def test_each_session_has_only_its_own_results(world: World) -> None:
 
 def thu_figures(world: World, session_id: str) -> tuple[Any, Any, float]:
     """清华大学's combined values by indicator, its overall index and its one expert mean,
-    after checking that the results list the session's schools and the set's indicators
-    in order."""
+    after checking that the results list the session's schools in order, ranked 1, 2, 3,
+    and the set's indicators in order."""
     results = world.api("viewer")(RESULTS, {"id": session_id})["reviewSession"]["results"]
     assert [r["institution"]["code"] for r in results] == [SCHOOLS[s] for s in SESSION]
+    assert [r["rank"] for r in results] == [1, 2, 3]
     indicators = results[0]["indicators"]
     assert [i["indicator"] for i in indicators] == INDICATORS
     [expert_mean] = {i["expertMean"] for i in indicators}
