@@ -84,12 +84,14 @@ def test_an_expert_off_the_panel_cannot_read_scores(world: World) -> None:
 
 
 def test_a_sessions_scores_are_its_own(world: World) -> None:
-    # The same schools in two quarters: ruc scored by thu 70 in the first, 80 in the second.
+    # The same schools in two quarters: ruc scored by thu 70 in the first, 80 in the second,
+    # then 75 in the first again.
     first = open_session(world, THREE)
     second = open_session(world, THREE, quarter="2027Q2")
-    submit(world.api("thu"), first, "ruc", "PEER", scores_for("PEER", 70))
-    submit(world.api("thu"), second, "ruc", "PEER", scores_for("PEER", 80))
-    for session_id, value in ((first, 70.0), (second, 80.0)):
+    for session_id, value in ((first, 70), (second, 80), (first, 75)):
+        given = submit(world.api("thu"), session_id, "ruc", "PEER", scores_for("PEER", value))
+        assert given["userErrors"] == []
+    for session_id, value in ((first, 75.0), (second, 80.0)):
         for who in ("admin", "thu"):
             seen = scores_seen(world, who, session_id)
             assert [s["value"] for s in seen] == [value] * 20
