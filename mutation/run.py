@@ -149,6 +149,9 @@ def run_module(name: str, module: dict[str, Any], settings: dict[str, Any], args
 
     path, session = module["path"], SESSIONS / f"{name}.sqlite"
     if args.report:
+        if not session.exists():
+            print(f"{name}: not run")
+            return
         with use_db(session, mode=WorkDB.Mode.open) as db:
             report(name, db, None)
         return

@@ -272,10 +272,10 @@ def test_each_session_has_only_its_own_results(world: World) -> None:
 def thu_figures(world: World, session_id: str) -> tuple[Any, Any, float]:
     """清华大学's combined values by indicator, its overall index and its one expert mean,
     after checking that the results list the session's schools in order, ranked 1, 2, 3,
-    and the set's indicators in order."""
+    each with every indicator, and the set's indicators in order."""
     results = world.api("viewer")(RESULTS, {"id": session_id})["reviewSession"]["results"]
     assert [r["institution"]["code"] for r in results] == [SCHOOLS[s] for s in SESSION]
-    assert [r["rank"] for r in results] == [1, 2, 3]
+    assert [(r["rank"], len(r["indicators"])) for r in results] == [(1, 20), (2, 20), (3, 20)]
     indicators = results[0]["indicators"]
     assert [i["indicator"] for i in indicators] == INDICATORS
     [expert_mean] = {i["expertMean"] for i in indicators}
