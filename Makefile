@@ -16,7 +16,7 @@ STAMP := $(VENV)/.installed
 JS := tests/js
 JS_STAMP := $(JS)/node_modules/.installed
 
-.PHONY: install demo serve test lint schema bench lock clean
+.PHONY: install demo serve test lint schema bench lock clean mutants
 
 # Third-party packages come from the lock files in requirements/ (exact versions, checked by
 # hash), installed by uv; then the project's own packages, editable, without dependencies.
@@ -67,6 +67,12 @@ test: $(STAMP) $(JS_STAMP)  ## every test, on SQLite and (where installed) Postg
 lint: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Mutation testing of the modules holding the rules (tests/MUTATION.md): a periodic check, not
+# part of CI; an hour and more on two cores. MODULES="visibility conclusion" for a few;
+# ARGS=--fresh starts them anew, ARGS=--wide tries the survivors on wider tests.
+mutants: $(STAMP)
+	nice $(BIN)/python mutation/run.py $(ARGS) $(MODULES)
 
 schema: $(STAMP)
 	$(BIN)/sanquan export-schema --output schema.graphql

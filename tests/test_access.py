@@ -4,9 +4,15 @@ the table of test_authorisation_matrix.py."""
 
 from __future__ import annotations
 
-import pytest
+from collections.abc import Callable
+from itertools import count
+from typing import Any
 
-from tests.conftest import SCHOOLS, World
+import pytest
+from sqlalchemy.orm import Session
+
+from sanquan.auth.tokens import authenticate, hash_token, revoke_token
+from tests.conftest import SCHOOLS, Api, World
 from tests.flows import (
     OPEN,
     SUBMIT,
@@ -36,6 +42,52 @@ def test_bad_token_is_unauthenticated(world: World, header: str) -> None:
     assert "Bearer" in response.json()["errors"][0]["message"]
 
 
+@pytest.mark.parametrize("scheme", ["Basic", "Token", "Bearer:"])
+def test_a_real_token_under_another_scheme_is_unauthenticated(world: World, scheme: str) -> None:
+    response = world.client.post(
+        "/graphql",
+        json={"query": "{ viewer { name } }"},
+        headers={"Authorization": f"{scheme} {world.tokens['admin']}"},
+    )
+    assert response.status_code == 401
+
+
+def unknown_token(wanted: Callable[[str], bool]) -> str:
+    """A token that was never issued, whose hash ``wanted`` accepts."""
+    return next(t for n in count() if wanted(hash_token(t := f"sq_unknown-{n}")))
+
+
+def test_revoking_an_unknown_or_revoked_token_revokes_nothing(world: World, db: Session) -> None:
+    # Unknown tokens hashing below and above every issued one, and a token revoked twice.
+    assert not revoke_token(db, unknown_token(lambda h: h.startswith("000")))
+    assert not revoke_token(db, unknown_token(lambda h: h.startswith("fff")))
+    assert revoke_token(db, world.tokens["expert1"])
+    assert not revoke_token(db, world.tokens["expert1"])
+    db.commit()
+    working = {who for who, t in world.tokens.items() if authenticate(db, f"Bearer {t}")}
+    assert working == set(world.tokens) - {"expert1"}
+
+
+CREATE_ACCOUNT = """mutation($i: CreateAccountInput!) { createAccount(input: $i) {
+  token userErrors { field code } } }"""
+
+
+def create_account(world: World, **fields: str) -> Any:
+    return world.api("admin")(CREATE_ACCOUNT, {"i": fields})["createAccount"]
+
+
+@pytest.mark.parametrize("name", ["", " \u3000 "])
+def test_an_account_needs_a_name(world: World, name: str) -> None:
+    created = create_account(world, name=name, role="VIEWER")
+    assert created == {"token": None, "userErrors": [{"field": ["name"], "code": "INVALID_VALUE"}]}
+
+
+@pytest.mark.parametrize("unit", [{"unitName": "市教委"}, {"unitOwner": "北京科技大学"}])
+def test_only_a_unit_account_names_a_unit(world: World, unit: dict[str, str]) -> None:
+    created = create_account(world, name="某查看者", role="VIEWER", **unit)
+    assert created == {"token": None, "userErrors": [{"field": ["unit"], "code": "INVALID_VALUE"}]}
+
+
 SET_ACTIVE = """mutation($id: ID!, $on: Boolean!) { setAccountActive(input:
   {accountId: $id, active: $on}) { account { name active } userErrors { field code message } } }"""
 
@@ -63,6 +115,17 @@ def test_switching_off_oneself_or_no_account_is_refused(world: World) -> None:
     assert world.api("admin")("{ viewer { name } }") == {"viewer": {"name": "admin"}}
     missing = admin(SET_ACTIVE, {"id": "999999", "on": False})["setAccountActive"]
     assert [e["code"] for e in missing["userErrors"]] == ["UNKNOWN_ACCOUNT"]
+
+
+def test_an_administrator_switches_off_an_older_administrator(world: World) -> None:
+    token = create_account(world, name="admin2", role="ADMIN")["token"]
+    second = Api(world.client, token)
+    off = second(SET_ACTIVE, {"id": str(world.account_ids["admin"]), "on": False})
+    assert off["setAccountActive"] == {
+        "account": {"name": "admin", "active": False},
+        "userErrors": [],
+    }
+    assert world.api("admin").post("{ viewer { name } }").status_code == 401
 
 
 def test_health_check_needs_no_token(world: World) -> None:

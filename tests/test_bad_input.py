@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from sanquan.config import Settings
 from sanquan.institutions.models import Institution
 from sanquan.plugins.host import PluginHost
 from sanquan.review.models import ReviewSession, Score, ScoreRevision
+from sanquan.timeutil import beijing_today
 from tests.conftest import SCHOOLS, Api, World
 from tests.flows import (
     APPOINT,
@@ -353,9 +355,10 @@ def test_peer_never_scores_own_school(world: World, db: Session) -> None:
     assert count(db, Score) == 0
 
 
-def test_self_evaluation_only_of_own_school(world: World) -> None:
+@pytest.mark.parametrize("other", ["ruc", "ustb"])  # listed before 清华大学 and after it
+def test_self_evaluation_only_of_own_school(world: World, other: str) -> None:
     session_id = open_session(world, THREE)
-    result = submit(world.api("thu"), session_id, "ruc", "SELF", scores_for("SELF", 99))
+    result = submit(world.api("thu"), session_id, other, "SELF", scores_for("SELF", 99))
     assert codes(result) == ["SELF_OTHER_SCHOOL"]
 
 
@@ -393,6 +396,30 @@ def test_scoring_after_the_deadline(world: World, db: Session) -> None:
     result = submit(world.api("thu"), session_id, "ruc", "PEER", scores_for("PEER", 80))
     assert codes(result) == ["DEADLINE_PASSED"]
     assert "2000" in result["userErrors"][0]["message"]
+
+
+@pytest.mark.parametrize("days_left", [0, 30])
+def test_scoring_until_the_deadline_day(world: World, db: Session, days_left: int) -> None:
+    session_id = open_session(world, THREE)
+    session = db.get(ReviewSession, int(session_id))
+    assert session is not None
+    session.peer_deadline = beijing_today() + timedelta(days=days_left)
+    db.commit()
+    result = submit(world.api("thu"), session_id, "ruc", "PEER", scores_for("PEER", 80))
+    assert result["userErrors"] == []
+
+
+def test_every_problem_of_a_submission_is_reported_after_a_repeated_indicator(
+    world: World,
+) -> None:
+    session_id = open_session(world, THREE)
+    entries = [{"indicator": "T01", "value": 70}, {"indicator": "T01", "value": 80}]
+    entries.append({"indicator": "T02", "value": 101})
+    result = submit(world.api("thu"), session_id, "ruc", "PEER", entries)
+    assert [(e["code"], e["field"]) for e in result["userErrors"]] == [
+        ("DUPLICATE_INDICATOR", ["scores", "1", "indicator"]),
+        ("OUT_OF_SCALE", ["scores", "2", "value"]),
+    ]
 
 
 def test_concluding_an_incomplete_session_lists_what_is_missing(world: World) -> None:

@@ -75,6 +75,40 @@ def test_reviewers_see_only_their_own_scores_while_open(world: World) -> None:
     assert len(scores_seen(world, "admin", session_id)) == 80
 
 
+def test_while_open_each_expert_sees_only_their_own_scores(world: World) -> None:
+    session_id = open_session(world, THREE)
+    experts = {"expert1": 60.0, "expert2": 65.0, "expert3": 70.0}
+    for expert, value in experts.items():
+        submit(world.api(expert), session_id, "ruc", "EXPERT", scores_for("EXPERT", value))
+    for expert, value in experts.items():
+        seen = scores_seen(world, expert, session_id)
+        assert len(seen) == 20
+        assert {(s["value"], s["reviewerExpert"]["name"]) for s in seen} == {(value, expert)}
+
+
+def test_an_expert_off_the_panel_cannot_read_scores(world: World) -> None:
+    # expert1's account is older than the whole panel's, expert6's younger.
+    panel = [str(world.account_ids[e]) for e in ("expert2", "expert3")]
+    session_id = open_session(world, THREE, panel, min_experts=2)
+    for who in ("expert1", "expert6"):
+        body = world.api(who).raw(SCORES, {"id": session_id})
+        assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+def test_a_sessions_scores_are_its_own(world: World) -> None:
+    # The same schools in two quarters: ruc scored by thu 70 in the first, 80 in the second,
+    # then 75 in the first again.
+    first = open_session(world, THREE)
+    second = open_session(world, THREE, quarter="2027Q2")
+    for session_id, value in ((first, 70), (second, 80), (first, 75)):
+        given = submit(world.api("thu"), session_id, "ruc", "PEER", scores_for("PEER", value))
+        assert given["userErrors"] == []
+    for session_id, value in ((first, 75.0), (second, 80.0)):
+        for who in ("admin", "thu"):
+            seen = scores_seen(world, who, session_id)
+            assert [s["value"] for s in seen] == [value] * 20
+
+
 def test_outsiders_cannot_read_scores(world: World) -> None:
     session_id = open_session(world, THREE)
     for who in ("pku", "viewer", "unit"):

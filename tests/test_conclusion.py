@@ -34,13 +34,15 @@ def scored_session(
     drafts: Drafts = frozenset(),
     self_values: Mapping[str, float] = SELF,
     peer_values: Mapping[str, Mapping[str, float]] = PEER,
+    quarter: str = "2027Q1",
 ) -> str:
-    """An open session of thu, ruc and ustb with expert1 and expert2 as panel, every self
-    and peer evaluation given in full (``self_values``, ``peer_values[reviewer][school]``)
-    and ``expert_values[expert][school]`` on every indicator; all submitted but
-    ``drafts``."""
+    """An open session of thu, ruc and ustb in ``quarter`` with expert1 and expert2 as
+    panel, every self and peer evaluation given in full (``self_values``,
+    ``peer_values[reviewer][school]``) and ``expert_values[expert][school]`` on every
+    indicator; all submitted but ``drafts``."""
     panel = [str(world.account_ids[e]) for e in EXPERTS]
-    session_id = open_session(world, [SCHOOLS[s] for s in SESSION], panel, min_experts)
+    codes = [SCHOOLS[s] for s in SESSION]
+    session_id = open_session(world, codes, panel, min_experts, quarter)
     given: list[tuple[str, str, str, float]] = []
     for school in SESSION:
         given.append((school, school, "SELF", self_values[school]))
@@ -199,6 +201,21 @@ def test_a_correction_is_recomputed_with_the_weights_stored_at_conclusion(
     assert thu_combined(world.api("viewer"), session_id) == pytest.approx([78.2, 79.15])
 
 
+def test_a_correction_may_raise_a_score(world: World) -> None:
+    session_id = scored_session(world, {"expert1": EVERYWHERE_76}, min_experts=1)
+    concludes(world, session_id)
+    [score] = [
+        s
+        for s in scores_seen(world, "admin", session_id, SCHOOLS["thu"])
+        if s["source"] == "SELF" and s["indicator"] == "T01"
+    ]
+    correction = {"input": {"scoreId": score["id"], "value": 95, "reason": "核实"}}
+    assert world.api("admin")(CORRECT, correction)["correctScore"]["userErrors"] == []
+    # T01: 0.2 × 95 + 0.3 × 82 + 0.5 × 76 = 19 + 24.6 + 38 = 81.6 (80.6 before);
+    # overall (81.6 + 19 × 80.6) / 20 = 80.65
+    assert thu_combined(world.api("viewer"), session_id) == pytest.approx([81.6, 80.65])
+
+
 def thu_combined(api: Api, session_id: str) -> list[float]:
     """清华大学's combined T01 and its overall index."""
     results = api(RESULTS, {"id": session_id})["reviewSession"]["results"]
@@ -225,3 +242,43 @@ def test_tied_schools_share_a_rank_and_the_next_rank_is_skipped(world: World) ->
         (SCHOOLS["ruc"], pytest.approx(73.5), 1),
         (SCHOOLS["ustb"], pytest.approx(66.5), 3),
     ]
+
+
+def test_each_session_has_only_its_own_results(world: World) -> None:
+    # The same three schools reviewed in two quarters, the experts giving 76 in the first
+    # and 56 in the second; each session's results are the outcomes stored for it alone,
+    # also after a correction to the first rewrites its outcomes for 清华大学.
+    first = scored_session(world, {"expert1": EVERYWHERE_76}, min_experts=1)
+    everywhere_56 = dict.fromkeys(SESSION, 56.0)
+    second = scored_session(world, {"expert1": everywhere_56}, min_experts=1, quarter="2027Q2")
+    concludes(world, first)
+    concludes(world, second)
+    # 清华大学: 0.2 × 90 + 0.3 × mean(80, 84) + 0.5 × expert = 18 + 24.6 + 0.5 × expert,
+    # ahead of 中国人民大学 (16 + 21.6 + 0.5 × expert) and 北京科技大学 (14 + 18.9 + …) in both
+    assert thu_figures(world, first) == ([80.6] * 20, 80.6, 76.0)
+    assert thu_figures(world, second) == ([70.6] * 20, 70.6, 56.0)
+    [score] = [
+        s
+        for s in scores_seen(world, "admin", first, SCHOOLS["thu"])
+        if s["source"] == "SELF" and s["indicator"] == "T01"
+    ]
+    correction = {"input": {"scoreId": score["id"], "value": 80, "reason": "核实"}}
+    assert world.api("admin")(CORRECT, correction)["correctScore"]["userErrors"] == []
+    # T01: 0.2 × 80 + 24.6 + 38 = 78.6; overall (78.6 + 19 × 80.6) / 20 = 80.5
+    assert thu_figures(world, first) == ([78.6] + [80.6] * 19, 80.5, 76.0)
+    assert thu_figures(world, second) == ([70.6] * 20, 70.6, 56.0)
+
+
+def thu_figures(world: World, session_id: str) -> tuple[Any, Any, float]:
+    """清华大学's combined values by indicator, its overall index and its one expert mean,
+    after checking that the results list the session's schools in order, ranked 1, 2, 3,
+    each with every indicator, and the set's indicators in order."""
+    results = world.api("viewer")(RESULTS, {"id": session_id})["reviewSession"]["results"]
+    assert [r["institution"]["code"] for r in results] == [SCHOOLS[s] for s in SESSION]
+    assert [(r["rank"], len(r["indicators"])) for r in results] == [(1, 20), (2, 20), (3, 20)]
+    indicators = results[0]["indicators"]
+    assert [i["indicator"] for i in indicators] == INDICATORS
+    [expert_mean] = {i["expertMean"] for i in indicators}
+    assert {i["expertCount"] for i in indicators} == {1}
+    combined = [round(i["combined"], 6) for i in indicators]
+    return combined, round(results[0]["overallIndex"], 6), expert_mean

@@ -163,3 +163,36 @@ def test_a_scorer_that_fails_is_the_plugins_fault() -> None:
     with pytest.raises(PluginError) as failed:
         evaluate(host, indicator_set, template, Reported(figure=2), ("scores", 0))
     assert failed.value.plugin == "BrokenScorer"  # the set's provider: the scorer is its code
+
+
+HISTORY = """query($id: ID!, $code: String) { reviewSession(id: $id) {
+  scores(institutionCode: $code) { indicator history {
+    oldValue newValue oldReported newReported oldComment newComment } } } }"""
+
+
+def test_a_changed_figure_is_in_the_history(world: World) -> None:
+    session_id = open_ideology_session(world)
+    for figure, comment in ((7, "初报"), (3, "更正")):
+        entry = {"indicator": "M01", "figure": figure, "evidence": "记录", "comment": comment}
+        assert submit(world, "thu", session_id, "SELF", [entry])["userErrors"] == []
+    scores = world.api("admin")(HISTORY, {"id": session_id, "code": SCHOOLS["thu"]})
+    [m01] = scores["reviewSession"]["scores"]
+    # "≥ 6 次/年": 7 meets it (100), 3 is half of it (50 × 3 / 6 = 25)
+    assert m01["history"] == [
+        {
+            "oldValue": None,
+            "newValue": 100.0,
+            "oldReported": None,
+            "newReported": "7",
+            "oldComment": None,
+            "newComment": "初报",
+        },
+        {
+            "oldValue": 100.0,
+            "newValue": 25.0,
+            "oldReported": "7",
+            "newReported": "3",
+            "oldComment": "初报",
+            "newComment": "更正",
+        },
+    ]
