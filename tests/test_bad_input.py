@@ -401,7 +401,7 @@ def test_scoring_after_the_deadline(world: World, db: Session) -> None:
 @pytest.mark.parametrize("days_left", [0, 30])
 def test_scoring_until_the_deadline_day(world: World, db: Session, days_left: int) -> None:
     session_id = open_session(world, THREE)
-    session = db.get(ReviewSession, int(session_id))
+    session = db.get(ReviewSession, parse_id(session_id, "ReviewSession"))
     assert session is not None
     session.peer_deadline = beijing_today() + timedelta(days=days_left)
     db.commit()

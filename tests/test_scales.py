@@ -166,8 +166,8 @@ def test_a_scorer_that_fails_is_the_plugins_fault() -> None:
 
 
 HISTORY = """query($id: ID!, $code: String) { reviewSession(id: $id) {
-  scores(institutionCode: $code) { indicator history {
-    oldValue newValue oldReported newReported oldComment newComment } } } }"""
+  scores(institutionCode: $code) { nodes { indicator history {
+    oldValue newValue oldReported newReported oldComment newComment } } } } }"""
 
 
 def test_a_changed_figure_is_in_the_history(world: World) -> None:
@@ -176,7 +176,7 @@ def test_a_changed_figure_is_in_the_history(world: World) -> None:
         entry = {"indicator": "M01", "figure": figure, "evidence": "记录", "comment": comment}
         assert submit(world, "thu", session_id, "SELF", [entry])["userErrors"] == []
     scores = world.api("admin")(HISTORY, {"id": session_id, "code": SCHOOLS["thu"]})
-    [m01] = scores["reviewSession"]["scores"]
+    [m01] = scores["reviewSession"]["scores"]["nodes"]
     # "≥ 6 次/年": 7 meets it (100), 3 is half of it (50 × 3 / 6 = 25)
     assert m01["history"] == [
         {
