@@ -270,12 +270,15 @@ def test_each_session_has_only_its_own_results(world: World) -> None:
 
 
 def test_another_sessions_scores_never_complete_a_session(world: World) -> None:
-    # The same schools in two quarters: the later session scored in full, the earlier not.
+    # The same schools in three quarters, the second scored in full, the first and third not.
     panel = [str(world.account_ids[e]) for e in EXPERTS]
-    first = open_session(world, [SCHOOLS[s] for s in SESSION], panel, 1)
+    codes = [SCHOOLS[s] for s in SESSION]
+    first = open_session(world, codes, panel, 1)
     second = scored_session(world, {"expert1": EVERYWHERE_76}, min_experts=1, quarter="2027Q2")
+    third = open_session(world, codes, panel, 1, quarter="2027Q3")
     # Each school's self-evaluation, the six peer evaluations, each school's one expert.
-    assert [code for code, _ in refusal(world, first)] == ["INCOMPLETE"] * (3 + 6 + 3)
+    for unscored in (first, third):
+        assert [code for code, _ in refusal(world, unscored)] == ["INCOMPLETE"] * (3 + 6 + 3)
     concludes(world, second)
 
 
