@@ -269,6 +269,19 @@ def test_each_session_has_only_its_own_results(world: World) -> None:
     assert thu_figures(world, second) == ([70.6] * 20, 70.6, 56.0)
 
 
+def test_another_sessions_scores_never_complete_a_session(world: World) -> None:
+    # The same schools in three quarters, the second scored in full, the first and third not.
+    panel = [str(world.account_ids[e]) for e in EXPERTS]
+    codes = [SCHOOLS[s] for s in SESSION]
+    first = open_session(world, codes, panel, 1)
+    second = scored_session(world, {"expert1": EVERYWHERE_76}, min_experts=1, quarter="2027Q2")
+    third = open_session(world, codes, panel, 1, quarter="2027Q3")
+    # Each school's self-evaluation, the six peer evaluations, each school's one expert.
+    for unscored in (first, third):
+        assert [code for code, _ in refusal(world, unscored)] == ["INCOMPLETE"] * (3 + 6 + 3)
+    concludes(world, second)
+
+
 def thu_figures(world: World, session_id: str) -> tuple[Any, Any, float]:
     """清华大学's combined values by indicator, its overall index and its one expert mean,
     after checking that the results list the session's schools in order, ranked 1, 2, 3,
