@@ -9,7 +9,7 @@ third of its time, as those files assert the module's rules; tests slower than
 ``mutation/config.toml``, the module's own files first (pytest runs them in that order, and
 stops at the first failure):
 
-    .venv/bin/python mutation/select_tests.py > /tmp/selection.toml
+    .venv/bin/python mutation/select_tests.py > selection.toml
 
 A selection found this way runs every line the suite reaches, but need not assert on it: a
 survivor is first retried against every test that reaches its line (``run.py --wide``).
