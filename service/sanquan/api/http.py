@@ -272,9 +272,7 @@ class GraphQLHTTP:
         self.workers = anyio.CapacityLimiter(settings.execution_threads)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await send({"type": "websocket.close", "code": 1008})
-            return
+        # HTTP only: the app routes WebSockets at /graphql to the live endpoint.
         request = Request(scope, receive)
         language = language_of(request.headers.get("accept-language"))
         if request.method == "GET" and self._wants_ide(request):
