@@ -22,6 +22,7 @@ from sanquan.cli import root
 from sanquan.config import Settings
 from sanquan.findings.models import Finding, FindingKind, ItemStatus
 from sanquan.institutions.models import Institution
+from sanquan.quarter import Quarter
 from sanquan.review.models import ReviewSession, SessionStatus
 from sanquan.rotation.model import DEFAULTS, Policy
 from tests.conftest import SCHOOLS, World
@@ -337,3 +338,24 @@ def test_an_institutions_last_and_next_review(world: World) -> None:
     assert data["nextReview"]["status"] == "DRAFT"
     assert data["nextReview"]["quarter"] >= "2029Q1"
     assert len(data["sessions"]) == 2
+
+
+def test_an_overlapping_cycle_keeps_the_gap_from_sessions_scheduled_before_it(
+    world: World,
+) -> None:
+    """A cycle adopted from 2027Q1 schedules schools in 2027Q1 and 2027Q2; a plan for the
+    cycle from 2027Q3 must count those sessions as their last review (R4: 8–16 quarters
+    apart), not review the same schools again a quarter or two later."""
+    first = plan(world)
+    adopted = world.api("admin")(ADOPT, {"id": first["plan"]["id"]})["adoptRotationPlan"]
+    assert adopted["userErrors"] == []
+    before = {code: q for code, q in placed(first).items() if q < "2027Q3"}
+    assert len(before) >= 10
+
+    second = plan(world, start="2027Q3")
+    assert second["userErrors"] == []
+    later = placed(second)
+    for code, quarter in before.items():
+        if code in later:
+            gap = Quarter.parse(later[code]).index - Quarter.parse(quarter).index
+            assert gap >= 8, (code, quarter, later[code])

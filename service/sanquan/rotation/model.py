@@ -74,14 +74,14 @@ class FixedSession:
 class PlanRequest:
     """One cycle to plan, from ``start`` for :data:`CYCLE_QUARTERS` quarters.
 
-    ``last_reviewed`` maps a code to the quarter of its latest actual review before the
-    cycle; the gap to its review in this cycle must lie in ``gap`` (R4). An institution
-    already overdue when the cycle starts (last review + ``gap[1]`` before ``start``)
-    cannot keep the gap any more: it is placed as early as possible instead, like a
-    priority, and the gap rule does not apply to it. ``priorities``
-    lists codes to place as early as possible, most urgent first (e.g. overdue
-    rectification items). ``previous`` is the current schedule of the cycle, if any: the
-    planner moves as few institutions away from it as it can.
+    ``last_reviewed`` maps a code to the quarter of its latest review before the cycle,
+    held or still to come (a session an earlier, overlapping cycle scheduled); the gap to
+    its review in this cycle must lie in ``gap`` (R4). An institution already overdue when
+    the cycle starts (last review + ``gap[1]`` before ``start``) cannot keep the gap any
+    more: it is placed as early as possible instead, like a priority, and the gap rule does
+    not apply to it. ``priorities`` lists codes to place as early as possible, most urgent
+    first (e.g. overdue rectification items). ``previous`` is the current schedule of the
+    cycle, if any: the planner moves as few institutions away from it as it can.
     """
 
     start: Quarter

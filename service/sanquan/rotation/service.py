@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from sanquan.auth.models import Account, Role
@@ -125,10 +125,16 @@ def build_request(db: Session, options: PlanOptions) -> PlanRequest:
     start = str(options.start)
     quarters = cycle_quarters(options.start)
     last_reviewed: dict[str, Quarter] = {}
+    # A session still to come before the cycle counts as the school's last review: an
+    # earlier, overlapping cycle has scheduled it, and the gap (R4) runs from it. A draft
+    # whose quarter has passed never took place and does not count.
+    held_or_coming = or_(
+        ReviewSession.status.in_(STARTED), ReviewSession.quarter >= str(current_quarter())
+    )
     for institution_id, quarter in db.execute(
         select(SessionInstitution.institution_id, func.max(ReviewSession.quarter))
         .join(ReviewSession, ReviewSession.id == SessionInstitution.session_id)
-        .where(ReviewSession.quarter < start, ReviewSession.status.in_(STARTED))
+        .where(ReviewSession.quarter < start, held_or_coming)
         .group_by(SessionInstitution.institution_id)
     ):
         last_reviewed[codes[institution_id]] = Quarter.parse(quarter)
