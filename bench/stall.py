@@ -38,6 +38,8 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
+from sanquan.api.ids import global_id
+
 SANQUAN = [sys.executable, "-m", "sanquan"]
 PAUSE = 0.02
 """Seconds between polls of the health check and the small query."""
@@ -136,7 +138,7 @@ def attacks(tokens: dict[str, str]) -> list[Attack]:
             submit,
             {
                 "in": {
-                    "sessionId": "2",
+                    "sessionId": global_id("ReviewSession", 2),
                     "institutionCode": "4111010001",
                     "source": "SELF",
                     "scores": scores,
