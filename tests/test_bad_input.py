@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
-from sanquan.api.ids import parse_id
+from sanquan.api.ids import global_id, parse_id
 from sanquan.app import create_app
 from sanquan.auth.models import Account
 from sanquan.config import Settings
@@ -190,10 +190,32 @@ def test_conflicts_of_interest_are_checked_again_when_the_session_opens(
         {
             "field": ["expertIds"],
             "code": "PANEL_TOO_SMALL",
-            "message": "the panel has only 4 experts without a conflict of interest for 清华大学; "
-            "at least 5 are needed",
+            "message": "the panel has only 4 active experts without a conflict of interest for "
+            "清华大学; at least 5 are needed",
         }
     ]
+    assert admin(PANEL, {"id": session_id})["reviewSession"]["status"] == "DRAFT"
+
+
+def test_an_expert_switched_off_after_appointment_does_not_count_when_the_session_opens(
+    world: World,
+) -> None:
+    # Five experts appointed; then expert2's account is switched off, so expert2 can no
+    # longer sign in to score and every school has four experts who can.
+    admin = world.api("admin", "en")
+    session_id = create_session(admin, THREE)["reviewSession"]["id"]
+    panel = world.expert_ids[:5]
+    appointed = admin(APPOINT, {"input": {"sessionId": session_id, "expertIds": panel}})
+    assert appointed["appointExperts"]["userErrors"] == []
+    switch = """mutation($id: ID!) { setAccountActive(input: {accountId: $id, active: false}) {
+      userErrors { code } } }"""
+    expert2 = global_id("Account", world.account_ids["expert2"])
+    assert admin(switch, {"id": expert2})["setAccountActive"]["userErrors"] == []
+    payload = admin(OPEN, {"id": session_id})["openReviewSession"]
+    assert [(e["code"], e["field"]) for e in payload["userErrors"]] == [
+        ("PANEL_TOO_SMALL", ["expertIds"])
+    ] * len(THREE)
+    assert "only 4 active experts" in payload["userErrors"][0]["message"]
     assert admin(PANEL, {"id": session_id})["reviewSession"]["status"] == "DRAFT"
 
 

@@ -74,8 +74,8 @@ class ErrorCode(StrEnum):
     UNKNOWN_EXPERT = "UNKNOWN_EXPERT", "The account is not an active expert (专家) account."
     PANEL_TOO_SMALL = (
         "PANEL_TOO_SMALL",
-        "For some institution, the panel has fewer experts without a conflict of interest "
-        "than the session's minimum (R11).",
+        "For some institution, the panel has fewer active experts without a conflict of "
+        "interest than the session's minimum (R11).",
     )
     EXPERT_HAS_SCORES = (
         "EXPERT_HAS_SCORES",
@@ -278,9 +278,9 @@ MESSAGES: dict[ErrorCode, tuple[str, str]] = {
     ErrorCode.UNKNOWN_SESSION: ("没有这个点评工作会", "no such review session"),
     ErrorCode.UNKNOWN_EXPERT: ("没有这个专家账号", "no such expert account"),
     ErrorCode.PANEL_TOO_SMALL: (
-        "专家组对“{name}”只有 {eligible} 位无利益冲突的专家,至少需要 {minimum} 位",
-        "the panel has only {eligible} experts without a conflict of interest for {name}; "
-        "at least {minimum} are needed",
+        "专家组对“{name}”只有 {eligible} 位在用且无利益冲突的专家,至少需要 {minimum} 位",
+        "the panel has only {eligible} active experts without a conflict of interest for "
+        "{name}; at least {minimum} are needed",
     ),
     ErrorCode.EXPERT_HAS_SCORES: (
         "专家“{name}”已经评分,不能移出专家组",

@@ -285,10 +285,16 @@ def appoint_experts(db: Session, session_id: int, expert_ids: Sequence[int]) -> 
 
 
 def panel_problems(session: ReviewSession, panel: Sequence[Account]) -> list[DomainError]:
-    """R11: for every institution, enough experts who are not affiliated with it."""
+    """R11: for every institution, enough experts who are not affiliated with it. An
+    expert whose account has been switched off since the appointment cannot sign in to
+    score, so it does not count."""
     problems = []
     for member in session.members:
-        eligible = sum(1 for expert in panel if expert.institution_id != member.institution_id)
+        eligible = sum(
+            1
+            for expert in panel
+            if expert.active and expert.institution_id != member.institution_id
+        )
         if eligible < session.min_experts:
             problems.append(
                 DomainError(
