@@ -246,14 +246,27 @@ def request_shape(max_cost: int, max_depth: int, max_aliases: int) -> type[Valid
             if root is None:
                 return
             shape = QueryCost(self.context).selections(node.selection_set, root)
-            name = node.name.value if node.name else "anonymous"
-            if shape.levels - 1 > max_depth:
+            depth = shape.levels - 1
+            if depth > max_depth:
                 self.report_error(
-                    GraphQLError(f"'{name}' exceeds maximum operation depth of {max_depth}", node)
+                    GraphQLError(
+                        f"query depth {depth} exceeds the limit of {max_depth}",
+                        node,
+                        extensions={"code": "QUERY_TOO_DEEP", "depth": depth, "limit": max_depth},
+                    )
                 )
             if shape.aliases > max_aliases:
+                aliases = shape.aliases
                 self.report_error(
-                    GraphQLError(f"{shape.aliases} aliases found. Allowed: {max_aliases}", node)
+                    GraphQLError(
+                        f"{aliases} aliases exceed the limit of {max_aliases}",
+                        node,
+                        extensions={
+                            "code": "TOO_MANY_ALIASES",
+                            "aliases": aliases,
+                            "limit": max_aliases,
+                        },
+                    )
                 )
             if shape.cost > max_cost:
                 cost = shape.cost

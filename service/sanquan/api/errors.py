@@ -173,6 +173,16 @@ REQUEST_ERRORS: dict[str, tuple[int, str, str]] = {
         "the query costs {cost}, over the limit of {limit}: nest fewer lists, use fewer "
         "aliases or smaller pages",
     ),
+    "QUERY_TOO_DEEP": (
+        400,
+        "查询嵌套 {depth} 层,超过上限 {limit} 层",
+        "the query nests {depth} levels deep, over the limit of {limit}",
+    ),
+    "TOO_MANY_ALIASES": (
+        400,
+        "查询使用了 {aliases} 个别名,超过上限 {limit} 个",
+        "the query uses {aliases} aliases, over the limit of {limit}",
+    ),
     "INTROSPECTION_DISABLED": (
         400,
         "本服务已关闭自省(introspection):接口说明见随服务发布的 schema.graphql",
