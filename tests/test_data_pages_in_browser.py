@@ -263,6 +263,9 @@ def test_the_completeness_view_takes_the_live_progress_shape(tab: Tab, demo: Dem
     """The seam the live view feeds: ``renderCompleteness`` draws a ``SessionProgress``
     (institutions × sources × reviewers) and redraws it when given the next one."""
     page = open_page(tab, demo, "admin", f"sessions/{OPEN_SESSION}")
+    # The live view's first message drawn, nothing more comes: this test's drawings stay.
+    expect(page.locator("#live-state")).to_have_attribute("data-state", "live")
+    expect(page.locator("#completeness .counts")).to_be_visible()
     reviewer = {"submitted": 20, "drafted": 0, "required": 20, "complete": True}
     progress = {
         "status": "OPEN",
