@@ -14,10 +14,15 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, WebSocket, expect
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+from starlette.routing import Route
 
 from tests.browser import Demo, Tab, demo_served
 from tests.data_pages import ROLES, graphql, open_page
 from tests.flows import SUBMIT, scores_for
+from tests.loopback import served
 
 pytestmark = pytest.mark.engine_independent
 
@@ -175,3 +180,31 @@ def test_a_refused_subscription_says_why_in_words(
     refusal = page.locator("#refusal")
     expect(refusal).to_have_attribute("data-state", "refused")
     expect(refusal).to_have_text(said)
+
+
+def another_site(_request: Request) -> HTMLResponse:
+    return HTMLResponse("<!doctype html><title>another site</title>")
+
+
+def test_a_page_of_another_site_gets_no_socket_even_with_a_token(tab: Tab, meeting: Demo) -> None:
+    """A page of another origin (another port of 127.0.0.1, serving a page with no policy
+    of its own) that holds the admin's token: the service refuses its handshake. Without
+    the Origin check, it would get ``connection_ack``."""
+    tab.allow(r"WebSocket connection to .* failed")
+    with served(Starlette(routes=[Route("/", another_site)])) as other:
+        tab.page.goto(other)
+        outcome = tab.page.evaluate(
+            """([address, token]) => new Promise((resolve) => {
+              const socket = new WebSocket(address, "graphql-transport-ws");
+              socket.onopen = () => {
+                socket.send(JSON.stringify({ type: "connection_init",
+                                             payload: { Authorization: `Bearer ${token}` } }));
+                socket.onmessage = (event) => resolve(`opened: ${event.data}`);
+              };
+              socket.onclose = (event) => resolve(`closed ${event.code}`);
+            })""",
+            [meeting.url.replace("http://", "ws://") + "/graphql", meeting.token("admin")],
+        )
+    assert outcome == "closed 1006", "refused before the upgrade: no socket, so no code"
+    [error] = tab.errors
+    assert "Unexpected response code: 403" in error, error
