@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, WebSocket, expect
+from playwright.sync_api import Browser, Page, WebSocket, expect
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
@@ -45,6 +45,16 @@ def meeting(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Iterato
     shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
     with demo_served(shared / "demo", tmp_path) as served:
         yield served
+
+
+@pytest.fixture
+def tab(meeting: Demo, browser: Browser, request: pytest.FixtureRequest) -> Iterator[Tab]:
+    """The ``tab`` of ``tests/conftest.py``, opened after the test's demo and so closed
+    before it: a live page that saw its service stop would try to reconnect, and say so
+    in the console."""
+    opened = Tab.open(browser, request.node.name)
+    yield opened
+    opened.close()
 
 
 def submit_self_evaluation(demo: Demo) -> None:
@@ -108,11 +118,24 @@ def test_a_submission_over_http_shows_on_the_open_page_within_two_seconds(
 
 def test_the_live_view_comes_back_after_its_socket_drops(tab: Tab, meeting: Demo) -> None:
     page = open_live(tab, meeting)
-    tab.sockets[0].close(code=1012, reason="service restart")
     indicator = page.locator("#live-state")
+    # Every state and text the indicator shows, as it changes: none is missed between polls.
+    page.evaluate(
+        """() => {
+          const indicator = document.querySelector("#live-state");
+          window.shown = [];
+          new MutationObserver(() =>
+            window.shown.push([indicator.dataset.state, indicator.textContent])
+          ).observe(indicator, { attributes: true, childList: true, characterData: true });
+        }"""
+    )
+    tab.sockets[0].close(code=1012, reason="service restart")
     expect(indicator).to_have_attribute("data-state", "offline")
-    expect(indicator).to_have_text("已离线,正在重新连接…")
     expect(indicator).to_have_attribute("data-state", "live")
+    shown = [state for state, _ in page.evaluate("() => window.shown")]
+    states = [state for i, state in enumerate(shown) if i == 0 or shown[i - 1] != state]
+    assert states == ["offline", "connecting", "live"]
+    assert ["offline", "已离线,正在重新连接…"] in page.evaluate("() => window.shown")
     assert len(tab.sockets) == 2, "one reconnection"
 
     submit_self_evaluation(meeting)
