@@ -5,6 +5,7 @@
 
 import { token } from "./auth.js";
 import { language } from "./i18n.js";
+import { loadVendored } from "./vendored.js";
 
 /** Seconds of the first wait before a reconnection, and at most between two: a dropped
  * socket (the service restarting, the laptop's Wi-Fi) comes back on its own. */
@@ -13,24 +14,6 @@ const RETRY = { first: 1, most: 30 };
 /** Close codes after which trying again cannot help: 4403 the token is refused (expired,
  * revoked, or the account switched off), 4406 no common protocol. */
 const FINAL = new Set([4403, 4406]);
-
-let loading = null;
-
-/** The `graphqlWs` namespace, once its script (named by the page: its address has the
- * version) has run; loaded on the first live view, as the charts are. */
-function loadClient() {
-  loading ??= new Promise((resolve, reject) => {
-    const script = document.createElement("script");
-    script.src = document.querySelector('meta[name="sanquan:graphql-ws"]').content;
-    script.addEventListener("load", () => resolve(window.graphqlWs));
-    script.addEventListener("error", () => {
-      loading = null;
-      reject(new Error("graphql-ws did not load"));
-    });
-    document.head.append(script);
-  });
-  return loading;
-}
 
 /** The subscription endpoint: the page's own /graphql, ws: or wss: as the page is served
  * (relative to the page, so that a path prefix is kept). */
@@ -47,12 +30,12 @@ function backoff(retries) {
   return new Promise((resolve) => setTimeout(resolve, (seconds * (0.75 + Math.random() / 2)) * 1000));
 }
 
-/** Follow the subscription `document` with `variables`. `onData(data)` gets each result;
- * `onState(state, detail)` each change of state: "connecting", "live", "offline" (the
- * socket dropped: it reconnects by itself), "ended" (the service completed the
- * subscription), or "refused" (`detail` the reason: the service's error message). Returns
- * the function that stops following: a page calls it when the reader leaves. */
-export function follow(document, variables, { onData, onState }) {
+/** Follow `subscription` (a subscription document's text) with `variables`. `onData(data)`
+ * gets each result; `onState(state, detail)` each change of state: "connecting", "live",
+ * "offline" (the socket dropped: it reconnects by itself), "ended" (the service completed
+ * the subscription), or "refused" (`detail` the reason: the service's error message).
+ * Returns the function that stops following: a page calls it when the reader leaves. */
+export function follow(subscription, variables, { onData, onState }) {
   let stopped = false; // by the page, or for good: "ended" and "refused" are the last word
   let unsubscribe = null;
   let client = null;
@@ -67,7 +50,7 @@ export function follow(document, variables, { onData, onState }) {
     if (client) client.dispose();
   };
   state("connecting");
-  loadClient().then(
+  loadVendored("graphql-ws", "graphqlWs").then(
     ({ createClient }) => {
       if (stopped) return;
       client = createClient({
@@ -87,7 +70,7 @@ export function follow(document, variables, { onData, onState }) {
         },
       });
       unsubscribe = client.subscribe(
-        { query: document, variables },
+        { query: subscription, variables },
         {
           next: (result) => {
             if (result.data) onData(result.data);
