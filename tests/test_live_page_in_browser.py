@@ -19,6 +19,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
+from sanquan.auth.tokens import revoke_token
+from sanquan.config import sqlite_url
+from sanquan.db import make_engine, make_session_factory
 from tests.browser import Demo, Tab, demo_served
 from tests.data_pages import ROLES, graphql, open_page
 from tests.flows import SUBMIT, scores_for
@@ -140,6 +143,22 @@ def test_the_live_view_comes_back_after_its_socket_drops(tab: Tab, meeting: Demo
 
     submit_self_evaluation(meeting)
     expect(page.locator(self_cell(page))).to_contain_text("已完整", timeout=LIVE)
+
+
+def test_a_token_revoked_while_the_page_is_open_is_said_when_the_socket_comes_back(
+    tab: Tab, meeting: Demo, tmp_path: Path
+) -> None:
+    page = open_live(tab, meeting)
+    engine = make_engine(sqlite_url(tmp_path / "sanquan.sqlite3"))  # the meeting's database
+    with make_session_factory(engine)() as db:
+        assert revoke_token(db, meeting.token("admin"))
+        db.commit()
+    engine.dispose()
+    tab.sockets[0].close(code=1012, reason="service restart")
+    indicator = page.locator("#live-state")
+    expect(indicator).to_have_attribute("data-state", "refused")
+    expect(indicator).to_have_text("无法实时更新:访问令牌已失效,请重新登录")
+    expect(page.locator("#completeness .counts")).to_be_visible()  # the last progress stays
 
 
 def test_leaving_the_page_closes_its_socket(tab: Tab, meeting: Demo) -> None:

@@ -4,8 +4,19 @@
 // token goes in connection_init's payload, as the service reads it; never in the address.
 
 import { token } from "./auth.js";
-import { language } from "./i18n.js";
+import { language, messages, t } from "./i18n.js";
 import { loadVendored } from "./vendored.js";
+
+messages({
+  zh: {
+    "live.4403": "访问令牌已失效,请重新登录",
+    "live.4429": "本账号的实时连接过多,请关闭其他标签页后刷新",
+  },
+  en: {
+    "live.4403": "the token is no longer valid: sign in again",
+    "live.4429": "too many live connections for this account: close other tabs and reload",
+  },
+});
 
 /** Seconds of the first wait before a reconnection, and at most between two: a dropped
  * socket (the service restarting, the laptop's Wi-Fi) comes back on its own. */
@@ -86,8 +97,9 @@ export function follow(subscription, variables, { onData, onState }) {
 }
 
 /** What a failed subscription says: the service's errors (a list, in the reader's
- * language), or a close's reason. */
+ * language), or why the service closed the socket (its reasons are for developers). */
 function reason(error) {
   if (Array.isArray(error)) return error.map((each) => each.message).join(";");
+  if (error?.code === 4403 || error?.code === 4429) return t(`live.${error.code}`);
   return error?.reason || error?.message || String(error?.code ?? error);
 }
