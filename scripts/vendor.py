@@ -78,6 +78,13 @@ PINS = (
         },
         "The dashboard's charts; its Chinese and English locales are built in.",
     ),
+    Pin(
+        "graphql-ws",
+        "6.4.2",
+        {"umd/graphql-ws.min.js": "graphql-ws.min.js", "LICENSE.md": "LICENSE"},
+        "The dashboard's live views: the graphql-transport-ws client (reconnection with "
+        "backoff, keep-alive), the one the service's protocol is named after.",
+    ),
 )
 
 

@@ -1,10 +1,10 @@
 """The pages in a real browser: Debian's ``chromium`` driven by Playwright (its own browser
 download is not used), against ``sanquan demo`` served on loopback.
 
-A :class:`Tab` routes every request the page makes and refuses any that would leave
-127.0.0.1, and records every console error; :meth:`Tab.close` fails the test on either and
-keeps a screenshot under ``tests/artefacts/browser/``. The fixtures ``browser``, ``demo`` and
-``tab`` (in ``tests/conftest.py``) give a test all three."""
+A :class:`Tab` routes every request the page makes, WebSockets included, and refuses any
+that would leave 127.0.0.1, and records every console error; :meth:`Tab.close` fails the
+test on either and keeps a screenshot under ``tests/artefacts/browser/``. The fixtures
+``browser``, ``demo`` and ``tab`` (in ``tests/conftest.py``) give a test all three."""
 
 from __future__ import annotations
 
@@ -19,7 +19,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, Route
+from playwright.sync_api import (
+    Browser,
+    ConsoleMessage,
+    Page,
+    Playwright,
+    Route,
+    WebSocketRoute,
+)
 
 from sanquan.app import create_app
 from sanquan.config import Settings, sqlite_url
@@ -102,6 +109,8 @@ class Tab:
     outside: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     expected: list[re.Pattern[str]] = field(default_factory=list)
+    sockets: list[WebSocketRoute] = field(default_factory=list)
+    """The page's WebSockets that reached the service, oldest first (a test may close one)."""
 
     @classmethod
     def open(cls, browser: Browser, name: str) -> Tab:
@@ -110,6 +119,7 @@ class Tab:
         )
         tab = cls(context.new_page(), name)
         context.route("**/*", tab._route)
+        context.route_web_socket(re.compile(".*"), tab._route_socket)
         tab.page.on("console", tab._console)
         tab.page.on("pageerror", lambda error: tab.errors.append(f"uncaught: {error}"))
         return tab
@@ -120,6 +130,14 @@ class Tab:
         else:
             self.outside.append(route.request.url)
             route.abort("blockedbyclient")
+
+    def _route_socket(self, socket: WebSocketRoute) -> None:
+        if urlsplit(socket.url).hostname == LOCAL:
+            socket.connect_to_server()
+            self.sockets.append(socket)
+        else:
+            self.outside.append(socket.url)
+            socket.close(code=1008, reason="blocked by the test")
 
     def _console(self, message: ConsoleMessage) -> None:
         if message.type == "error":

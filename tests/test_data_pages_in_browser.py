@@ -263,6 +263,9 @@ def test_the_completeness_view_takes_the_live_progress_shape(tab: Tab, demo: Dem
     """The seam the live view feeds: ``renderCompleteness`` draws a ``SessionProgress``
     (institutions × sources × reviewers) and redraws it when given the next one."""
     page = open_page(tab, demo, "admin", f"sessions/{OPEN_SESSION}")
+    # The live view's first message drawn, nothing more comes: this test's drawings stay.
+    expect(page.locator("#live-state")).to_have_attribute("data-state", "live")
+    expect(page.locator("#completeness .counts")).to_be_visible()
     reviewer = {"submitted": 20, "drafted": 0, "required": 20, "complete": True}
     progress = {
         "status": "OPEN",
@@ -486,8 +489,9 @@ def test_the_responsibility_table_shows_each_units_progress_or_unreported(
     tab: Tab, demo: Demo, role: str
 ) -> None:
     quarter = current_quarter()
-    page = open_page(tab, demo, role, "tables")
     plan = graphql(demo, role, TABLES, quarter=quarter)["plans"][0]
+    page = open_page(tab, demo, role, f"tables/{plan['key']}/{quarter}/")  # all units
+    expect(page.locator("#unit")).to_have_value("")
     expected = table_rows(plan)
     assert page_rows(page) == expected
     assert any(row[3] == "未报告" for row in expected), "the demo has units that did not report"
@@ -501,11 +505,41 @@ def test_the_responsibility_table_shows_each_units_progress_or_unreported(
     assert len(leads) == len(plan["tasks"]), "one lead a task"
 
 
-def test_the_responsibility_table_filters_by_unit_and_quarter(tab: Tab, demo: Demo) -> None:
+def test_a_units_table_opens_on_its_own_unit_and_shows_others_when_asked(
+    tab: Tab, demo: Demo
+) -> None:
+    own = graphql(demo, "unit", "{ viewer { unit { id name } } }")["viewer"]["unit"]
     page = open_page(tab, demo, "unit", "tables")
+    plan = graphql(demo, "unit", TABLES, quarter=current_quarter())["plans"][0]
+    assert any(a["unit"]["id"] == own["id"] for t in plan["tasks"] for a in t["assignments"])
+    expect(page.locator("#unit")).to_have_value(own["name"])
+    expect(page.locator("#unit option:checked")).to_have_text(f"{own['name']}(本单位)")
+    assert page_rows(page) == table_rows(plan, own["name"])
+    expect(page.locator('.export[data-kind="UNIT_TABLE"]')).to_contain_text(f"{own['name']} 的任务")
+
+    page.locator("#unit").select_option("")
+    expect(page.locator("#unit")).to_have_value("")
+    expect(page.locator("table.responsibility tbody tr")).to_have_count(len(table_rows(plan)))
+    expect(page.locator('.export[data-kind="UNIT_TABLE"]')).to_have_count(0)
+    other = next(row[1] for row in table_rows(plan) if row[1] != own["name"])
+    page.locator("#unit").select_option(other)
+    expect(page.locator("#unit")).to_have_value(other)
+    assert page_rows(page) == table_rows(plan, other)
+
+
+@pytest.mark.parametrize("role", [role for role in ROLES if role != "unit"])
+def test_other_roles_tables_open_on_all_units(tab: Tab, demo: Demo, role: str) -> None:
+    page = open_page(tab, demo, role, "tables")
+    expect(page.locator("#unit")).to_have_value("")
+    plan = graphql(demo, role, TABLES, quarter=current_quarter())["plans"][0]
+    expect(page.locator("table.responsibility tbody tr")).to_have_count(len(table_rows(plan)))
+
+
+def test_the_responsibility_table_filters_by_unit_and_quarter(tab: Tab, demo: Demo) -> None:
+    page = open_page(tab, demo, "viewer", "tables")
     page.locator("#unit").select_option("市教委")
     expect(page.locator("#unit")).to_have_value("市教委")
-    plan = graphql(demo, "unit", TABLES, quarter=current_quarter())["plans"][0]
+    plan = graphql(demo, "viewer", TABLES, quarter=current_quarter())["plans"][0]
     expect(page.locator("table.responsibility tbody tr")).to_have_count(
         len(table_rows(plan, "市教委"))
     )
@@ -516,7 +550,7 @@ def test_the_responsibility_table_filters_by_unit_and_quarter(tab: Tab, demo: De
     assert previous
     page.locator("#quarter").select_option(previous)
     expect(page.locator("#quarter")).to_have_value(previous)
-    earlier = graphql(demo, "unit", TABLES, quarter=previous)["plans"][0]
+    earlier = graphql(demo, "viewer", TABLES, quarter=previous)["plans"][0]
     expect(page.locator("table.responsibility tbody tr")).to_have_count(
         len(table_rows(earlier, "市教委"))
     )

@@ -167,6 +167,11 @@ REQUEST_ERRORS: dict[str, tuple[int, str, str]] = {
         "本服务不以主机名“{value}”提供服务",
         "this service does not answer to the host name {value!r}",
     ),
+    "FOREIGN_ORIGIN": (
+        403,
+        "本服务的实时连接只对本服务的页面开放,不接受来自“{value}”的页面",
+        "this service's live connections are for its own pages, not for pages of {value!r}",
+    ),
     "QUERY_TOO_COSTLY": (
         400,
         "查询代价 {cost} 超过上限 {limit}:请减少列表嵌套、别名或分页大小",

@@ -1,10 +1,14 @@
 """HTTP hygiene for every response: the service answers only to its own host names, and
-tells browsers not to sniff, frame, cache or refer what it sends."""
+tells browsers not to sniff, frame, cache or refer what it sends; a WebSocket opens only
+from the service's own pages (or from a client that is no browser's page)."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.websockets import WebSocketClose
 
 from sanquan.api.errors import RequestError, language_of
 from sanquan.config import Settings
@@ -23,6 +27,43 @@ DATA_POLICY = "default-src 'none'; frame-ancestors 'none'"
 """Anything else is data: a browser must run nothing of it, nor show it in a frame."""
 UNCHECKED_PATHS = ("/healthz",)
 """A load balancer's health check may address the service by any name or bare IP."""
+DEFAULT_PORTS = {"http": "80", "https": "443"}
+
+
+def _site(scheme: str, netloc: str) -> str:
+    """``host[:port]`` in lower case, the scheme's default port left out."""
+    netloc = netloc.lower()
+    default = DEFAULT_PORTS.get(scheme)
+    if default and netloc.endswith(f":{default}"):
+        return netloc[: -len(default) - 1]
+    return netloc
+
+
+def origin_allowed(settings: Settings, origin: str | None, host: str) -> bool:
+    """Whether a WebSocket handshake's ``Origin`` may open a connection: none (a client
+    that is no browser's page: the CLI, a script), the service's own (the ``Host`` it was
+    addressed by, or its public URL's, as a reverse proxy may rewrite the ``Host``), or an
+    origin the operator lets call the API (``cors_origins``).
+
+    A browser sends a page's origin with every WebSocket handshake and lets any page open
+    one to any address, with no CORS check: a page of another site must not open a
+    connection in its reader's name. Tokens are no cookies, so such a page would need a
+    stolen one; still, the service's sockets are for its own pages."""
+    if origin is None:
+        return True
+    if origin in settings.cors_origins:
+        return True
+    parts = urlsplit(origin)
+    if parts.scheme not in DEFAULT_PORTS or not parts.netloc:
+        return False  # "null" (a sandboxed frame, a file), or no origin a page can have
+    site = _site(parts.scheme, parts.netloc)
+    if site == _site(parts.scheme, host):
+        return True
+    public = urlsplit(settings.public_url) if settings.public_url else None
+    return public is not None and (public.scheme, _site(public.scheme, public.netloc)) == (
+        parts.scheme,
+        site,
+    )
 
 
 class SecureHeaders:
@@ -36,6 +77,9 @@ class SecureHeaders:
         self.settings = settings
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await self._websocket(scope, receive, send)
+            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -48,10 +92,31 @@ class SecureHeaders:
             return
         await self.app(scope, receive, self._secured(send))
 
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A handshake from a foreign host name or another site's page is refused before
+        the upgrade: HTTP 403 (400 for the host) with the usual JSON error where the
+        server can send one, else a close (1008, policy violation)."""
+        headers = Headers(scope=scope)
+        host = headers.get("host", "")
+        origin = headers.get("origin")
+        refusal = None
+        if not self.settings.host_allowed(host):
+            refusal = RequestError("DISALLOWED_HOST", value=host[:100])
+        elif not origin_allowed(self.settings, origin, host):
+            refusal = RequestError("FOREIGN_ORIGIN", value=(origin or "")[:100])
+        if refusal is None:
+            await self.app(scope, receive, send)
+            return
+        if "websocket.http.response" in scope.get("extensions", {}):
+            response = refusal.response(language_of(headers.get("accept-language")))
+            await response(scope, receive, self._secured(send))
+        else:
+            await WebSocketClose(1008, refusal.code)(scope, receive, send)
+
     @staticmethod
     def _secured(send: Send) -> Send:
         async def secured(message: Message) -> None:
-            if message["type"] == "http.response.start":
+            if message["type"] in ("http.response.start", "websocket.http.response.start"):
                 headers = MutableHeaders(scope=message)
                 headers["X-Content-Type-Options"] = "nosniff"
                 headers["X-Frame-Options"] = "DENY"

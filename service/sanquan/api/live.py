@@ -19,8 +19,9 @@ operation per id, ``complete``) is strawberry's; this module puts our rules arou
   deadline, with the caller authenticated again from the token for every read.
 - **Keep-alive**: the server pings every ``Settings.live_keepalive`` seconds and closes a
   socket (1001) whose client did not answer the previous ping.
-- Errors in the caller's language (``Accept-Language`` of the handshake), coded as over
-  HTTP; a closed socket ends its subscriptions and frees its slot at once.
+- Errors in the caller's language (``Accept-Language`` of ``connection_init``'s payload,
+  else of the handshake: a browser's page cannot set the handshake's headers), coded as
+  over HTTP; a closed socket ends its subscriptions and frees its slot at once.
 """
 
 from __future__ import annotations
@@ -231,7 +232,10 @@ class Connection(BaseGraphQLTransportWSHandler[LiveContext, None]):
     async def on_ws_connect(self, context: LiveContext) -> UnsetType:
         """``connection_init``: a valid bearer token, and room for one more socket of its
         account; otherwise the socket is closed (4403, or 4429)."""
-        authorization = _authorization(context.connection_params)
+        authorization = _param(context.connection_params, "authorization")[:1024]
+        chosen = _param(context.connection_params, "accept-language")
+        if chosen:
+            context.language = language_of(chosen[:100])
         principal = await anyio.to_thread.run_sync(
             self.endpoint.authenticate, authorization, limiter=self.endpoint.workers
         )
@@ -407,11 +411,12 @@ def _error(identifier: str, errors: list[dict[str, Any]]) -> ErrorMessage:
     )
 
 
-def _authorization(params: Mapping[str, object]) -> str:
-    """The ``Authorization`` entry of ``connection_init``'s payload, however it is cased."""
+def _param(params: Mapping[str, object], name: str) -> str:
+    """The text entry ``name`` (lower case) of ``connection_init``'s payload, however it is
+    cased there; empty when there is none."""
     for key, value in params.items():
-        if key.lower() == "authorization" and isinstance(value, str):
-            return value[:1024]
+        if key.lower() == name and isinstance(value, str):
+            return value
     return ""
 
 

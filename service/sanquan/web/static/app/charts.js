@@ -2,23 +2,11 @@
 // does not need). SVG rendering: sharp on screen and on paper.
 
 import { language } from "./i18n.js";
+import { loadVendored } from "./vendored.js";
 
-let loading = null;
-
-/** The `echarts` namespace, once its script (named by the page: its address has the version)
- * has run. */
+/** The `echarts` namespace (its script loaded on first use). */
 export function loadECharts() {
-  loading ??= new Promise((resolve, reject) => {
-    const script = document.createElement("script");
-    script.src = document.querySelector('meta[name="sanquan:echarts"]').content;
-    script.addEventListener("load", () => resolve(window.echarts));
-    script.addEventListener("error", () => {
-      loading = null;
-      reject(new Error("ECharts did not load"));
-    });
-    document.head.append(script);
-  });
-  return loading;
+  return loadVendored("echarts", "echarts");
 }
 
 /** Draw `option` (an ECharts option) in `container`, labelled in the reader's language.

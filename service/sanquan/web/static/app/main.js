@@ -6,7 +6,7 @@ import { notice } from "./dom.js";
 import { language, onLanguage, setLanguage, t, translate } from "./i18n.js";
 import { pages } from "./pages/index.js";
 
-const VIEWER = "query Viewer { viewer { id name role institution { code name } } }";
+const VIEWER = "query Viewer { viewer { id name role institution { code name } unit { id name } } }";
 
 const $ = (selector) => document.querySelector(selector);
 

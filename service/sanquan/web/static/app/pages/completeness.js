@@ -1,9 +1,11 @@
 // A session's completeness (R15): who has submitted what, per source, and what still keeps
 // the session from concluding. Its own module because two feeds fill it: the session page's
-// query today, and the live `sessionProgress` subscription during the meeting.
+// query when the page opens, then the live `sessionProgress` subscription while the session
+// is open (the meeting watches submissions arrive without reloading).
 
 import { h, notice } from "../dom.js";
 import { formatNumber, messages, t } from "../i18n.js";
+import { follow } from "../live.js";
 
 messages({
   zh: {
@@ -15,6 +17,11 @@ messages({
     "completeness.reviewers": "完成 {complete} / 需要 {needed}",
     "completeness.complete": "已完整",
     "completeness.incomplete": "未完整",
+    "live.connecting": "正在连接实时更新…",
+    "live.live": "实时更新中",
+    "live.offline": "已离线,正在重新连接…",
+    "live.ended": "实时更新已结束",
+    "live.refused": "无法实时更新:{reason}",
   },
   en: {
     "completeness.concluded": "The session has concluded; its evaluations are complete.",
@@ -25,6 +32,11 @@ messages({
     "completeness.reviewers": "{complete} complete of {needed} needed",
     "completeness.complete": "Complete",
     "completeness.incomplete": "Incomplete",
+    "live.connecting": "Connecting to live updates…",
+    "live.live": "Live",
+    "live.offline": "Offline, reconnecting…",
+    "live.ended": "Live updates ended",
+    "live.refused": "No live updates: {reason}",
   },
 });
 
@@ -64,6 +76,36 @@ export function renderCompleteness(element, progress) {
   }
   element.replaceChildren(...parts);
   element.dataset.status = progress.status;
+}
+
+const PROGRESS = `subscription Progress($id: ID!) {
+  sessionProgress(sessionId: $id) {
+    status canConclude missing submitted drafted required
+    institutions {
+      institution { code name }
+      complete
+      sources {
+        source complete reviewersComplete reviewersNeeded
+        reviewers {
+          reviewerInstitution { name } reviewerExpert { name }
+          submitted required complete
+        }
+      }
+    }
+  }
+}`;
+
+/** Keep `element` showing session `sessionId`'s progress as the service pushes it (each
+ * submission, draft and status change shows within a second or so), and `indicator` saying
+ * in words whether the view is live. Returns the function that stops: the page's clean-up. */
+export function followCompleteness(element, indicator, sessionId) {
+  return follow(PROGRESS, { id: sessionId }, {
+    onData: ({ sessionProgress }) => renderCompleteness(element, sessionProgress),
+    onState: (state, reason) => {
+      indicator.dataset.state = state;
+      indicator.textContent = t(`live.${state}`, { reason });
+    },
+  });
 }
 
 function summary({ status, canConclude, missing }) {

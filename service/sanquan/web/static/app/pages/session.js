@@ -14,7 +14,7 @@ import {
   itemStatus,
   score,
 } from "../domain.js";
-import { progressFromMissing, renderCompleteness } from "./completeness.js";
+import { followCompleteness, progressFromMissing, renderCompleteness } from "./completeness.js";
 
 messages({
   zh: {
@@ -200,11 +200,17 @@ function panel(session, forbidden) {
   );
 }
 
+/** The completeness view, and for an open (or draft) session the function that starts its
+ * live updates and returns the one that stops them (none when the reader may not see it, or
+ * the session has concluded: nothing more will change). */
 function completeness(session, forbidden) {
-  if (forbidden.has("reviewSession.missingEvaluations")) return forbiddenNotice("session.completenessWhat");
+  if (forbidden.has("reviewSession.missingEvaluations"))
+    return [forbiddenNotice("session.completenessWhat"), null];
   const element = h("div", { id: "completeness" });
   renderCompleteness(element, progressFromMissing(session));
-  return element;
+  if (session.status === "CONCLUDED") return [element, null];
+  const indicator = h("p", { id: "live-state", class: "live-state muted", role: "status" });
+  return [[indicator, element], () => followCompleteness(element, indicator, session.id)];
 }
 
 function rankedTable(results, dimensions, gaps) {
@@ -380,14 +386,15 @@ export async function renderSession(view, { read, query, params, viewer }) {
     : null;
 
   const resultsPart = section("results", t("session.results"));
+  const [progress, follow] = completeness(session, forbidden);
   view.append(
     h("h2", {}, session.title || session.quarter),
     about(session),
     section("panel-part", t("session.panel"), panel(session, forbidden)),
-    section("completeness-part", t("session.completeness"), completeness(session, forbidden)),
+    section("completeness-part", t("session.completeness"), progress),
     resultsPart,
   );
-  let cleanUps = [];
+  const cleanUps = [];
   if (results) {
     resultsPart.append(rankedTable(results, dimensions, gaps));
     if (dimensions) {
@@ -403,7 +410,7 @@ export async function renderSession(view, { read, query, params, viewer }) {
     } else {
       resultsPart.append(notice(t("session.noSet")));
     }
-    cleanUps = await charts(resultsPart, results, dimensions, gaps);
+    cleanUps.push(...(await charts(resultsPart, results, dimensions, gaps)));
     resultsPart.append(h("h4", {}, t("session.indicators")), indicatorTable(results));
   } else {
     resultsPart.append(h("p", { class: "muted" }, t("session.noResults")));
@@ -424,5 +431,6 @@ export async function renderSession(view, { read, query, params, viewer }) {
     ),
     section("exports", t("session.exports"), exports(session, forbidden)),
   );
+  if (follow) cleanUps.push(follow()); // last: a page that failed to render follows nothing
   return () => cleanUps.forEach((cleanUp) => cleanUp());
 }

@@ -1,6 +1,7 @@
 // The responsibility tables (责任清单, "一张表"): a plan's tasks × responsible units, lead
 // first, with a quarter's progress or 未报告, filterable by unit.
-// `#/tables/<plan key>/<quarter>/<unit name>`, each part optional.
+// `#/tables/<plan key>/<quarter>/<unit name>`, each part optional. A unit's account opens on
+// its own unit's tasks (what it reports on); an empty unit part (`…/<quarter>/`) is all units.
 
 import { choice, h, notice } from "../dom.js";
 import { formatDateTime, messages, t } from "../i18n.js";
@@ -11,6 +12,7 @@ messages({
     "tables.plan": "方案",
     "tables.unit": "责任单位",
     "tables.allUnits": "全部责任单位",
+    "tables.ownUnit": "{unit}(本单位)",
     "tables.task": "任务",
     "tables.progress": "{quarter} 进展",
     "tables.lead": "牵头",
@@ -25,6 +27,7 @@ messages({
     "tables.plan": "Plan",
     "tables.unit": "Responsible unit",
     "tables.allUnits": "All units",
+    "tables.ownUnit": "{unit} (your unit)",
     "tables.task": "Task",
     "tables.progress": "Progress {quarter}",
     "tables.lead": "lead",
@@ -51,8 +54,19 @@ const TABLES = `query Tables($quarter: Quarter!) {
   }
 }`;
 
+/** Show the table of `plan` for `quarter` and `unit` ("" all units; left out, the reader's
+ * own unit if it has one in the plan). */
 function go(plan, quarter, unit) {
-  window.location.hash = `#/tables/${[plan, quarter, unit].map((part) => encodeURIComponent(part)).join("/")}`;
+  const parts = unit === undefined ? [plan, quarter] : [plan, quarter, unit];
+  window.location.hash = `#/tables/${parts.map((part) => encodeURIComponent(part)).join("/")}`;
+}
+
+/** The name of the reader's own unit as the plan lists it, if the reader is a unit with
+ * tasks in it. */
+function ownUnit(plan, viewer) {
+  if (!viewer.unit) return null;
+  const assignments = plan.tasks.flatMap((task) => task.assignments);
+  return assignments.find((a) => a.unit.id === viewer.unit.id)?.unit.name ?? null;
 }
 
 function progressCell(report) {
@@ -114,7 +128,7 @@ function planTable(tasks, quarter, unit) {
 export default {
   id: "tables",
   title: "nav.tables",
-  async render(view, { query, params }) {
+  async render(view, { query, params, viewer }) {
     const now = currentQuarter();
     const quarters = [];
     for (let back = 0; back <= BACK; back++) quarters.push(shiftQuarter(now, -back));
@@ -129,7 +143,9 @@ export default {
     for (const task of plan.tasks) {
       for (const { unit } of task.assignments) if (!units.includes(unit.name)) units.push(unit.name);
     }
-    const unit = units.includes(params[2]) ? params[2] : "";
+    const own = ownUnit(plan, viewer);
+    const asked = params[2] === undefined ? (own ?? "") : params[2];
+    const unit = units.includes(asked) ? asked : "";
     const shown = plan.tasks.filter((task) => !unit || task.assignments.some((a) => a.unit.name === unit));
     const assignments = shown.flatMap((task) =>
       task.assignments
@@ -149,7 +165,7 @@ export default {
           t("tables.plan"),
           plans.map((p) => [p.key, `${p.title}(${p.document})`]),
           plan.key,
-          (key) => go(key, quarter, ""),
+          (key) => go(key, quarter),
         ),
         choice(
           "quarter",
@@ -161,7 +177,10 @@ export default {
         choice(
           "unit",
           t("tables.unit"),
-          [["", t("tables.allUnits")], ...units.map((name) => [name, name])],
+          [
+            ["", t("tables.allUnits")],
+            ...units.map((name) => [name, name === own ? t("tables.ownUnit", { unit: name }) : name]),
+          ],
           unit,
           (name) => go(plan.key, quarter, name),
         ),
