@@ -185,6 +185,7 @@ class Memory:
         self.root = psutil.Process(pid)
         self.every = every
         self.samples: list[tuple[float, dict[int, float]]] = []
+        self.roles: dict[int, str] = {}
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self.run, daemon=True)
         self.started = time.monotonic()
@@ -194,9 +195,17 @@ class Memory:
         for process in [self.root, *self.root.children(recursive=True)]:
             try:
                 sizes[process.pid] = process.memory_info().rss / 2**20
+                if process.pid not in self.roles:
+                    self.roles[process.pid] = self.role(process)
             except psutil.NoSuchProcess:
                 continue
         self.samples.append((time.monotonic() - self.started, sizes))
+
+    def role(self, process: psutil.Process) -> str:
+        if process.pid == self.root.pid:
+            return "server" if not self.root.children() else "supervisor"
+        command = " ".join(process.cmdline())
+        return "resource tracker" if "resource_tracker" in command else "worker"
 
     def run(self) -> None:
         while not self.stop.wait(self.every):
@@ -220,11 +229,9 @@ class Memory:
         ]
         for pid in pids:
             series = [sizes[pid] for _, sizes in self.samples if pid in sizes]
-            role = "supervisor" if pid == self.root.pid and len(pids) > 1 else "server"
-            if pid != self.root.pid:
-                role = "worker"
             lines.append(
-                f"  {role} {pid}: {series[0]:.0f} / {max(series):.0f} / {series[-1]:.0f}  "
+                f"  {self.roles.get(pid, 'process')} {pid}: "
+                f"{series[0]:.0f} / {max(series):.0f} / {series[-1]:.0f}  "
                 + " ".join(f"{size:.0f}" for size in series)
             )
         return lines

@@ -32,6 +32,7 @@ from sanquan.review.models import IndicatorOutcome, Score, ScoreRevision
 from sanquan_sdk import Source
 from tests.conftest import SCHOOLS, World
 from tests.flows import CONCLUDE, SUBMIT, scores_for
+from tests.live import Closed, LiveClient
 from tests.serving import SANQUAN, free_port, graphql, start
 from tests.sockets import ServerSide, server_side
 from tests.test_review_flow import run_full_session
@@ -325,6 +326,19 @@ def refused(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) != 0
 
 
+CLOSE_SERVICE_RESTART = 1012
+"""The WebSocket close code a stopping server sends (RFC 6455, IANA registry)."""
+
+
+def closing_code(follower: LiveClient) -> int | None:
+    """The code the server closes ``follower``'s socket with, after any messages before."""
+    while True:
+        try:
+            follower.receive(WAIT)
+        except Closed as closed:
+            return closed.code
+
+
 def post(client: socket.socket, token: str, variables: dict[str, Any]) -> None:
     body = json.dumps({"query": SUBMIT, "variables": variables}).encode()
     head = (
@@ -361,7 +375,11 @@ def test_sigterm_lets_the_requests_in_flight_finish(
     env = {**env, "SANQUAN_REQUEST_TIMEOUT": str(WAIT)}
     with serving(env, "--workers", str(workers)) as (port, process):
         clients = [request_on_new_connection(port) for _ in reviewers]
+        follower = LiveClient(f"http://127.0.0.1:{port}")
         try:
+            assert follower.init(world.tokens["admin"]) == {"type": "connection_ack"}
+            follower.subscribe({"id": session_id})
+            assert follower.progress()["status"] == "OPEN"
             with session_locked(database_url, session_key):
                 for client, (who, school, source) in zip(clients, reviewers, strict=True):
                     post(client, world.tokens[who], submission(session_id, school, source, 33.0))
@@ -375,7 +393,9 @@ def test_sigterm_lets_the_requests_in_flight_finish(
                     time.sleep(0.05)
                 assert process.poll() is None, "the server exited with requests in flight"
             answers = [answer(client) for client in clients]
+            assert closing_code(follower) == CLOSE_SERVICE_RESTART
         finally:
+            follower.socket.close()
             for client in clients:
                 client.close()
         assert process.wait(WAIT) == 0
