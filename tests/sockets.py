@@ -8,6 +8,7 @@ from __future__ import annotations
 import ctypes
 import os
 import socket
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,16 +56,33 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
+def _connections() -> Iterator[tuple[int, int, str, int, int]]:
+    """Each IPv4 TCP socket: local port, remote port, inode, bytes sent and not yet
+    acknowledged by the peer, bytes received and not yet read."""
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local, remote = (int(address.split(":")[1], 16) for address in fields[1:3])
+        unacknowledged, unread = (int(size, 16) for size in fields[4].split(":"))
+        yield local, remote, fields[9], unacknowledged, unread
+
+
+def delivered(server_port: int, client: socket.socket) -> bool:
+    """Whether everything ``client`` sent has reached the server's machine (acknowledged)."""
+    client_port = client.getsockname()[1]
+    return any(
+        (local, remote, waiting) == (client_port, server_port, 0)
+        for local, remote, _, waiting, _ in _connections()
+    )
+
+
 def server_side(server_pid: int, server_port: int, client: socket.socket) -> ServerSide | None:
     """The socket of ``client``'s connection in ``server_pid`` or a process below it;
     ``None`` while no process has accepted it."""
     client_port = client.getsockname()[1]
     inode, unread = None, 0
-    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
-        fields = line.split()
-        local, remote = (int(address.split(":")[1], 16) for address in fields[1:3])
+    for local, remote, node, _, waiting in _connections():
         if (local, remote) == (server_port, client_port):
-            inode, unread = fields[9], int(fields[4].split(":")[1], 16)
+            inode, unread = node, waiting
     if inode is None:
         return None
     wanted = f"socket:[{inode}]"
