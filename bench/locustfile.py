@@ -177,10 +177,12 @@ class Commission(GraphQLUser):
     weight = 2
 
     def on_start(self) -> None:
-        """The dashboard opens on the calendar; the tables are a page away."""
+        """The dashboard opens on the calendar; the tables and a session's results are a
+        page away."""
         self.token = random.choice(PLAN["commission"])
         self.rotation()
         self.tables()
+        self.results()
 
     @task(4)
     def results(self) -> None:
