@@ -83,6 +83,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/panels.py
 	$(BIN)/python bench/exports.py
 	$(BIN)/python bench/stall.py
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
@@ -41,11 +42,14 @@ over thirty were seen on the 2-core machine with three test suites beside it. A 
 wait, not a timed assertion."""
 
 
-def start(env: dict[str, str], port: int, log: Path | None = None) -> subprocess.Popen[bytes]:
-    """``sanquan serve`` on ``port``, returned once its health check answers."""
+def start(
+    env: dict[str, str], port: int, log: Path | None = None, options: Sequence[str] = ()
+) -> subprocess.Popen[bytes]:
+    """``sanquan serve`` on ``port`` (with more ``options``), returned once its health check
+    answers."""
     output = log.open("wb") if log else subprocess.DEVNULL
     process = subprocess.Popen(
-        [*SANQUAN, "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [*SANQUAN, "serve", "--host", "127.0.0.1", "--port", str(port), *options],
         env=env,
         stdout=output,
         stderr=output,

@@ -13,6 +13,8 @@ OPTIONS_METAVAR = Text("[选项]", "[OPTIONS]")
 COMMAND_METAVAR = Text("命令 [参数]...", "COMMAND [ARGS]...")
 ADDRESS = Text("地址", "ADDRESS")
 PORT = Text("端口", "PORT")
+COUNT = Text("个数", "COUNT")
+SECONDS = Text("秒数", "SECONDS")
 NAME = Text("名称", "NAME")
 CODE = Text("学校标识码", "CODE")
 UNIT = Text("责任单位", "UNIT")
@@ -67,17 +69,44 @@ MIGRATE_HELP = Text("将数据库升级到当前结构。", "Bring the database 
 MIGRATED = Text("数据库已是当前结构:{url}", "database is current: {url}")
 SERVE_HELP = Text(
     "提供 GraphQL 服务(先升级数据库)。\n\n"
-    "每条命令运行一个进程;使用 PostgreSQL 时,可在反向代理后运行多个。"
+    "使用 PostgreSQL 时可用 --workers 在同一端口运行多个进程,或在反向代理后运行多个命令。"
+    "收到 SIGTERM 或 Ctrl-C 后不再接受新连接,处理完已收到的请求再退出。"
     "只信任 SANQUAN_TRUSTED_PROXIES 所列地址发来的 X-Forwarded-* 请求头。",
     "Serve the GraphQL API, migrating the database first.\n\n"
-    "One process per command; with PostgreSQL, run several behind a reverse proxy. "
+    "With PostgreSQL, --workers runs several processes on one port, or run several commands "
+    "behind a reverse proxy. On SIGTERM or Ctrl-C it stops accepting connections, finishes "
+    "the requests it has and exits. "
     "X-Forwarded-* headers are believed only from the addresses in SANQUAN_TRUSTED_PROXIES.",
 )
 HOST_HELP = Text("监听的地址。", "Address to listen on.")
-PORT_HELP = Text("监听的端口。", "Port to listen on.")
+PORT_HELP = Text("监听的端口(0:任一空闲端口)。", "Port to listen on (0: any free port).")
+WORKERS_HELP = Text(
+    "服务进程数;多于 1 个时须使用 PostgreSQL(SANQUAN_DATABASE_URL)。",
+    "Number of server processes; more than one needs PostgreSQL (SANQUAN_DATABASE_URL).",
+)
+SHUTDOWN_TIMEOUT_HELP = Text(
+    "停止时等待处理中请求完成的最长秒数,超时则中止这些请求。",
+    "At most this many seconds for the requests in flight to finish when stopping; "
+    "those still running then are cancelled.",
+)
+WORKERS_ON_SQLITE = Text(
+    "--workers 多于 1 个时须使用 PostgreSQL:SQLite 一次只允许一个写入者,"
+    "且实时进度只通知写入所在进程的订阅者。请设置 SANQUAN_DATABASE_URL=postgresql+psycopg://…,"
+    "或去掉 --workers。",
+    "--workers above 1 needs PostgreSQL: SQLite takes one writer at a time, and its live "
+    "progress reaches only the subscribers of the process that wrote. Set "
+    "SANQUAN_DATABASE_URL=postgresql+psycopg://… or leave out --workers.",
+)
+CANNOT_LISTEN = Text(
+    "无法在 {host}:{port} 上监听:{reason}",
+    "cannot listen on {host}:{port}: {reason}",
+)
+DID_NOT_START = Text(
+    "服务未能启动,原因见上方日志。", "the service did not start; the log above says why."
+)
 SERVING = Text(
-    "sanquan 已在 http://{host}:{port}/graphql 提供服务({url})",
-    "sanquan on http://{host}:{port}/graphql ({url})",
+    "sanquan 已在 http://{host}:{port}/graphql 提供服务({url},{workers} 个进程)",
+    "sanquan on http://{host}:{port}/graphql ({url}, {workers} process(es))",
 )
 DEMO_HELP = Text(
     "载入演示数据并打印令牌:北京 92 所高校、各角色账号、往期点评、点评发现和进展报告。\n\n"

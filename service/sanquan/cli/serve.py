@@ -1,11 +1,15 @@
-"""``sanquan serve``: the GraphQL API over HTTP, in one process."""
+"""``sanquan serve``: the GraphQL API over HTTP, in one process or several."""
 
 from __future__ import annotations
 
 from sanquan.cli import messages as m
-from sanquan.cli.core import Command, Integer, Refused, option
+from sanquan.cli.core import Command, Integer, Problem, Refused, option
 from sanquan.cli.output import say
 from sanquan.cli.root import root
+
+SHUTDOWN_TIMEOUT = 30
+"""Seconds a stopping server gives its requests in flight: well over the request timeout
+(``SANQUAN_REQUEST_TIMEOUT``, 10 s), and the default grace of container schedulers."""
 
 
 @root.command("serve", cls=Command, help=m.SERVE_HELP)
@@ -13,9 +17,22 @@ from sanquan.cli.root import root
 @option(
     "--port", type=Integer(0), default=8000, show_default=True, metavar=m.PORT, help=m.PORT_HELP
 )
-def serve(host: str, port: int) -> None:
+@option(
+    "--workers", type=Integer(1), default=1, show_default=True, metavar=m.COUNT, help=m.WORKERS_HELP
+)
+@option(
+    "--shutdown-timeout",
+    type=Integer(0),
+    default=SHUTDOWN_TIMEOUT,
+    show_default=True,
+    metavar=m.SECONDS,
+    help=m.SHUTDOWN_TIMEOUT_HELP,
+)
+def serve(host: str, port: int, workers: int, shutdown_timeout: int) -> None:
     """Plugins are loaded first, so that a conflict between them stops the command before
-    the database is touched or an address is announced."""
+    the database is touched or an address is announced. Several workers need PostgreSQL:
+    SQLite takes one writer at a time, and its live progress reaches only the subscribers
+    of the process that wrote."""
     from functools import partial
 
     import uvicorn
@@ -25,8 +42,11 @@ def serve(host: str, port: int) -> None:
     from sanquan.cli.context import plugin_host, safe, settings
     from sanquan.db import make_engine
     from sanquan.migrate import upgrade
+    from sanquan.server import APP, listening_socket, run
 
     current = settings()
+    if workers > 1 and current.database_url.startswith("sqlite"):
+        raise Refused(Problem("WORKERS_NEED_POSTGRESQL", str(m.WORKERS_ON_SQLITE), "--workers"))
     plugins = plugin_host()
     if current.trusted_documents is not None:
         try:
@@ -34,14 +54,24 @@ def serve(host: str, port: int) -> None:
         except TrustedDocumentsError as error:
             raise Refused(f"SANQUAN_TRUSTED_DOCUMENTS: {error}", code="SETTING") from None
     upgrade(make_engine(current.database_url))
-    say(m.SERVING.format(host=host, port=port, url=safe(current.database_url)))
-    uvicorn.run(
-        partial(create_app, current, plugins),
+    try:
+        sock = listening_socket(host, port)
+    except OSError as error:
+        message = m.CANNOT_LISTEN.format(host=host, port=port, reason=error.strerror or error)
+        raise Refused(Problem("ADDRESS", message, "--port")) from None
+    bound = sock.getsockname()[1]
+    say(m.SERVING.format(host=host, port=bound, url=safe(current.database_url), workers=workers))
+    config = uvicorn.Config(
+        APP if workers > 1 else partial(create_app, current, plugins),
         factory=True,
+        workers=workers,
         host=host,
-        port=port,
+        port=bound,
         log_level="info",
         server_header=False,
         proxy_headers=bool(current.trusted_proxies),
         forwarded_allow_ips=list(current.trusted_proxies) or None,
+        timeout_graceful_shutdown=shutdown_timeout,
     )
+    if not run(config, sock):
+        raise Refused(m.DID_NOT_START, status=3, code="STARTUP")

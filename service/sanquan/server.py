@@ -1,0 +1,89 @@
+"""The service's processes: one listening socket, served by one process or by several
+identical ones (uvicorn's supervisor), each answering without Nagle's delay and each
+finishing the requests it holds when told to stop.
+
+Why the socket is bound here and not by uvicorn: asyncio sets ``TCP_NODELAY`` on an accepted
+connection only when the listening socket says its protocol is ``IPPROTO_TCP``, and
+uvicorn's own ``bind_socket`` (used for ``--workers`` above 1) makes it with protocol 0, so
+every response then waits for the client's delayed ACK: about 40 ms each (bench/RESULTS.md,
+"A pitfall found while measuring"). A connection accepted from the socket made here gets
+``TCP_NODELAY`` in every worker; ``tests/test_workers.py`` reads it back from the workers'
+own sockets.
+
+Why several processes may serve one database: all the state that must agree lives in
+PostgreSQL (scores, sessions, tokens, export links, the live progress through
+``LISTEN``/``NOTIFY``); what each process keeps for itself only saves work and may differ
+(README, "Several processes")."""
+
+from __future__ import annotations
+
+import signal
+import socket
+from types import FrameType
+
+import uvicorn
+from uvicorn.supervisors import Multiprocess
+
+APP = "sanquan.app:create_app"
+"""The factory each worker process calls: it reads the same settings from the environment
+and discovers the same plugins as the command that started it."""
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to ``host``:``port``, its protocol stated so that connections
+    accepted from it get ``TCP_NODELAY``. Raises :class:`OSError` when the address cannot
+    be taken."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
+
+
+class Supervisor(Multiprocess):
+    """uvicorn's supervisor of worker processes, which on SIGTERM or SIGINT first lets go of
+    its own copy of the listening socket: the socket is closed (new connections refused)
+    once the workers have closed theirs too, instead of the kernel queueing connections
+    that no process will accept while the workers drain."""
+
+    def stop_listening(self) -> None:
+        for sock in self.sockets:
+            sock.close()
+
+    def handle_term(self) -> None:
+        self.stop_listening()
+        super().handle_term()
+
+    def handle_int(self) -> None:
+        self.stop_listening()
+        super().handle_int()
+
+
+def _stopped(signum: int, frame: FrameType | None) -> None:
+    """uvicorn raises the signal that stopped it again once it has drained; landing here
+    instead of the default handler lets a requested, clean stop exit with status 0."""
+
+
+def run(config: uvicorn.Config, sock: socket.socket) -> bool:
+    """Serve ``sock`` with ``config`` (in ``config.workers`` processes) until SIGTERM or
+    SIGINT, then stop accepting, let the requests in flight finish (within
+    ``config.timeout_graceful_shutdown`` seconds) and return. ``False`` when the service
+    failed to start."""
+    if config.workers > 1:
+        Supervisor(config, sockets=[sock]).run()
+        return True
+    server = uvicorn.Server(config)
+    previous = signal.signal(signal.SIGTERM, _stopped)
+    try:
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    return server.started
