@@ -139,6 +139,26 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("database_url", ENGINES[:1] if independent else ENGINES, indirect=True)
 
 
+STARTED_FIRST = (
+    "test_durability.py::test_acknowledged_submissions_survive_kills_whole",
+    "test_live_progress.py::test_two_processes_hear_each_other_through_postgresql",
+    "test_plugin_proof.py::test_a_new_plugin_package_scores_a_session",
+    "test_plugin_host.py::test_serve_refuses_two_plugins_offering_one_set_before_serving",
+    "test_plugin_host.py::test_a_new_plugin_in_its_named_folder_passes_its_tests_and_mypy_before_it_is_installed",
+    "test_rotation_api.py::test_schedule_plan_command",
+    "test_server.py::test_acknowledged_scores_survive_a_killed_server",
+    "test_exports.py::test_cli_export_names_its_options_and_writes_what_the_link_serves",
+)
+"""The longest tests (processes killed and restarted, packages installed, a solver run from
+the command line): a test named here that is gone or renamed is simply not moved."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The longest tests first: pytest-xdist deals tests out in this order, so a worker that
+    drew one near the end would keep the run waiting long after the other ran dry."""
+    items.sort(key=lambda item: not item.nodeid.split("[")[0].endswith(STARTED_FIRST))
+
+
 def engine_of(url: str) -> str:
     return "sqlite" if url.startswith("sqlite") else "postgresql"
 
