@@ -15,6 +15,7 @@ import pytest
 
 from tests.postgres_server import HOST, MISSING_BINARIES_MESSAGE, SUPERUSER, find_pg_bindir
 from tests.required import unavailable
+from tests.serving import START_WITHIN
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN = """
@@ -35,6 +36,22 @@ def answers(port: int) -> bool:
         return sock.connect_ex((HOST, port)) == 0
 
 
+def data_directory(port: int) -> Path:
+    """The server's data directory, asked once it takes connections (it may still be
+    "starting up" when its port first answers)."""
+    deadline = time.monotonic() + START_WITHIN
+    while True:
+        try:
+            with psycopg.connect(host=HOST, port=port, user=SUPERUSER, dbname="postgres") as db:
+                row = db.execute("SHOW data_directory").fetchone()
+                assert row is not None
+                return Path(row[0])
+        except psycopg.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
 @pytest.mark.postgresql
 def test_a_killed_run_leaves_no_server_behind() -> None:
     if find_pg_bindir() is None:
@@ -43,10 +60,7 @@ def test_a_killed_run_leaves_no_server_behind() -> None:
     try:
         assert run.stdout is not None
         port = int(run.stdout.readline())
-        with psycopg.connect(host=HOST, port=port, user=SUPERUSER, dbname="postgres") as db:
-            row = db.execute("SHOW data_directory").fetchone()
-        assert row is not None
-        data = Path(row[0])
+        data = data_directory(port)
         assert data.is_dir()
     finally:
         run.kill()
