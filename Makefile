@@ -61,8 +61,13 @@ $(JS_STAMP): $(JS)/package.json $(JS)/package-lock.json
 test: $(STAMP) $(JS_STAMP)  ## every test, on SQLite and (where installed) PostgreSQL
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy
-	$(BIN)/pytest -n auto  # a worker per core, each with its own PostgreSQL server
+	@# mypy beside pytest (a worker per core, each with its own PostgreSQL server): without a
+	@# cache, as on a clean clone, it needs a core for a quarter of a minute, while pytest's
+	@# workers spend part of theirs waiting on servers and browsers. Its report comes last.
+	$(BIN)/mypy > $(VENV)/mypy.log 2>&1 & mypy=$$!; \
+	$(BIN)/pytest -n auto; tests=$$?; \
+	wait $$mypy; typed=$$?; cat $(VENV)/mypy.log; \
+	test $$tests -eq 0 && test $$typed -eq 0
 
 lint: $(STAMP)
 	$(BIN)/ruff check --fix .

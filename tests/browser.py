@@ -8,11 +8,8 @@ test on either and keeps a screenshot under ``tests/artefacts/browser/``. The fi
 
 from __future__ import annotations
 
-import fcntl
-import os
 import re
 import shutil
-import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -32,7 +29,7 @@ from sanquan.app import create_app
 from sanquan.config import Settings, sqlite_url
 from tests.loopback import served
 from tests.required import unavailable
-from tests.serving import SANQUAN
+from tests.serving import demo_database
 
 ARTEFACTS = Path(__file__).parent / "artefacts" / "browser"
 LOCAL = "127.0.0.1"
@@ -63,24 +60,6 @@ class Demo:
     def token(self, role: str) -> str:
         """The demo's token for ``role`` (``admin``, ``viewer``, ``institution``, …)."""
         return self.tokens[f"SANQUAN_{role.upper()}_TOKEN"]
-
-
-def demo_database(shared: Path) -> Path:
-    """``sanquan demo`` loaded once in ``shared`` for all of a run's workers: the first to
-    come loads it (a few seconds of planning), the others wait for it and copy it."""
-    shared.mkdir(exist_ok=True)
-    ready = shared / "ready"
-    with (shared / "lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not ready.exists():
-            env = {
-                **os.environ,
-                "SANQUAN_DATA_DIR": str(shared),
-                "SANQUAN_DATABASE_URL": sqlite_url(shared / "sanquan.sqlite3"),
-            }
-            subprocess.run([*SANQUAN, "demo", "--yes"], env=env, capture_output=True, check=True)
-            ready.touch()
-    return shared
 
 
 @contextmanager

@@ -2,16 +2,16 @@
 ASGI app over HTTP, with a fresh migrated database each time.
 
 Each database is a clone of a template built once per engine and session: an empty migrated
-one, or, for a test that asks for the ``world``, one holding the world already (a file copy on
-SQLite, ``CREATE DATABASE … TEMPLATE`` on PostgreSQL). A test marked ``engine_independent``
-exercises no storage behaviour and runs on SQLite only."""
+one, or, for a test that asks for the ``world``, one holding the world already, or, for one
+that asks for ``demo_tokens``, one that ``sanquan demo`` loaded (a file copy on SQLite,
+``CREATE DATABASE … TEMPLATE`` on PostgreSQL). A test marked ``engine_independent`` exercises
+no storage behaviour and runs on SQLite only."""
 
 from __future__ import annotations
 
 import json
 import os
 import shutil
-import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -33,7 +33,7 @@ from sanquan.migrate import upgrade
 from sanquan.plugins.host import PluginHost
 from sanquan.tables.service import import_plans
 from tests.postgres_server import PostgresServer, fresh_database, postgresql_server
-from tests.serving import SANQUAN
+from tests.serving import demo_database, load_demo
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -95,6 +95,40 @@ def postgresql_world_template(
         yield WorldTemplate(str(make_url(url).database), populate(url))
 
 
+@dataclass(frozen=True)
+class DemoTemplate:
+    """A database ``sanquan demo`` loaded, to clone (a file path on SQLite, a database name
+    on PostgreSQL), and the directory of its ``demo-tokens.env`` and printed ``demo.out``."""
+
+    database: str
+    directory: Path
+
+
+def shared_directory(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A directory all of a run's workers share (the base of their temporary ones)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@pytest.fixture(scope="session")
+def sqlite_demo_template(tmp_path_factory: pytest.TempPathFactory) -> DemoTemplate:
+    """The run's demo, loaded once for every worker (and the browser tests' ``demo``)."""
+    directory = demo_database(shared_directory(tmp_path_factory) / "demo")
+    return DemoTemplate(str(directory / "sanquan.sqlite3"), directory)
+
+
+@pytest.fixture(scope="session")
+def postgresql_demo_template(
+    postgresql_server: PostgresServer,
+    postgresql_template: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[DemoTemplate]:
+    directory = tmp_path_factory.mktemp("demo-postgresql")
+    with fresh_database(postgresql_server, postgresql_template) as url:
+        load_demo(url, directory)
+        yield DemoTemplate(str(make_url(url).database), directory)
+
+
 ENGINES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
 
 
@@ -105,41 +139,62 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("database_url", ENGINES[:1] if independent else ENGINES, indirect=True)
 
 
+STARTED_FIRST = (
+    "test_durability.py::test_acknowledged_submissions_survive_kills_whole",
+    "test_live_progress.py::test_two_processes_hear_each_other_through_postgresql",
+    "test_plugin_proof.py::test_a_new_plugin_package_scores_a_session",
+    "test_plugin_host.py::test_serve_refuses_two_plugins_offering_one_set_before_serving",
+    "test_plugin_host.py::test_a_new_plugin_in_its_named_folder_passes_its_tests_and_mypy_before_it_is_installed",
+    "test_rotation_api.py::test_schedule_plan_command",
+    "test_server.py::test_acknowledged_scores_survive_a_killed_server",
+    "test_exports.py::test_cli_export_names_its_options_and_writes_what_the_link_serves",
+)
+"""The longest tests (processes killed and restarted, packages installed, a solver run from
+the command line): a test named here that is gone or renamed is simply not moved."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The longest tests first: pytest-xdist deals tests out in this order, so a worker that
+    drew one near the end would keep the run waiting long after the other ran dry."""
+    items.sort(key=lambda item: not item.nodeid.split("[")[0].endswith(STARTED_FIRST))
+
+
 def engine_of(url: str) -> str:
     return "sqlite" if url.startswith("sqlite") else "postgresql"
 
 
 @contextmanager
 def migrated_database(
-    request: pytest.FixtureRequest, engine: str, directory: Path, *, world: bool = False
+    request: pytest.FixtureRequest,
+    engine: str,
+    directory: Path,
+    *,
+    world: bool = False,
+    demo: bool = False,
 ) -> Iterator[str]:
     """A fresh, migrated database on ``engine`` (``sqlite`` in ``directory``, or
     ``postgresql``), copied from the session's template: the one holding the world when
-    ``world``, else the empty one."""
+    ``world``, the demo when ``demo``, else the empty one."""
+    assert not (world and demo), "a test's database holds the world or the demo, not both"
+    holding = "_world_template" if world else "_demo_template" if demo else ""
+    template = request.getfixturevalue(f"{engine}{holding or '_template'}")
+    name = template.database if holding else str(template)
     if engine == "sqlite":
         path = directory / "sanquan.sqlite3"
-        if world:
-            shutil.copy(request.getfixturevalue("sqlite_world_template").database, path)
-        else:
-            shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        shutil.copy(name, path)
         yield sqlite_url(path)
         return
-    server = request.getfixturevalue("postgresql_server")
-    template = (
-        request.getfixturevalue("postgresql_world_template").database
-        if world
-        else request.getfixturevalue("postgresql_template")
-    )
-    with fresh_database(server, template) as url:
+    with fresh_database(request.getfixturevalue("postgresql_server"), name) as url:
         yield url
 
 
 @pytest.fixture
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh, migrated database on each engine; holding the world already when the test
-    asks for the ``world``."""
+    asks for the ``world``, the demo when it asks for ``demo_tokens``."""
     world = "world" in request.fixturenames
-    with migrated_database(request, request.param, tmp_path, world=world) as url:
+    demo = "demo_tokens" in request.fixturenames
+    with migrated_database(request, request.param, tmp_path, world=world, demo=demo) as url:
         yield url
 
 
@@ -154,13 +209,16 @@ def env(database_url: str, tmp_path: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def demo_tokens(env: dict[str, str], tmp_path: Path) -> dict[str, str]:
-    """``sanquan demo`` loaded into the test's database: its printed tokens by variable."""
-    done = subprocess.run(
-        [*SANQUAN, "demo", "--yes"], env=env, capture_output=True, text=True, check=True
-    )
-    assert "(已结束)" in done.stdout
-    lines = (tmp_path / "demo-tokens.env").read_text().split()
+def demo_tokens(
+    request: pytest.FixtureRequest, env: dict[str, str], tmp_path: Path
+) -> dict[str, str]:
+    """``sanquan demo`` loaded into the test's database (a clone of the engine's demo
+    template, see :func:`database_url`), its ``demo-tokens.env`` in the test's data
+    directory: its printed tokens by variable."""
+    template = request.getfixturevalue(f"{engine_of(env['SANQUAN_DATABASE_URL'])}_demo_template")
+    assert "(已结束)" in (template.directory / "demo.out").read_text()
+    tokens = shutil.copy(template.directory / "demo-tokens.env", tmp_path / "demo-tokens.env")
+    lines = Path(tokens).read_text().split()
     return dict(line.split("=", 1) for line in lines)
 
 
@@ -340,8 +398,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     """``sanquan demo``, loaded once a run and served by each worker on loopback."""
     from tests.browser import demo_served
 
-    base = tmp_path_factory.getbasetemp()
-    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    shared = shared_directory(tmp_path_factory)
     with demo_served(shared / "demo", tmp_path_factory.mktemp("demo")) as served:
         yield served
 

@@ -22,7 +22,8 @@ Public API:
 * :func:`find_pg_bindir` -- locate the PostgreSQL server binaries.
 * :func:`postgresql_server` -- session-scoped fixture yielding a running
   :class:`PostgresServer` (skipped when PostgreSQL is not installed, except
-  under ``CI=true`` where that is a failure).
+  under ``CI=true`` where that is a failure); :func:`throwaway_server`, the
+  same as a context manager.
 * :func:`fresh_database` -- context manager creating a uniquely named database
   (optionally cloned from a template) and yielding its SQLAlchemy URL.
 """
@@ -233,6 +234,14 @@ def postgresql_server() -> Iterator[PostgresServer]:
 
     Skips (or, with ``CI=true``, fails) when the PostgreSQL binaries are missing.
     """
+    with throwaway_server() as server:
+        yield server
+
+
+@contextmanager
+def throwaway_server() -> Iterator[PostgresServer]:
+    """A throwaway PostgreSQL server while the block runs, watched (see :func:`_watched`);
+    skipped (or, with ``CI=true``, failed) when the PostgreSQL binaries are missing."""
     bindir = find_pg_bindir()
     if bindir is None:
         unavailable(MISSING_BINARIES_MESSAGE)

@@ -3,7 +3,9 @@ it over real HTTP, and the Node clients that drive it."""
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -14,6 +16,7 @@ from pathlib import Path
 
 import httpx
 
+from sanquan.config import sqlite_url
 from tests.required import unavailable
 
 SANQUAN = [sys.executable, "-m", "sanquan"]
@@ -65,6 +68,31 @@ def start(
             time.sleep(0.1)
     process.kill()
     raise AssertionError(f"server did not start within {START_WITHIN} s")
+
+
+def demo_database(shared: Path) -> Path:
+    """``sanquan demo`` loaded once in ``shared`` (``sanquan.sqlite3``, ``demo-tokens.env``
+    and what the command printed, ``demo.out``) for all of a run's workers: the first to come
+    loads it (seconds of planning), the others wait for it and copy it."""
+    shared.mkdir(exist_ok=True)
+    ready = shared / "ready"
+    with (shared / "lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not ready.exists():
+            load_demo(sqlite_url(shared / "sanquan.sqlite3"), shared)
+            ready.touch()
+    return shared
+
+
+def load_demo(database_url: str, directory: Path) -> str:
+    """``sanquan demo --yes`` into ``database_url``, its tokens written to ``directory``;
+    what it printed, also kept in ``demo.out`` there."""
+    env = {**os.environ, "SANQUAN_DATA_DIR": str(directory), "SANQUAN_DATABASE_URL": database_url}
+    done = subprocess.run(
+        [*SANQUAN, "demo", "--yes"], env=env, capture_output=True, text=True, check=True
+    )
+    (directory / "demo.out").write_text(done.stdout)
+    return done.stdout
 
 
 def cli_token(env: dict[str, str], role: str, name: str) -> str:

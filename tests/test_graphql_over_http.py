@@ -54,6 +54,7 @@ def test_the_answer_comes_in_the_type_the_client_accepts(accept: str, chosen: st
     assert answer_type(accept) == chosen
 
 
+@pytest.mark.engine_independent  # HTTP only: one engine
 def test_graphql_response_json_says_a_request_that_never_ran_with_400(world: World) -> None:
     token = world.tokens["viewer"]
     ran = ask(world.client, token, {"query": VIEWER}, GRAPHQL_RESPONSE)
@@ -86,6 +87,7 @@ def test_a_refused_mutation_nulls_only_its_own_field(world: World) -> None:
     assert admin["data"]["token"] == {"userErrors": [{"code": "UNKNOWN_ACCOUNT"}]}
 
 
+@pytest.mark.engine_independent  # HTTP only: one engine
 def test_automatic_persisted_queries_follow_apollos_protocol(world: World) -> None:
     token = world.tokens["viewer"]
     hashed = {"persistedQuery": {"version": 1, "sha256Hash": sha(VIEWER)}}
@@ -113,6 +115,7 @@ def test_automatic_persisted_queries_follow_apollos_protocol(world: World) -> No
     assert unsupported.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_SUPPORTED"
 
 
+@pytest.mark.engine_independent  # HTTP only: one engine
 def test_with_trusted_documents_only_registered_operations_run(
     settings: Settings, host: PluginHost, world: World, tmp_path: Path
 ) -> None:
@@ -144,6 +147,7 @@ def test_with_trusted_documents_only_registered_operations_run(
         assert missing["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
 
 
+@pytest.mark.engine_independent  # HTTP only: one engine
 def test_cors_answers_configured_origins_before_authentication(
     settings: Settings, host: PluginHost, world: World
 ) -> None:

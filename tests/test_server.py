@@ -148,6 +148,7 @@ def test_cli_token_create_and_no_graphiql_by_default(server: tuple[dict[str, str
     assert "--institution:INSTITUTION 账号必须指定所代表的高校" in refused.stderr
 
 
+@pytest.mark.engine_independent  # refused by the URL's scheme, before any connection
 def test_demo_will_not_wipe_a_server_database_unasked(env: dict[str, str]) -> None:
     if env["SANQUAN_DATABASE_URL"].startswith("sqlite"):
         env = {**env, "SANQUAN_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none"}

@@ -17,7 +17,6 @@ from collections import Counter, defaultdict
 
 from ortools.graph.python.min_cost_flow import SimpleMinCostFlow
 
-from sanquan.rotation.explain import explain
 from sanquan.rotation.model import (
     CYCLE_QUARTERS,
     Infeasible,
@@ -53,6 +52,10 @@ def plan_cycle(request: PlanRequest) -> Plan:
     check_arithmetic(request)
     placed = place_in_quarters(request)
     if placed is None:
+        # Imported here: CP-SAT brings pandas along, seconds that every start of the service
+        # and of the CLI would pay for a request that is rarely infeasible.
+        from sanquan.rotation.explain import explain
+
         raise explain(request)
     return Plan(request, compose_sessions(request, placed))
 
