@@ -8,8 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import Select, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from sanquan.auth.models import Role
 from sanquan.auth.tokens import Principal
@@ -278,17 +279,10 @@ def submit_scores(
     existing = {
         s.indicator_code: s
         for s in db.scalars(
-            select(Score)
-            .where(
-                Score.session_id == session.id,
-                Score.subject_id == subject.id,
-                Score.source == submission.source,
-                Score.reviewer_key == key,
-            )
-            .with_for_update()  # two representatives of one school may submit at once
+            # two representatives of one school may submit at once
+            _reviewer_scores(submission, subject.id, key).with_for_update()
         )
     }
-    status = ScoreStatus.SUBMITTED if submission.final else ScoreStatus.DRAFT
     errors: list[DomainError] = []
     seen: set[str] = set()
     scored: list[ScoreValue] = []
@@ -331,54 +325,83 @@ def submit_scores(
     raise_all(errors)
 
     now = utcnow()
-    stored: list[Score] = []
-    changes: list[Change] = []
-    for entry, value in zip(entries, scored, strict=True):
-        score = existing.get(entry.indicator)
-        if score is None:
-            score = Score(
-                session_id=session.id,
-                subject_id=subject.id,
-                indicator_code=entry.indicator,
-                source=submission.source,
-                reviewer_key=key,
-                reviewer_institution_id=None
-                if submission.source is Source.EXPERT
-                else actor.institution_id,
-                reviewer_account_id=actor.account_id
-                if submission.source is Source.EXPERT
-                else None,
-                value=value.value,
-                reported=value.reported,
-                comment=entry.comment,
-                evidence=entry.evidence,
-                status=status,
-                submitted_by_id=actor.account_id,
-                updated_at=now,
-            )
-            db.add(score)
-            changes.append(Change(score, None))
-        elif (score.value, score.reported, score.comment, score.evidence, score.status) != (
-            value.value,
-            value.reported,
-            entry.comment,
-            entry.evidence,
-            status,
-        ):
-            changes.append(Change.of(score))
-            score.value, score.reported, score.comment, score.evidence, score.status = (
-                value.value,
-                value.reported,
-                entry.comment,
-                entry.evidence,
-                status,
-            )
-            score.submitted_by_id = actor.account_id
-            score.updated_at = now
-        stored.append(score)
-    db.flush()
+    stored, changes = _write(db, actor, submission, subject.id, key, existing, scored, now)
     record_revisions(db, changes, actor.account_id, now)
     return SubmissionOutcome(session, stored, len(changes))
+
+
+def _write(
+    db: Session,
+    actor: Principal,
+    submission: Submission,
+    subject_id: int,
+    key: str,
+    existing: dict[str, Score],
+    scored: list[ScoreValue],
+    now: datetime,
+) -> tuple[list[Score], list[Change]]:
+    """Store the checked scores in two statements whatever their number, each sent once
+    with all its rows: one ``INSERT`` of the new scores, one ``UPDATE`` of the changed
+    ones, by primary key (the unit of work's flush built both row by row). The loaded
+    scores are brought up to date as committed values, so nothing is flushed again.
+    Returns the stored scores in the submission's order and what changed."""
+    status = ScoreStatus.SUBMITTED if submission.final else ScoreStatus.DRAFT
+    expert = submission.source is Source.EXPERT
+    created: list[dict[str, object]] = []
+    updated: list[dict[str, object]] = []
+    changes: list[Change] = []
+    for entry, value in zip(submission.entries, scored, strict=True):
+        fields = {
+            "value": value.value,
+            "reported": value.reported,
+            "comment": entry.comment,
+            "evidence": entry.evidence,
+            "status": status,
+        }
+        score = existing.get(entry.indicator)
+        if score is None:
+            created.append(
+                {
+                    "session_id": submission.session_id,
+                    "subject_id": subject_id,
+                    "indicator_code": entry.indicator,
+                    "source": submission.source,
+                    "reviewer_key": key,
+                    "reviewer_institution_id": None if expert else actor.institution_id,
+                    "reviewer_account_id": actor.account_id if expert else None,
+                    "submitted_by_id": actor.account_id,
+                    "updated_at": now,
+                    **fields,
+                }
+            )
+        elif tuple(getattr(score, name) for name in fields) != tuple(fields.values()):
+            changes.append(Change.of(score))
+            fields |= {"submitted_by_id": actor.account_id, "updated_at": now}
+            updated.append({"id": score.id, **fields})
+            for name, committed in fields.items():
+                set_committed_value(score, name, committed)
+    if updated:
+        db.execute(update(Score), updated)
+    if created:
+        db.execute(insert(Score), created)
+        codes = [str(row["indicator_code"]) for row in created]
+        for new in db.scalars(_reviewer_scores(submission, subject_id, key, codes)):
+            existing[new.indicator_code] = new
+            changes.append(Change(new, None))
+    return [existing[entry.indicator] for entry in submission.entries], changes
+
+
+def _reviewer_scores(
+    submission: Submission, subject_id: int, key: str, codes: Sequence[str] | None = None
+) -> Select[Score]:
+    """One reviewer's scores of one school in the submission's session (of ``codes``)."""
+    query = select(Score).where(
+        Score.session_id == submission.session_id,
+        Score.subject_id == subject_id,
+        Score.source == submission.source,
+        Score.reviewer_key == key,
+    )
+    return query if codes is None else query.where(Score.indicator_code.in_(codes))
 
 
 @dataclass(frozen=True)
