@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from sqlalchemy import Select, insert, select, update
+from sqlalchemy import Select, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -377,11 +377,11 @@ def _write(
         elif tuple(getattr(score, name) for name in fields) != tuple(fields.values()):
             changes.append(Change.of(score))
             fields |= {"submitted_by_id": actor.account_id, "updated_at": now}
-            updated.append({"id": score.id, **fields})
+            updated.append({"score_id": score.id, **fields})
             for name, committed in fields.items():
                 set_committed_value(score, name, committed)
     if updated:
-        db.execute(update(Score), updated)
+        db.execute(_UPDATE_BY_ID, updated)
     if created:
         db.execute(insert(Score), created)
         codes = [str(row["indicator_code"]) for row in created]
@@ -389,6 +389,29 @@ def _write(
             existing[new.indicator_code] = new
             changes.append(Change(new, None))
     return [existing[entry.indicator] for entry in submission.entries], changes
+
+
+_SCORES = Score.metadata.tables[Score.__tablename__]
+_UPDATE_BY_ID = (
+    update(_SCORES)
+    .where(_SCORES.c.id == bindparam("score_id"))
+    .values(
+        {
+            name: bindparam(name)
+            for name in (
+                "value",
+                "reported",
+                "comment",
+                "evidence",
+                "status",
+                "submitted_by_id",
+                "updated_at",
+            )
+        }
+    )
+)
+"""A score's changed columns by its id, as a plain (Core) statement: sent with many rows,
+it is one ``executemany`` without the ORM's bulk bookkeeping."""
 
 
 def _reviewer_scores(
@@ -448,5 +471,5 @@ def record_revisions(
                 "reason": reason,
             }
         )
-    db.execute(insert(ScoreRevision), rows)
+    db.execute(insert(ScoreRevision.metadata.tables[ScoreRevision.__tablename__]), rows)
     announce(db, changes[0].score.session_id)
