@@ -47,21 +47,21 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import scoreboard as board  # noqa: E402  (the bench's database and bare object endpoint)
+import scoreboard as board
 
-from sanquan.api.ids import global_id  # noqa: E402
-from sanquan.app import create_app  # noqa: E402
-from sanquan.auth.tokens import Principal, authenticate  # noqa: E402
-from sanquan.db import make_engine, make_session_factory  # noqa: E402
-from sanquan.errors import DomainError, DomainErrors  # noqa: E402
-from sanquan.plugins.host import PluginHost  # noqa: E402
-from sanquan.review.models import ReviewSession, Score  # noqa: E402
-from sanquan.review.results import Scoreboard, session_scoreboard  # noqa: E402
-from sanquan.review.scoring import ScoreEntry, Submission, reviewer_key, submit_scores  # noqa: E402
-from sanquan.review.sessions import get_session  # noqa: E402
-from sanquan.timeutil import beijing_today, utcnow  # noqa: E402
-from sanquan_sdk import Source  # noqa: E402
-from tests import loopback  # noqa: E402
+from sanquan.api.ids import global_id
+from sanquan.app import create_app
+from sanquan.auth.tokens import Principal, authenticate
+from sanquan.db import make_engine, make_session_factory
+from sanquan.errors import DomainError, DomainErrors
+from sanquan.plugins.host import PluginHost
+from sanquan.review.models import ReviewSession, Score
+from sanquan.review.results import Scoreboard, session_scoreboard
+from sanquan.review.scoring import ScoreEntry, Submission, reviewer_key, submit_scores
+from sanquan.review.sessions import get_session
+from sanquan.timeutil import beijing_today, utcnow
+from sanquan_sdk import Source
+from tests import loopback
 
 COMPACT = """
 query Scoreboard($id: ID!) {
@@ -192,6 +192,11 @@ def bare_submit(sessions: sessionmaker[Session], host: PluginHost) -> Route:
 # --- the plain-SQL floor ------------------------------------------------------------------
 
 
+FLOOR_STATEMENTS = 4
+"""What :func:`floor_submit` sends (it bypasses the engine's statement counter): the lock,
+the read, the upserts, the audit rows."""
+
+
 def floor_submit(engine: Engine, submission: Submission, actor: Principal, subject_id: int) -> int:
     """The same rows as ``submit_scores`` for a resubmission, in plain SQL through the
     sqlite3 module on one of the engine's (durable) connections: read the reviewer's
@@ -303,6 +308,58 @@ class Run:
     write_statements: dict[str, int]
 
 
+@dataclass
+class Bench:
+    """The served app, a keep-alive client on it, and what the paths need."""
+
+    world: board.World
+    base: str
+    client: httpx.Client
+    service_counter: board.StatementCounter
+    bare_counter: board.StatementCounter
+    bare_sessions: sessionmaker[Session]
+    bare_engine: Engine
+    codes: list[str]
+    base_values: list[float]
+    turn: int = 0
+
+    def post(self, path: str, body: dict[str, Any], token: str) -> Any:
+        headers = {"Authorization": f"Bearer {token}"}
+        response = self.client.post(f"{self.base}{path}", json=body, headers=headers)
+        response.raise_for_status()
+        return response.json()
+
+    def values(self) -> list[float]:
+        """50 values, each different from the previous call's: every submission changes
+        all 50 scores."""
+        self.turn += 1
+        shift = (self.turn % 2) * 0.5
+        return [value + shift for value in self.base_values]
+
+    def vector_body(self) -> dict[str, Any]:
+        return {
+            "query": SUBMIT,
+            "variables": {
+                "input": {
+                    "sessionId": str(self.world.open_id),
+                    "institutionCode": board.OPEN[0],
+                    "source": "EXPERT",
+                    "vector": {"indicators": self.codes, "values": self.values()},
+                }
+            },
+        }
+
+    def list_body(self) -> dict[str, Any]:
+        body = self.vector_body()
+        given = body["variables"]["input"]
+        vector = given.pop("vector")
+        given["scores"] = [
+            {"indicator": c, "value": v}
+            for c, v in zip(vector["indicators"], vector["values"], strict=True)
+        ]
+        return body
+
+
 def run(world: board.World, args: argparse.Namespace) -> Run:
     service = create_app(world.settings, world.host)
     bare_engine = make_engine(world.settings.database_url)
@@ -318,140 +375,118 @@ def run(world: board.World, args: argparse.Namespace) -> Run:
         ]
     )
     app = Starlette(routes=[Mount("/bare", bare), Mount("", service)])
-    viewer = {"Authorization": f"Bearer {world.viewer_token}"}
-    expert = {"Authorization": f"Bearer {world.expert_token}"}
     codes = [i.code for i in board.bench_indicator_set().indicators]
     rng = random.Random(board.SEED + 2)
     base_values = [round(rng.uniform(55.0, 95.0) * 2) / 2 for _ in codes]
-    turn = iter(range(10**9))
-
-    def values() -> list[float]:
-        shift = (next(turn) % 2) * 0.5  # every submission changes all 50 scores
-        return [value + shift for value in base_values]
-
-    def vector_body() -> dict[str, Any]:
-        return {
-            "query": SUBMIT,
-            "variables": {
-                "input": {
-                    "sessionId": str(world.open_id),
-                    "institutionCode": board.OPEN[0],
-                    "source": "EXPERT",
-                    "vector": {"indicators": codes, "values": values()},
-                }
-            },
-        }
-
-    def list_body() -> dict[str, Any]:
-        body = vector_body()
-        given = body["variables"]["input"]
-        vector = given.pop("vector")
-        given["scores"] = [
-            {"indicator": c, "value": v}
-            for c, v in zip(vector["indicators"], vector["values"], strict=True)
-        ]
-        return body
-
     with loopback.served(app) as base, httpx.Client(timeout=30) as client:
-
-        def post(path: str, body: dict[str, Any], headers: dict[str, str]) -> Any:
-            response = client.post(f"{base}{path}", json=body, headers=headers)
-            response.raise_for_status()
-            return response.json()
-
-        def graphql_read(query: str, session_id: int) -> Callable[[], Any]:
-            body = {"query": query, "variables": {"id": global_id("ReviewSession", session_id)}}
-            return lambda: post("/graphql", body, viewer)
-
-        def bare_read(path: str, session_id: int) -> Callable[[], Any]:
-            url = f"{base}/bare/{path}/{session_id}"
-            if path == "review-sessions":
-                url += "/scoreboard"
-            return lambda: client.get(url, headers=viewer).json()
-
-        for session_id in (world.large_id, world.small_id):
-            if graphql_read(COMPACT, session_id)() != bare_read("compact", session_id)():
-                raise RuntimeError("the bare compact scoreboard differs from GraphQL's")
-            if (
-                graphql_read(board.SCOREBOARD, session_id)()
-                != bare_read("review-sessions", session_id)()
-            ):
-                raise RuntimeError("the bare object scoreboard differs from GraphQL's")
-        read_calls = {
-            "GraphQL scoreboard (vectors)": graphql_read(COMPACT, world.large_id),
-            "bare scoreboard (vectors)": bare_read("compact", world.large_id),
-            "GraphQL results (objects)": graphql_read(board.SCOREBOARD, world.large_id),
-            "bare results (objects)": bare_read("review-sessions", world.large_id),
-            "healthz (HTTP floor)": lambda: client.get(f"{base}/healthz"),
-        }
-        read_statements = {}
-        for name, counter, make in (
-            ("GraphQL scoreboard (vectors)", service_counter, lambda i: graphql_read(COMPACT, i)),
-            ("bare scoreboard (vectors)", bare_counter, lambda i: bare_read("compact", i)),
-            (
-                "GraphQL results (objects)",
-                service_counter,
-                lambda i: graphql_read(board.SCOREBOARD, i),
-            ),
-            ("bare results (objects)", bare_counter, lambda i: bare_read("review-sessions", i)),
-        ):
-            counts = []
-            for session_id in (world.large_id, world.small_id):
-                before = counter.count
-                make(session_id)()
-                counts.append(counter.count - before)
-            read_statements[name] = (counts[0], counts[1])
-        reads = alternate(read_calls, args.rounds, args.block)
-
-        def checked(answer: Any) -> None:
-            payload = answer["data"]["submitScores"]
-            if answer.get("errors") or payload["userErrors"] or payload["changedCount"] != 50:
-                raise RuntimeError(f"submission not stored as expected: {answer}")
-
-        write_calls: dict[str, Callable[[], object]] = {
-            "GraphQL submitScores (vector)": lambda: checked(
-                post("/graphql", vector_body(), expert)
-            ),
-            "GraphQL submitScores (ScoreInput list)": lambda: checked(
-                post("/graphql", list_body(), expert)
-            ),
-            "bare endpoint (same JSON, same domain function)": lambda: checked(
-                post("/bare/submit", vector_body(), expert)
-            ),
-        }
-        in_process = in_process_calls(world, bare_sessions, bare_engine, values)
-        write_calls |= in_process
-        checked(post("/graphql", list_body(), expert))  # the scores exist from here on
-        write_statements = {}
-        for name, call, counter in (
-            (
-                "GraphQL submitScores (vector)",
-                write_calls["GraphQL submitScores (vector)"],
-                service_counter,
-            ),
-            (
-                "bare endpoint (same JSON, same domain function)",
-                write_calls["bare endpoint (same JSON, same domain function)"],
-                bare_counter,
-            ),
-        ):
-            before = counter.count
-            call()
-            write_statements[name] = counter.count - before
-        writes = alternate(write_calls, args.rounds, args.block)
+        bench = Bench(
+            world,
+            base,
+            client,
+            service_counter,
+            bare_counter,
+            bare_sessions,
+            bare_engine,
+            codes,
+            base_values,
+        )
+        reads, read_statements = measure_reads(bench, args)
+        writes, write_statements = measure_writes(bench, args)
     service.state.engine.dispose()
     bare_engine.dispose()
     return Run(reads, read_statements, writes, write_statements)
 
 
-def in_process_calls(
-    world: board.World,
-    sessions: sessionmaker[Session],
-    engine: Engine,
-    values: Callable[[], list[float]],
-) -> dict[str, Callable[[], object]]:
-    """The domain function and the plain-SQL floor, called without HTTP."""
-    codes = [i.code for i in board.bench_indicator_set().indicators]
+def measure_reads(
+    bench: Bench, args: argparse.Namespace
+) -> tuple[list[Timing], dict[str, tuple[int, int]]]:
+    """The scoreboard's paths: checked equal, statements counted, then timed."""
+    world, token = bench.world, bench.world.viewer_token
+
+    def graphql(query: str) -> Callable[[int], Callable[[], Any]]:
+        def at(session_id: int) -> Callable[[], Any]:
+            body = {"query": query, "variables": {"id": global_id("ReviewSession", session_id)}}
+            return lambda: bench.post("/graphql", body, token)
+
+        return at
+
+    def bare(path: str) -> Callable[[int], Callable[[], Any]]:
+        def at(session_id: int) -> Callable[[], Any]:
+            url = f"{bench.base}/bare/{path.format(session_id)}"
+            headers = {"Authorization": f"Bearer {token}"}
+            return lambda: bench.client.get(url, headers=headers).json()
+
+        return at
+
+    paths = {
+        "GraphQL scoreboard (vectors)": (graphql(COMPACT), bench.service_counter),
+        "bare scoreboard (vectors)": (bare("compact/{}"), bench.bare_counter),
+        "GraphQL results (objects)": (graphql(board.SCOREBOARD), bench.service_counter),
+        "bare results (objects)": (bare("review-sessions/{}/scoreboard"), bench.bare_counter),
+    }
+    names = list(paths)
+    for session_id in (world.large_id, world.small_id):
+        answers = [paths[name][0](session_id)() for name in names]
+        if answers[0] != answers[1] or answers[2] != answers[3]:
+            raise RuntimeError("a bare endpoint's JSON differs from GraphQL's")
+    statements = {}
+    for name, (path, counter) in paths.items():
+        counts = []
+        for session_id in (world.large_id, world.small_id):
+            before = counter.count
+            path(session_id)()
+            counts.append(counter.count - before)
+        statements[name] = (counts[0], counts[1])
+    calls: dict[str, Callable[[], object]] = {
+        name: path(world.large_id) for name, (path, _) in paths.items()
+    }
+    calls["healthz (HTTP floor)"] = lambda: bench.client.get(f"{bench.base}/healthz")
+    return alternate(calls, args.rounds, args.block), statements
+
+
+def measure_writes(bench: Bench, args: argparse.Namespace) -> tuple[list[Timing], dict[str, int]]:
+    """The submission's paths, from GraphQL down to the plain-SQL floor."""
+    token = bench.world.expert_token
+
+    def checked(answer: Any) -> None:
+        payload = answer["data"]["submitScores"]
+        if answer.get("errors") or payload["userErrors"] or payload["changedCount"] != 50:
+            raise RuntimeError(f"submission not stored as expected: {answer}")
+
+    checked(bench.post("/graphql", bench.list_body(), token))  # the scores exist from here on
+    calls: dict[str, Callable[[], object]] = {
+        GRAPHQL_VECTOR: lambda: checked(bench.post("/graphql", bench.vector_body(), token)),
+        GRAPHQL_LIST: lambda: checked(bench.post("/graphql", bench.list_body(), token)),
+        BARE_SUBMIT: lambda: checked(bench.post("/bare/submit", bench.vector_body(), token)),
+        **in_process_calls(bench),
+    }
+    statements = {}
+    for name, counter in (
+        (GRAPHQL_VECTOR, bench.service_counter),
+        (GRAPHQL_LIST, bench.service_counter),
+        (BARE_SUBMIT, bench.bare_counter),
+    ):
+        before = counter.count
+        calls[name]()
+        statements[name] = counter.count - before
+    before = bench.bare_counter.count
+    calls[DOMAIN]()
+    statements[DOMAIN] = bench.bare_counter.count - before
+    statements[FLOOR] = FLOOR_STATEMENTS
+    return alternate(calls, args.rounds, args.block), statements
+
+
+GRAPHQL_VECTOR = "GraphQL submitScores (vector)"
+GRAPHQL_LIST = "GraphQL submitScores (ScoreInput list)"
+BARE_SUBMIT = "bare endpoint (same JSON, same domain function)"
+DOMAIN = "domain function, in-process"
+FLOOR = "plain-SQL floor, in-process"
+
+
+def in_process_calls(bench: Bench) -> dict[str, Callable[[], object]]:
+    """The domain function and the plain-SQL floor, called without HTTP, on the bare
+    engine (whose statements are counted, and whose connections are as durable)."""
+    world, sessions, codes = bench.world, bench.bare_sessions, bench.codes
     with sessions() as db:
         actor = authenticate(db, f"Bearer {world.expert_token}")
         assert actor is not None
@@ -461,11 +496,18 @@ def in_process_calls(
             m.institution_id for m in session.members if m.institution.code == board.OPEN[0]
         )
         key = reviewer_key(Source.EXPERT, actor)
-        if db.scalar(select(Score.id).where(Score.reviewer_key == key).limit(1)) is None:
+        stored = db.scalars(
+            select(Score.id).where(
+                Score.session_id == world.open_id,
+                Score.subject_id == subject_id,
+                Score.reviewer_key == key,
+            )
+        ).all()
+        if len(stored) != len(codes):
             raise RuntimeError("the floor updates existing scores: submit once first")
 
     def submission() -> Submission:
-        entries = [ScoreEntry(c, v) for c, v in zip(codes, values(), strict=True)]
+        entries = [ScoreEntry(c, v) for c, v in zip(codes, bench.values(), strict=True)]
         return Submission(world.open_id, board.OPEN[0], Source.EXPERT, entries)
 
     def domain() -> None:
@@ -476,10 +518,10 @@ def in_process_calls(
             raise RuntimeError("the domain function did not change every score")
 
     def floor() -> None:
-        if floor_submit(engine, submission(), actor, subject_id) != len(codes):
+        if floor_submit(bench.bare_engine, submission(), actor, subject_id) != len(codes):
             raise RuntimeError("the floor did not change every score")
 
-    return {"domain function, in-process": domain, "plain-SQL floor, in-process": floor}
+    return {DOMAIN: domain, FLOOR: floor}
 
 
 # --- the report ---------------------------------------------------------------------------
@@ -528,11 +570,11 @@ def report(console: Console, result: Run) -> None:
             "" if count is None else str(count),
         )
     console.print(table)
-    gql = writes["GraphQL submitScores (vector)"].median_ms
-    gql_list = writes["GraphQL submitScores (ScoreInput list)"].median_ms
-    bare = writes["bare endpoint (same JSON, same domain function)"].median_ms
-    domain = writes["domain function, in-process"].median_ms
-    floor = writes["plain-SQL floor, in-process"].median_ms
+    gql = writes[GRAPHQL_VECTOR].median_ms
+    gql_list = writes[GRAPHQL_LIST].median_ms
+    bare = writes[BARE_SUBMIT].median_ms
+    domain = writes[DOMAIN].median_ms
+    floor = writes[FLOOR].median_ms
     console.print(
         f"GraphQL (vector) / bare {gql / bare:.2f}x, GraphQL (list) / bare {gql_list / bare:.2f}x "
         f"(target 1.5x); domain / floor {domain / floor:.2f}x (target 3x); "

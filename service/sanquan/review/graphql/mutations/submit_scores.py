@@ -8,7 +8,7 @@ import strawberry
 
 from sanquan import limits
 from sanquan.api.bounds import INPUT, bounded
-from sanquan.api.context import Info
+from sanquan.api.context import Info, selects
 from sanquan.api.errors import UserError, refusals
 from sanquan.api.ids import parse_id
 from sanquan.auth.models import Role
@@ -16,6 +16,7 @@ from sanquan.errors import DomainError, DomainErrors, FieldPath, invalid, raise_
 from sanquan.plugins.graphql import SourceType
 from sanquan.review import scoring
 from sanquan.review.graphql.types import ScoreType
+from sanquan.review.models import Score
 from sanquan_sdk import Source
 
 
@@ -172,8 +173,15 @@ class SubmitScores:
         ctx = info.context
         actor = ctx.require(Role.INSTITUTION, Role.EXPERT, what="submitScores")
         vector = input.vector
+        wanted = selects(info, "scores")
 
-        def action() -> scoring.SubmissionOutcome:
+        def action() -> tuple[scoring.SubmissionOutcome, list[Score]]:
+            """Store, then read back the stored scores in the same transaction if the
+            client asked for them (most clients ask for the count and errors only)."""
+            outcome = store()
+            return outcome, scoring.stored_scores(ctx.db, outcome) if wanted else []
+
+        def store() -> scoring.SubmissionOutcome:
             if vector is None:
                 return submit(entries_of(input.scores))
             if input.scores:
@@ -209,11 +217,12 @@ class SubmitScores:
                 max_scores=ctx.settings.max_scores_per_submission,
             )
 
-        outcome, errors = ctx.mutate(action)
-        if outcome is None:
+        result, errors = ctx.mutate(action)
+        if result is None:
             return SubmitScoresPayload(scores=[], changed_count=0, user_errors=errors)
+        outcome, stored = result
         return SubmitScoresPayload(
-            scores=[ScoreType(row=s, session=outcome.session) for s in outcome.scores],
+            scores=[ScoreType(row=s, session=outcome.session) for s in stored],
             changed_count=outcome.changed,
             user_errors=[],
         )
