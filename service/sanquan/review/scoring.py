@@ -29,6 +29,7 @@ from sanquan.institutions.service import get_institution
 from sanquan.limits import COMMENT_LENGTH
 from sanquan.plugins.host import PluginHost, PluginProblem, refused_if_a_plugin_fails
 from sanquan.review.models import (
+    PanelMember,
     ReviewSession,
     Score,
     ScoreRevision,
@@ -117,16 +118,24 @@ def _member_by_code(session: ReviewSession, code: str) -> Institution | None:
     return next((m.institution for m in session.members if m.institution.code == code), None)
 
 
+def on_panel(db: Session, session_id: int, account_id: int) -> bool:
+    """Whether the account sits on the session's panel: one row looked up, not the panel
+    and its accounts loaded as objects."""
+    found = select(PanelMember.id).where(
+        PanelMember.session_id == session_id, PanelMember.account_id == account_id
+    )
+    return db.scalar(found) is not None
+
+
 def check_reviewer(
-    session: ReviewSession, actor: Principal, subject: Institution, source: Source
+    db: Session, session: ReviewSession, actor: Principal, subject: Institution, source: Source
 ) -> None:
     """R9–R11: the relation between the reviewer, the session and the school scored."""
     members = {m.institution_id for m in session.members}
     if subject.id not in members:
         raise DomainError(ErrorCode.NOT_IN_SESSION, ("institutionCode",), value=subject.code)
     if source is Source.EXPERT:
-        panel = {m.account_id for m in session.panel}
-        if actor.role is not Role.EXPERT or actor.account_id not in panel:
+        if actor.role is not Role.EXPERT or not on_panel(db, session.id, actor.account_id):
             raise DomainError(ErrorCode.NOT_A_REVIEWER, ("sessionId",))
         if actor.institution_id == subject.id:
             raise DomainError(
@@ -285,7 +294,7 @@ def submit_scores(
     subject = _member_by_code(session, submission.institution_code) or get_institution(
         db, submission.institution_code, ("institutionCode",)
     )
-    check_reviewer(session, actor, subject, submission.source)
+    check_reviewer(db, session, actor, subject, submission.source)
     check_open(session, submission.source, today)
     entries = submission.entries
     if not entries:
