@@ -91,8 +91,15 @@ class SubmissionOutcome:
 
 
 def stored_scores(db: Session, outcome: SubmissionOutcome) -> list[Score]:
-    """The scores of ``outcome`` as stored, in the submission's order: one statement."""
-    rows = {s.id: s for s in db.scalars(select(Score).where(Score.id.in_(outcome.score_ids)))}
+    """The scores of ``outcome`` as stored, in the submission's order: one statement. The
+    rows were written without the ORM, so any of them already loaded in ``db`` is
+    refreshed rather than returned as it was."""
+    query = (
+        select(Score)
+        .where(Score.id.in_(outcome.score_ids))
+        .execution_options(populate_existing=True)
+    )
+    rows = {s.id: s for s in db.scalars(query)}
     return [rows[score_id] for score_id in outcome.score_ids]
 
 
