@@ -542,7 +542,7 @@ def profile_graphql(world: World, requests: int) -> str:
 
     async def run(count: int) -> None:
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
             for _ in range(count):
                 (await client.post("/graphql", json=payload, headers=headers)).raise_for_status()
 

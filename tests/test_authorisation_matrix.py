@@ -320,6 +320,13 @@ ROWS = [
         ON_CONCLUDED,
     ),
     query(
+        "ReviewSession.scoreboard",
+        SESSION_FIELD.format("scoreboard { indicators rows { rank } }"),
+        EVERYONE,
+        "reviewSession.scoreboard",
+        ON_CONCLUDED,
+    ),
+    query(
         "ReviewSession.diagnostics",
         SESSION_FIELD.format("diagnostics { meanSelfGap }"),
         EVERYONE,

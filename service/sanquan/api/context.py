@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from strawberry.types import Info as StrawberryInfo
+from strawberry.types.nodes import SelectedField, Selection
 
 from sanquan.api.errors import Forbidden, UserError, user_errors
 from sanquan.auth.models import Role
@@ -83,6 +84,20 @@ def _lost_score_race(error: IntegrityError) -> bool:
 
 
 Info = StrawberryInfo[Context, None]
+
+
+def selects(info: Info, name: str) -> bool:
+    """Whether the field being resolved selects the subfield ``name`` (directly or in a
+    fragment), so that a resolver loads only what its answer will show."""
+
+    def within(selections: list[Selection]) -> bool:
+        return any(
+            (isinstance(s, SelectedField) and s.name == name)
+            or (not isinstance(s, SelectedField) and within(s.selections))
+            for s in selections
+        )
+
+    return any(within(field.selections) for field in info.selected_fields)
 
 
 @dataclass

@@ -61,6 +61,7 @@ LIST_LENGTHS: dict[str, int] = {
     "ReviewSession.results": 5,
     "ReviewSession.diagnostics": 5,
     "InstitutionResult.indicators": 50,
+    "Scoreboard.rows": 5,
     "InstitutionDiagnosis.highlights": 50,
     "InstitutionDiagnosis.weaknesses": 50,
     "InstitutionDiagnosis.selfGaps": 50,

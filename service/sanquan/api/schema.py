@@ -23,6 +23,7 @@ from sanquan.api.bounds import guard
 from sanquan.api.cost import NoIntrospection, request_shape
 from sanquan.api.deadline import aborted
 from sanquan.api.errors import AccessError, root_cause
+from sanquan.api.execution import ScalarListExecution
 from sanquan.api.node_query import NodeQuery
 from sanquan.api.scalars import SCALARS
 from sanquan.auth.graphql import AuthMutation, AuthQuery
@@ -130,6 +131,7 @@ def build_schema(settings: Settings | None = None) -> Schema:
         mutation=Mutation,
         subscription=Subscription,
         extensions=extensions,
+        execution_context_class=ScalarListExecution,
         # Without introspection, "did you mean" hints would leak the schema all the same.
         config=StrawberryConfig(
             scalar_map=SCALARS, disable_field_suggestions=not settings.introspection

@@ -31,7 +31,7 @@ from sanquan.review.models import (
     SessionStatus,
 )
 from sanquan.review.progress import SessionProgress, session_progress
-from sanquan.review.scoring import Change, evaluate, pinned_set, record_revisions
+from sanquan.review.scoring import Change, audited, evaluate, pinned_set, record_revisions
 from sanquan.review.sessions import Lock, get_session
 from sanquan.timeutil import utcnow
 from sanquan_sdk import Aggregation, IndicatorSet, Reported, ScoreValue, Source, SourceWeights
@@ -157,10 +157,11 @@ def correct_score(
         assert corrected is not None
         if (score.value, score.reported) == (corrected.value, corrected.reported):
             return score
-        change = Change.of(score)
+        old = audited(score)
         score.value, score.reported = corrected.value, corrected.reported
         score.updated_at = utcnow()
         db.flush()
+        change = Change(score.id, session.id, old, audited(score))
         record_revisions(db, [change], actor.account_id, score.updated_at, reason.strip())
         weights = SourceWeights.from_dict(session.aggregation_weights or SourceWeights().as_dict())
         aggregation = _aggregate(db, host, session, indicator_set, weights)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -98,3 +99,93 @@ def session_results(
             )
         )
     return results
+
+
+@dataclass(frozen=True)
+class ScoreboardRow:
+    """One institution's results as vectors: position ``i`` of each is indicator ``i`` of
+    the scoreboard; ``None`` where the institution has no result for that indicator."""
+
+    institution: Institution
+    overall_index: float | None
+    rank: int | None
+    self_values: tuple[float | None, ...]
+    peer_means: tuple[float | None, ...]
+    expert_means: tuple[float | None, ...]
+    combined: tuple[float | None, ...]
+    peer_counts: tuple[int | None, ...]
+    expert_counts: tuple[int | None, ...]
+
+
+@dataclass(frozen=True)
+class Scoreboard:
+    """A concluded session's results in columns: the indicators once, then a row of
+    vectors per institution. The same figures as :func:`session_results`; a reader of the
+    whole table gets them in a handful of values per institution instead of eight per
+    indicator, which is what a GraphQL answer pays for."""
+
+    indicators: tuple[str, ...]
+    titles: tuple[str, ...]
+    rows: tuple[ScoreboardRow, ...]
+
+
+_OUTCOME_COLUMNS = (
+    IndicatorOutcome.institution_id,
+    IndicatorOutcome.indicator_code,
+    IndicatorOutcome.self_value,
+    IndicatorOutcome.peer_mean,
+    IndicatorOutcome.expert_mean,
+    IndicatorOutcome.combined,
+    IndicatorOutcome.peer_count,
+    IndicatorOutcome.expert_count,
+)
+
+
+def session_scoreboard(db: Session, host: PluginHost, session: ReviewSession) -> Scoreboard | None:
+    """``None`` until the session is concluded. The stored outcomes (R16) read as plain
+    rows, not ORM objects: they are only copied into the vectors. Indicators are in the
+    set's order; an outcome of an indicator the set no longer has (an uninstalled set)
+    comes after them, by code, titled with its code."""
+    if session.status is not SessionStatus.CONCLUDED:
+        return None
+    titles = indicator_titles(host, session)
+    by_institution: dict[int, dict[str, Any]] = defaultdict(dict)
+    for row in db.execute(
+        select(*_OUTCOME_COLUMNS).where(IndicatorOutcome.session_id == session.id)
+    ):
+        by_institution[row.institution_id][row.indicator_code] = row
+    stored = {code for found in by_institution.values() for code in found}
+    codes = [code for code in titles if code in stored] + sorted(stored - titles.keys())
+    overall = {
+        row.institution_id: row
+        for row in db.execute(
+            select(
+                InstitutionOutcome.institution_id,
+                InstitutionOutcome.overall,
+                InstitutionOutcome.rank,
+            ).where(InstitutionOutcome.session_id == session.id)
+        )
+    }
+    rows = []
+    for member in session.members:
+        found = by_institution[member.institution_id]
+        cells = [found.get(code) for code in codes]
+        summary = overall.get(member.institution_id)
+        rows.append(
+            ScoreboardRow(
+                institution=member.institution,
+                overall_index=summary.overall if summary else None,
+                rank=summary.rank if summary else None,
+                self_values=tuple(c.self_value if c else None for c in cells),
+                peer_means=tuple(c.peer_mean if c else None for c in cells),
+                expert_means=tuple(c.expert_mean if c else None for c in cells),
+                combined=tuple(c.combined if c else None for c in cells),
+                peer_counts=tuple(c.peer_count if c else None for c in cells),
+                expert_counts=tuple(c.expert_count if c else None for c in cells),
+            )
+        )
+    return Scoreboard(
+        indicators=tuple(codes),
+        titles=tuple(titles.get(code, code) for code in codes),
+        rows=tuple(rows),
+    )

@@ -7,8 +7,9 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Row, Select, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from sanquan.auth.models import Role
@@ -28,6 +29,7 @@ from sanquan.institutions.service import get_institution
 from sanquan.limits import COMMENT_LENGTH
 from sanquan.plugins.host import PluginHost, PluginProblem, refused_if_a_plugin_fails
 from sanquan.review.models import (
+    PanelMember,
     ReviewSession,
     Score,
     ScoreRevision,
@@ -80,9 +82,25 @@ class Submission:
 
 @dataclass(frozen=True)
 class SubmissionOutcome:
+    """What a submission stored: the ids of its scores in the submission's order (load
+    them with :func:`stored_scores` if they are wanted) and how many changed."""
+
     session: ReviewSession
-    scores: list[Score]
+    score_ids: list[int]
     changed: int
+
+
+def stored_scores(db: Session, outcome: SubmissionOutcome) -> list[Score]:
+    """The scores of ``outcome`` as stored, in the submission's order: one statement. The
+    rows were written without the ORM, so any of them already loaded in ``db`` is
+    refreshed rather than returned as it was."""
+    query = (
+        select(Score)
+        .where(Score.id.in_(outcome.score_ids))
+        .execution_options(populate_existing=True)
+    )
+    rows = {s.id: s for s in db.scalars(query)}
+    return [rows[score_id] for score_id in outcome.score_ids]
 
 
 def reviewer_key(source: Source, actor: Principal) -> str:
@@ -100,16 +118,31 @@ def pinned_set(host: PluginHost, session: ReviewSession) -> IndicatorSet:
     return indicator_set
 
 
+def _member_by_code(session: ReviewSession, code: str) -> Institution | None:
+    """The session's school with ``code``, already loaded with the session; ``None`` for
+    any other code, which :func:`get_institution` then finds or refuses."""
+    code = code.strip()
+    return next((m.institution for m in session.members if m.institution.code == code), None)
+
+
+def on_panel(db: Session, session_id: int, account_id: int) -> bool:
+    """Whether the account sits on the session's panel: one row looked up, not the panel
+    and its accounts loaded as objects."""
+    found = select(PanelMember.id).where(
+        PanelMember.session_id == session_id, PanelMember.account_id == account_id
+    )
+    return db.scalar(found) is not None
+
+
 def check_reviewer(
-    session: ReviewSession, actor: Principal, subject: Institution, source: Source
+    db: Session, session: ReviewSession, actor: Principal, subject: Institution, source: Source
 ) -> None:
     """R9–R11: the relation between the reviewer, the session and the school scored."""
     members = {m.institution_id for m in session.members}
     if subject.id not in members:
         raise DomainError(ErrorCode.NOT_IN_SESSION, ("institutionCode",), value=subject.code)
     if source is Source.EXPERT:
-        panel = {m.account_id for m in session.panel}
-        if actor.role is not Role.EXPERT or actor.account_id not in panel:
+        if actor.role is not Role.EXPERT or not on_panel(db, session.id, actor.account_id):
             raise DomainError(ErrorCode.NOT_A_REVIEWER, ("sessionId",))
         if actor.institution_id == subject.id:
             raise DomainError(
@@ -265,8 +298,10 @@ def submit_scores(
     or a draft becoming final writes one revision per score.
     """
     session = get_session(db, submission.session_id, lock=Lock.SHARED)
-    subject = get_institution(db, submission.institution_code, ("institutionCode",))
-    check_reviewer(session, actor, subject, submission.source)
+    subject = _member_by_code(session, submission.institution_code) or get_institution(
+        db, submission.institution_code, ("institutionCode",)
+    )
+    check_reviewer(db, session, actor, subject, submission.source)
     check_open(session, submission.source, today)
     entries = submission.entries
     if not entries:
@@ -275,20 +310,13 @@ def submit_scores(
         raise DomainError(ErrorCode.TOO_MANY_SCORES, ("scores",), maximum=max_scores)
     indicator_set = pinned_set(host, session)
     key = reviewer_key(submission.source, actor)
-    existing = {
-        s.indicator_code: s
-        for s in db.scalars(
-            select(Score)
-            .where(
-                Score.session_id == session.id,
-                Score.subject_id == subject.id,
-                Score.source == submission.source,
-                Score.reviewer_key == key,
-            )
-            .with_for_update()  # two representatives of one school may submit at once
+    existing: dict[str, Row[Any]] = {
+        row.indicator_code: row
+        for row in db.execute(
+            # two representatives of one school may submit at once
+            _reviewer_scores(submission, subject.id, key).with_for_update()
         )
     }
-    status = ScoreStatus.SUBMITTED if submission.final else ScoreStatus.DRAFT
     errors: list[DomainError] = []
     seen: set[str] = set()
     scored: list[ScoreValue] = []
@@ -331,69 +359,120 @@ def submit_scores(
     raise_all(errors)
 
     now = utcnow()
-    stored: list[Score] = []
-    changes: list[Change] = []
-    for entry, value in zip(entries, scored, strict=True):
-        score = existing.get(entry.indicator)
-        if score is None:
-            score = Score(
-                session_id=session.id,
-                subject_id=subject.id,
-                indicator_code=entry.indicator,
-                source=submission.source,
-                reviewer_key=key,
-                reviewer_institution_id=None
-                if submission.source is Source.EXPERT
-                else actor.institution_id,
-                reviewer_account_id=actor.account_id
-                if submission.source is Source.EXPERT
-                else None,
-                value=value.value,
-                reported=value.reported,
-                comment=entry.comment,
-                evidence=entry.evidence,
-                status=status,
-                submitted_by_id=actor.account_id,
-                updated_at=now,
-            )
-            db.add(score)
-            changes.append(Change(score, None))
-        elif (score.value, score.reported, score.comment, score.evidence, score.status) != (
-            value.value,
-            value.reported,
-            entry.comment,
-            entry.evidence,
-            status,
-        ):
-            changes.append(Change.of(score))
-            score.value, score.reported, score.comment, score.evidence, score.status = (
-                value.value,
-                value.reported,
-                entry.comment,
-                entry.evidence,
-                status,
-            )
-            score.submitted_by_id = actor.account_id
-            score.updated_at = now
-        stored.append(score)
-    db.flush()
+    ids, changes = _write(db, actor, submission, subject.id, key, existing, scored, now)
     record_revisions(db, changes, actor.account_id, now)
-    return SubmissionOutcome(session, stored, len(changes))
+    return SubmissionOutcome(session, ids, len(changes))
+
+
+def _write(
+    db: Session,
+    actor: Principal,
+    submission: Submission,
+    subject_id: int,
+    key: str,
+    existing: dict[str, Row[Any]],
+    scored: list[ScoreValue],
+    now: datetime,
+) -> tuple[list[int], list[Change]]:
+    """Store the checked scores in a constant number of statements, each sent once with
+    all its rows: an ``UPDATE`` of the changed scores by id, an ``INSERT`` of the new ones
+    and a read of their ids. ``existing`` holds plain rows, not ORM objects: the
+    unit of work's flush built every statement row by row, and hydrating and tracking 50
+    objects cost more than writing them. Returns the score ids in the submission's order
+    and what changed."""
+    status = ScoreStatus.SUBMITTED if submission.final else ScoreStatus.DRAFT
+    expert = submission.source is Source.EXPERT
+    created: list[dict[str, object]] = []
+    updated: list[dict[str, object]] = []
+    changes: list[Change] = []
+    ids = {code: row.id for code, row in existing.items()}
+    for entry, value in zip(submission.entries, scored, strict=True):
+        new: Audited = (value.value, status, value.reported, entry.comment, entry.evidence)
+        row = existing.get(entry.indicator)
+        if row is None:
+            created.append(
+                {
+                    "session_id": submission.session_id,
+                    "subject_id": subject_id,
+                    "indicator_code": entry.indicator,
+                    "source": submission.source,
+                    "reviewer_key": key,
+                    "reviewer_institution_id": None if expert else actor.institution_id,
+                    "reviewer_account_id": actor.account_id if expert else None,
+                    "submitted_by_id": actor.account_id,
+                    "updated_at": now,
+                    **dict(zip(AUDITED, new, strict=True)),
+                }
+            )
+            continue
+        old: Audited = (row.value, row.status, row.reported, row.comment, row.evidence)
+        if old != new:
+            changes.append(Change(row.id, submission.session_id, old, new))
+            updated.append(
+                {
+                    "score_id": row.id,
+                    "submitted_by_id": actor.account_id,
+                    "updated_at": now,
+                    **dict(zip(AUDITED, new, strict=True)),
+                }
+            )
+    if updated:
+        db.execute(_UPDATE_BY_ID, updated)
+    if created:
+        db.execute(insert(_SCORES), created)
+        codes = [str(row["indicator_code"]) for row in created]
+        for row in db.execute(_reviewer_scores(submission, subject_id, key, codes)):
+            ids[row.indicator_code] = row.id
+            new = (row.value, row.status, row.reported, row.comment, row.evidence)
+            changes.append(Change(row.id, submission.session_id, None, new))
+    return [ids[entry.indicator] for entry in submission.entries], changes
+
+
+AUDITED = ("value", "status", "reported", "comment", "evidence")
+"""A score's columns that its audit trail follows."""
+Audited = tuple[float, ScoreStatus, str, str, str]
+"""Those columns' values, in that order."""
+
+_SCORES = Score.metadata.tables[Score.__tablename__]
+_UPDATE_BY_ID = (
+    update(_SCORES)
+    .where(_SCORES.c.id == bindparam("score_id"))
+    .values({name: bindparam(name) for name in (*AUDITED, "submitted_by_id", "updated_at")})
+)
+"""A score's changed columns by its id, as a plain (Core) statement: sent with many rows,
+it is one ``executemany`` without the ORM's bulk bookkeeping."""
+
+
+def _reviewer_scores(
+    submission: Submission, subject_id: int, key: str, codes: Sequence[str] | None = None
+) -> Select[Any]:
+    """One reviewer's scores of one school in the submission's session (of ``codes``),
+    as plain rows of the audited columns."""
+    query = select(
+        _SCORES.c.id, _SCORES.c.indicator_code, *(_SCORES.c[name] for name in AUDITED)
+    ).where(
+        _SCORES.c.session_id == submission.session_id,
+        _SCORES.c.subject_id == subject_id,
+        _SCORES.c.source == submission.source,
+        _SCORES.c.reviewer_key == key,
+    )
+    return query if codes is None else query.where(_SCORES.c.indicator_code.in_(codes))
 
 
 @dataclass(frozen=True)
 class Change:
-    """A score just created (``old`` is ``None``) or about to change, and what it was."""
+    """A score just created (``old`` is ``None``) or changed: its audited columns before
+    and after."""
 
-    score: Score
-    old: tuple[float, ScoreStatus, str, str, str] | None
+    score_id: int
+    session_id: int
+    old: Audited | None
+    new: Audited
 
-    @classmethod
-    def of(cls, score: Score) -> Change:
-        """Taken before ``score`` is changed."""
-        return cls(
-            score, (score.value, score.status, score.reported, score.comment, score.evidence)
-        )
+
+def audited(score: Score) -> Audited:
+    """The audited columns of a loaded score, now."""
+    return (score.value, score.status, score.reported, score.comment, score.evidence)
 
 
 def record_revisions(
@@ -403,27 +482,21 @@ def record_revisions(
     session's live subscribers hear of the changes once the transaction commits."""
     if not changes:
         return
-    rows = []
-    for change in changes:
-        score = change.score
-        old = change.old or (None, None, None, None, None)
-        rows.append(
-            {
-                "score_id": score.id,
-                "changed_by_id": account_id,
-                "changed_at": when,
-                "old_value": old[0],
-                "new_value": score.value,
-                "old_status": old[1],
-                "new_status": score.status,
-                "old_reported": old[2],
-                "new_reported": score.reported,
-                "old_comment": old[3],
-                "new_comment": score.comment,
-                "old_evidence": old[4],
-                "new_evidence": score.evidence,
-                "reason": reason,
-            }
-        )
-    db.execute(insert(ScoreRevision), rows)
-    announce(db, changes[0].score.session_id)
+    nothing = (None, None, None, None, None)
+    rows = [
+        {
+            "score_id": change.score_id,
+            "changed_by_id": account_id,
+            "changed_at": when,
+            **dict(zip(OLD_COLUMNS, change.old or nothing, strict=True)),
+            **dict(zip(NEW_COLUMNS, change.new, strict=True)),
+            "reason": reason,
+        }
+        for change in changes
+    ]
+    db.execute(insert(ScoreRevision.metadata.tables[ScoreRevision.__tablename__]), rows)
+    announce(db, changes[0].session_id)
+
+
+OLD_COLUMNS = tuple(f"old_{name}" for name in AUDITED)
+NEW_COLUMNS = tuple(f"new_{name}" for name in AUDITED)

@@ -33,6 +33,8 @@ from sanquan.review.graphql.types import (
     IndicatorResultType,
     InstitutionDiagnosisType,
     InstitutionResultType,
+    ScoreboardRowType,
+    ScoreboardType,
     ScoreType,
     SelfAssessmentGap,
     SessionStatusType,
@@ -41,7 +43,7 @@ from sanquan.review.graphql.types import (
     beijing,
 )
 from sanquan.review.models import ReviewSession, Score, SessionStatus
-from sanquan.review.results import indicator_titles, session_results
+from sanquan.review.results import indicator_titles, session_results, session_scoreboard
 from sanquan.timeutil import current_quarter, to_beijing
 
 if TYPE_CHECKING:
@@ -307,6 +309,34 @@ class ReviewSessionType(Node):
             )
             for d in found.diagnoses
         ]
+
+    @strawberry.field(
+        description="The results as a table of vectors (the figures of `results`, in far "
+        "fewer fields: what a client reading every indicator of every school should ask "
+        "for); null until concluded."
+    )
+    def scoreboard(self, info: Info) -> ScoreboardType | None:
+        found = session_scoreboard(info.context.db, info.context.host, self.row)
+        if found is None:
+            return None
+        return ScoreboardType(
+            indicators=list(found.indicators),
+            titles=list(found.titles),
+            rows=[
+                ScoreboardRowType(
+                    institution=InstitutionType.of(r.institution),
+                    overall_index=r.overall_index,
+                    rank=r.rank,
+                    self_values=list(r.self_values),
+                    peer_means=list(r.peer_means),
+                    expert_means=list(r.expert_means),
+                    combined=list(r.combined),
+                    peer_counts=list(r.peer_counts),
+                    expert_counts=list(r.expert_counts),
+                )
+                for r in found.rows
+            ],
+        )
 
     @strawberry.field(description="Per-institution results; null until concluded.")
     def results(self, info: Info) -> list[InstitutionResultType] | None:

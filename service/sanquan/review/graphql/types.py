@@ -316,6 +316,64 @@ class InstitutionResultType:
     )
 
 
+VECTOR = (
+    " Position i is the scoreboard's indicator i; null where the institution has no result for it."
+)
+
+
+@strawberry.type(
+    name="ScoreboardRow",
+    description="One institution's results as vectors over the scoreboard's `indicators`: "
+    "the figures of `InstitutionResult`, a handful of values per institution instead of an "
+    "object per indicator.",
+)
+class ScoreboardRowType:
+    institution: InstitutionType = strawberry.field(description="The institution.")
+    overall_index: float | None = strawberry.field(
+        description="Indicator-weighted mean of the combined values." + EXACT
+    )
+    rank: int | None = strawberry.field(
+        description="1 for the highest overall index; ties share a rank (1, 1, 3); null "
+        "without an index."
+    )
+    self_values: list[float | None] = strawberry.field(
+        description="The school's self-evaluations (null: none)." + VECTOR
+    )
+    peer_means: list[float | None] = strawberry.field(
+        description="Means of the peer scores (null: none)." + VECTOR + EXACT
+    )
+    expert_means: list[float | None] = strawberry.field(
+        description="Means of the expert scores (null: none)." + VECTOR + EXACT
+    )
+    combined: list[float | None] = strawberry.field(
+        description="The weighted combinations of the sources present (null: none scored "
+        "it)." + VECTOR + EXACT
+    )
+    peer_counts: list[int | None] = strawberry.field(description="Peer scores counted." + VECTOR)
+    expert_counts: list[int | None] = strawberry.field(
+        description="Expert scores counted." + VECTOR
+    )
+
+
+@strawberry.type(
+    name="Scoreboard",
+    description="A concluded session's results in columns, for reading the whole table at "
+    "once: the indicators once, then a row of vectors per institution (in session order). "
+    "The same figures as `ReviewSession.results`.",
+)
+class ScoreboardType:
+    indicators: list[str] = strawberry.field(
+        description="The indicators' codes in the set's order (any the installed set no "
+        "longer has come last, by code): the order of every vector of `rows`."
+    )
+    titles: list[str] = strawberry.field(
+        description="The indicators' titles in the scored set, in the same order."
+    )
+    rows: list[ScoreboardRowType] = strawberry.field(
+        description="Per institution, in session order."
+    )
+
+
 @strawberry.type(description="An indicator well above or below the session's level.")
 class Standout:
     indicator: str = strawberry.field(description="The indicator's code.")
