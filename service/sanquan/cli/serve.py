@@ -23,8 +23,10 @@ def serve(host: str, port: int) -> None:
     from sanquan.api.persisted import TrustedDocumentsError, load_manifest
     from sanquan.app import create_app
     from sanquan.cli.context import plugin_host, safe, settings
+    from sanquan.cli.metrics import serve_metrics
     from sanquan.db import make_engine
     from sanquan.migrate import upgrade
+    from sanquan.observability.logs import logging_config
 
     current = settings()
     plugins = plugin_host()
@@ -35,12 +37,15 @@ def serve(host: str, port: int) -> None:
             raise Refused(f"SANQUAN_TRUSTED_DOCUMENTS: {error}", code="SETTING") from None
     upgrade(make_engine(current.database_url))
     say(m.SERVING.format(host=host, port=port, url=safe(current.database_url)))
+    serve_metrics(current)
     uvicorn.run(
         partial(create_app, current, plugins),
         factory=True,
         host=host,
         port=port,
         log_level="info",
+        log_config=logging_config(current.log_format),
+        access_log=False,  # the service's own access log (sanquan.access) has each request
         server_header=False,
         proxy_headers=bool(current.trusted_proxies),
         forwarded_allow_ips=list(current.trusted_proxies) or None,
