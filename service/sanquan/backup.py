@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -77,13 +78,11 @@ def backup(source: Path, target: Path, *, force: bool = False) -> Copy:
         )
     _refuse_existing(target, force)
     partial = target.with_name(f".{target.name}.partial")
-    reader = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
-    try:
+    with _writing(target), contextlib.closing(_open_read_only(source)) as reader:
+        target.parent.mkdir(parents=True, exist_ok=True)
         with contextlib.closing(sqlite3.connect(partial)) as written:
             reader.backup(written)  # one step: one read transaction, one snapshot
             written.execute("PRAGMA journal_mode=DELETE")  # a single self-contained file
-    finally:
-        reader.close()
     return _checked_into_place(partial, target)
 
 
@@ -94,14 +93,12 @@ def restore(source: Path, target: Path, *, force: bool = False) -> Copy:
     _refuse_existing(target, force)
     if target.exists():
         _refuse_in_use(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.partial")
-    with (
-        contextlib.closing(_open_read_only(source)) as reader,
-        contextlib.closing(sqlite3.connect(partial)) as written,
-    ):
-        reader.backup(written)
-        written.execute("PRAGMA journal_mode=DELETE")
+    with _writing(target), contextlib.closing(_open_read_only(source)) as reader:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.closing(sqlite3.connect(partial)) as written:
+            reader.backup(written)
+            written.execute("PRAGMA journal_mode=DELETE")
     return _checked_into_place(partial, target)
 
 
@@ -122,6 +119,8 @@ def check(path: Path) -> Copy:
                 else []
             )
     except sqlite3.DatabaseError as error:
+        if "malformed" in str(error):
+            raise _damaged(path, str(error)) from None
         raise BackupError(
             "NOT_A_DATABASE",
             Localized(
@@ -129,11 +128,7 @@ def check(path: Path) -> Copy:
             ),
         ) from None
     if [row[0] for row in verdict] != ["ok"]:
-        first = str(verdict[0][0]) if verdict else "?"
-        raise BackupError(
-            "DAMAGED",
-            Localized(f"{path} 已损坏:{first}", f"{path} is damaged: {first}"),
-        )
+        raise _damaged(path, str(verdict[0][0]) if verdict else "?")
     if len(revisions) != 1:
         raise BackupError(
             "NOT_SANQUAN",
@@ -160,12 +155,33 @@ def check(path: Path) -> Copy:
     return Copy(path, revision, revision == scripts.get_current_head(), path.stat().st_size)
 
 
+def _damaged(path: Path, finding: str) -> BackupError:
+    return BackupError(
+        "DAMAGED", Localized(f"{path} 已损坏:{finding}", f"{path} is damaged: {finding}")
+    )
+
+
 def migrations() -> ScriptDirectory:
     return ScriptDirectory(str(resources.files("sanquan") / "migrations"))
 
 
 def _open_read_only(path: Path) -> sqlite3.Connection:
-    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    """A reader that waits for a writer's lock rather than failing at once."""
+    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+
+
+@contextlib.contextmanager
+def _writing(target: Path) -> Iterator[None]:
+    """A copy that cannot be written (no such folder, no permission, disk full) is refused
+    in words, its partial file removed."""
+    try:
+        yield
+    except (OSError, sqlite3.Error) as error:
+        target.with_name(f".{target.name}.partial").unlink(missing_ok=True)
+        raise BackupError(
+            "CANNOT_WRITE",
+            Localized(f"无法写入 {target}:{error}", f"cannot write {target}: {error}"),
+        ) from None
 
 
 def _refuse_existing(target: Path, force: bool) -> None:
