@@ -8,6 +8,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from pythonjsonlogger.core import RESERVED_ATTRS
+
 ACCESS_FIELDS = (
     ("requestId", "id"),
     ("operation", "operation"),
@@ -46,6 +48,8 @@ def logging_config(log_format: str) -> dict[str, Any]:
             "fmt": "%(levelname)s %(name)s %(message)s",
             "rename_fields": {"levelname": "level", "name": "logger"},
             "timestamp": "time",
+            # uvicorn's records carry their message again with terminal colours
+            "reserved_attrs": [*RESERVED_ATTRS, "color_message"],
             "json_ensure_ascii": False,
         }
         if log_format == "json"
