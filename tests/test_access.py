@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from itertools import count
 from typing import Any
+from unittest.mock import ANY
 
 import pytest
 from sqlalchemy.orm import Session
@@ -167,7 +168,7 @@ def test_errors_never_leak_internals(world: World, monkeypatch: pytest.MonkeyPat
     session_id = create_session(world.api("admin"), THREE)["reviewSession"]["id"]
     body = world.api("admin").raw(OPEN, {"id": session_id})
     [error] = body["errors"]
-    assert error["extensions"] == {"code": "INTERNAL_SERVER_ERROR"}
+    assert error["extensions"] == {"code": "INTERNAL_SERVER_ERROR", "requestId": ANY}
     assert "SELECT" not in str(body)
     assert "Traceback" not in str(body)
     assert error["message"] == "服务器内部错误,请稍后重试"

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from typing import Any
+from unittest.mock import ANY
 
 import pytest
 from graphql import (
@@ -225,7 +226,11 @@ def test_query_arguments_are_clean_and_bounded(world: World, unchanged: None) ->
             {"s": search},
         )
         [error] = body["errors"]
-        assert error["extensions"] == {"code": "INVALID_VALUE", "field": ["search"]}
+        assert error["extensions"] == {
+            "code": "INVALID_VALUE",
+            "field": ["search"],
+            "requestId": ANY,
+        }
         assert error["message"].startswith("search:")
     body = send(world, "viewer", '{ institution(code: "\\u0000") { name } }', {})
     assert body["errors"][0]["extensions"]["field"] == ["code"]
@@ -312,7 +317,7 @@ def test_every_integer_has_a_range(world: World, unchanged: None, case: tuple[An
 def test_overdue_gap_is_bounded(world: World, unchanged: None) -> None:
     body = send(world, "viewer", "{ overdueInstitutions(maxGap: -2147483648) { dueBy } }", {}, "en")
     [error] = body["errors"]
-    assert error["extensions"] == {"code": "INVALID_VALUE", "field": ["maxGap"]}
+    assert error["extensions"] == {"code": "INVALID_VALUE", "field": ["maxGap"], "requestId": ANY}
     assert error["message"] == "maxGap: must be from 1 to 48; got -2,147,483,648"
     assert body["data"] is None
 
@@ -375,7 +380,11 @@ def test_progress_quarter_and_rotation_start_are_what_the_user_sent(
 ) -> None:
     body = send(world, "viewer", '{ rotation(start: "2199Q4") { end } }', {}, "en")
     [error] = body["errors"]
-    assert error["extensions"] == {"code": "QUARTER_OUT_OF_RANGE", "field": ["start"]}
+    assert error["extensions"] == {
+        "code": "QUARTER_OUT_OF_RANGE",
+        "field": ["start"],
+        "requestId": ANY,
+    }
     assert "2199Q4" in error["message"]
     assert "2200Q1" not in error["message"]
     body = send(
@@ -574,6 +583,10 @@ def test_a_payload_argument_out_of_bounds_refuses_the_mutation_before_it_runs(
     with caplog.at_level(logging.ERROR):
         body = admin.raw(document, {"id": session_id, "code": "长" * (limits.CODE_LENGTH + 1)})
     [error] = body["errors"]
-    assert error["extensions"] == {"code": "INVALID_VALUE", "field": ["institutionCode"]}
+    assert error["extensions"] == {
+        "code": "INVALID_VALUE",
+        "field": ["institutionCode"],
+        "requestId": ANY,
+    }
     assert snapshot(db) == before
     assert not caplog.records

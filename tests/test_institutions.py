@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from unittest.mock import ANY
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -200,4 +201,8 @@ def test_forged_cursor_is_an_input_error(world: World) -> None:
     body = world.api("viewer").raw(
         "query($after: String) { reviewSessions(after: $after) { totalCount } }", {"after": forged}
     )
-    assert body["errors"][0]["extensions"] == {"code": "INVALID_VALUE", "field": ["after"]}
+    assert body["errors"][0]["extensions"] == {
+        "code": "INVALID_VALUE",
+        "field": ["after"],
+        "requestId": ANY,
+    }

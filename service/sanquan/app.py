@@ -36,6 +36,9 @@ from sanquan.errors import AccessError, DomainError, DomainErrors, ErrorCode
 from sanquan.events import Hub
 from sanquan.exports import service as exports
 from sanquan.exports.formats import render
+from sanquan.observability.access import AccessLog
+from sanquan.observability.metrics import MetricsEndpoint, instrument
+from sanquan.observability.operations import OperationLabels
 from sanquan.plugins.host import PluginHost
 from sanquan.timeutil import current_quarter, utcnow
 from sanquan.web.pages import routes as web_routes
@@ -128,6 +131,7 @@ def create_app(settings: Settings | None = None, host: PluginHost | None = None)
         options["connect_args"] = postgresql_options(settings.request_timeout)
     engine = make_engine(settings.database_url, **options)
     enforce_deadlines(engine)
+    instrument(engine)
     sessions = make_session_factory(engine)
     hub = Hub()  # subscribers hear of committed changes to a session's scores
     hub.attach(sessions)
@@ -171,11 +175,14 @@ def create_app(settings: Settings | None = None, host: PluginHost | None = None)
         routes=[
             Route("/healthz", healthz, methods=["GET"]),
             Route("/exports/{secret}", ExportDownload(sessions, host).respond, methods=["GET"]),
+            Route("/metrics", MetricsEndpoint(sessions).respond, methods=["GET"]),
             Route("/graphql", graphql),
             WebSocketRoute("/graphql", live),
             *web_routes(),
         ],
         middleware=[
+            # Outermost, so that every answer is logged and counted, refusals included.
+            Middleware(AccessLog, labels=OperationLabels.of_trusted(graphql.persisted.trusted)),
             Middleware(SecureHeaders, settings=settings),
             # Preflight requests are answered here, before any authentication.
             Middleware(

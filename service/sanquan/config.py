@@ -38,6 +38,37 @@ def _list(name: str, default: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(item.strip() for item in raw.split(",") if item.strip())
 
 
+def _choice(name: str, choices: tuple[str, ...]) -> str:
+    """One of ``choices`` (the first when unset), case and spaces aside."""
+    raw = os.environ.get(name, "")
+    value = raw.strip().lower()
+    if not value:
+        return choices[0]
+    if value not in choices:
+        raise SettingError(
+            name, raw, Localized(f"可选:{', '.join(choices)}", f"use one of {', '.join(choices)}")
+        )
+    return value
+
+
+def _address(name: str) -> tuple[str, int] | None:
+    """``host:port`` (``[::1]:9100`` for IPv6), or ``None`` when unset."""
+    raw = os.environ.get(name, "")
+    if not raw.strip():
+        return None
+    host, _, port = raw.strip().rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise SettingError(
+            name,
+            raw,
+            Localized(
+                "须为“主机:端口”,如 127.0.0.1:9100", "must be host:port, such as 127.0.0.1:9100"
+            ),
+        )
+    return host, int(port)
+
+
 class SettingError(ValueError):
     """An environment variable the service cannot use; named so the operator can fix it."""
 
@@ -52,6 +83,7 @@ class SettingError(ValueError):
 
 
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
+LOG_FORMATS = ("text", "json")
 
 
 @dataclass(frozen=True)
@@ -106,6 +138,13 @@ class Settings:
     live_connections_per_account: int = 5
     """WebSocket connections (subscriptions, ``api.live``) one account may hold open in one
     process: a few browser tabs; one more is refused."""
+    log_format: str = "text"
+    """``text`` for people, ``json`` for a log collector: one object a line
+    (``sanquan.observability.logs``)."""
+    metrics_address: tuple[str, int] | None = None
+    """Where ``sanquan serve`` also serves the Prometheus metrics without a token (an
+    address only the scraper reaches); ``/metrics`` on the service's own port always asks
+    for an ADMIN token."""
     live_keepalive: float = 15.0
     """Seconds between the server's pings on a WebSocket: under the idle timeout of the
     usual proxies; a client that leaves a ping unanswered until the next is dropped."""
@@ -117,7 +156,8 @@ class Settings:
         ``SANQUAN_PUBLIC_URL``, ``SANQUAN_ALLOWED_HOSTS``, ``SANQUAN_TRUSTED_PROXIES`` and
         ``SANQUAN_CORS_ORIGINS`` (comma-separated), ``SANQUAN_TRUSTED_DOCUMENTS`` (a file),
         ``SANQUAN_MAX_BODY_BYTES``, ``SANQUAN_REQUEST_TIMEOUT`` (seconds),
-        ``SANQUAN_EXECUTION_THREADS``."""
+        ``SANQUAN_EXECUTION_THREADS``, ``SANQUAN_LOG_FORMAT`` (``text`` or ``json``),
+        ``SANQUAN_METRICS_ADDRESS`` (``host:port``)."""
         directory = data_dir or Path(os.environ.get("SANQUAN_DATA_DIR", "var"))
         url = os.environ.get("SANQUAN_DATABASE_URL") or sqlite_url(directory / "sanquan.sqlite3")
         defaults = cls(database_url=url)
@@ -135,6 +175,8 @@ class Settings:
             max_body_bytes=int(_number("SANQUAN_MAX_BODY_BYTES", defaults.max_body_bytes)),
             request_timeout=_number("SANQUAN_REQUEST_TIMEOUT", defaults.request_timeout),
             execution_threads=int(_number("SANQUAN_EXECUTION_THREADS", defaults.execution_threads)),
+            log_format=_choice("SANQUAN_LOG_FORMAT", LOG_FORMATS),
+            metrics_address=_address("SANQUAN_METRICS_ADDRESS"),
         )
 
     def host_allowed(self, host: str) -> bool:

@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse
 from sanquan.api.deadline import aborted
 from sanquan.api.enums import described_enum
 from sanquan.errors import AccessError, DomainError, DomainErrors, ErrorCode, Forbidden, render
+from sanquan.observability.requests import refused, stamp
 from sanquan.quarter import QuarterError
 
 __all__ = [
@@ -73,6 +74,7 @@ def refusals() -> Any:
 
 def user_errors(error: DomainError | DomainErrors, language: str) -> list[UserError]:
     errors = error.errors if isinstance(error, DomainErrors) else [error]
+    refused(e.code.value for e in errors)
     return [
         UserError(
             field=[str(p) for p in e.field],
@@ -263,7 +265,9 @@ def error_response(
     media_type: str = JSON,
 ) -> JSONResponse:
     """An error outside GraphQL execution, in the shape GraphQL clients already read."""
-    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
+    extensions: dict[str, Any] = {"code": code}
+    stamp(extensions)
+    body = {"errors": [{"message": message, "extensions": extensions}]}
     return JSONResponse(
         body,
         status_code=status,
@@ -318,6 +322,7 @@ def format_error(error: GraphQLError, language: str) -> dict[str, Any]:
         if error.path:
             formatted["path"] = error.path
         formatted["extensions"] = {"code": "INTERNAL_SERVER_ERROR"}
+    stamp(formatted["extensions"])
     return formatted
 
 

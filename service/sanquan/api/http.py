@@ -46,6 +46,8 @@ from sanquan.api.persisted import PersistedQueries, load_manifest
 from sanquan.api.schema import Schema
 from sanquan.auth.tokens import authenticate
 from sanquan.config import Settings
+from sanquan.observability.operations import operation_of
+from sanquan.observability.requests import ran
 from sanquan.plugins.host import PluginHost
 from sanquan.web.pages import page_response
 
@@ -385,6 +387,8 @@ class GraphQLHTTP:
             ) from None
         errors = result.errors or []
         executed = result.data is not None or any(error.path for error in errors)
+        if executed:
+            ran(*operation_of(operation.query, operation.operation_name))
         data: dict[str, Any] = {"data": result.data} if executed else {}
         if errors:
             data["errors"] = _errors(errors, context.language)

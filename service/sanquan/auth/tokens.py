@@ -18,6 +18,7 @@ from sanquan.auth.models import Account, ApiToken, Role
 from sanquan.errors import DomainError, ErrorCode, clean_text, invalid
 from sanquan.institutions.service import get_institution
 from sanquan.limits import NAME_LENGTH
+from sanquan.observability.requests import identify
 from sanquan.timeutil import utcnow
 
 if TYPE_CHECKING:
@@ -157,4 +158,5 @@ def authenticate(db: Session, authorization: str | None) -> Principal | None:
     ).one_or_none()
     if row is None:
         return None
+    identify(row.id)
     return Principal(row.id, row.name, Role(row.role), row.institution_id)

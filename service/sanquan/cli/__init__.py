@@ -15,7 +15,18 @@ from collections.abc import Sequence
 import click
 
 # Each module adds its commands to ``root``.
-from sanquan.cli import database, demo, exports, i18n, plugins, schedule, serve, tables, tokens  # noqa: F401
+from sanquan.cli import (  # noqa: F401
+    backup,
+    database,
+    demo,
+    exports,
+    i18n,
+    plugins,
+    schedule,
+    serve,
+    tables,
+    tokens,
+)
 from sanquan.cli import messages as m
 from sanquan.cli.core import Problem, Refused
 from sanquan.cli.output import report

@@ -333,3 +333,45 @@ PANELS_IN_JSON = Text(
     "专家组未列在表中:加 --json 可看到每场的专家。",
     "The panels are not in the table: add --json to see each session's experts.",
 )
+
+# backup, restore; the metrics' own address (serve)
+BACKUP_HELP = Text(
+    "将 SQLite 数据库备份到文件(服务运行中亦可):"
+    "备份为开始时刻的一致快照,经完整性检查后才以该文件名写入。"
+    "PostgreSQL 请用 pg_dump -Fc。",
+    "Back the SQLite database up to FILE, also while it is served: a consistent snapshot as "
+    "of the moment the backup began, checked for integrity before it takes the file's name. "
+    "Back up PostgreSQL with pg_dump -Fc.",
+)
+BACKUP_FORCE_HELP = Text("覆盖已有的备份文件。", "Replace an existing backup file.")
+BACKED_UP = Text(
+    "已备份到 {path}(迁移版本 {revision},{size} 字节)",
+    "backed up to {path} (migration revision {revision}, {size} bytes)",
+)
+RESTORE_HELP = Text(
+    "以备份文件恢复 SQLite 数据库(须先停止服务):先检查备份是本服务的完整数据库、迁移版本已知。"
+    "PostgreSQL 请用 pg_restore。",
+    "Restore the SQLite database from a backup FILE, with the service stopped: the backup is "
+    "first checked to be an intact database of this service at a known migration revision. "
+    "Restore PostgreSQL with pg_restore.",
+)
+RESTORE_FORCE_HELP = Text(
+    "替换已有的数据库(正在使用中的仍不替换)。",
+    "Replace an existing database (one in use is never replaced).",
+)
+RESTORED = Text(
+    "已恢复到 {path}(迁移版本 {revision},{size} 字节)",
+    "restored to {path} (migration revision {revision}, {size} bytes)",
+)
+RESTORED_NOT_CURRENT = Text(
+    "备份来自较早的版本:提供服务前请运行 sanquan migrate(sanquan serve 会自动运行)",
+    "the backup is from an earlier version: sanquan serve migrates it (or run sanquan migrate)",
+)
+SERVING_METRICS = Text(
+    "指标(无需令牌)在 http://{host}:{port}/metrics",
+    "metrics (no token) on http://{host}:{port}/metrics",
+)
+METRICS_ADDRESS_FAILED = Text(
+    "SANQUAN_METRICS_ADDRESS:无法在 {host}:{port} 提供指标:{problem}",
+    "SANQUAN_METRICS_ADDRESS: cannot serve the metrics on {host}:{port}: {problem}",
+)

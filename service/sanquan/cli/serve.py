@@ -40,8 +40,10 @@ def serve(host: str, port: int, workers: int, shutdown_timeout: int) -> None:
     from sanquan.api.persisted import TrustedDocumentsError, load_manifest
     from sanquan.app import create_app
     from sanquan.cli.context import plugin_host, safe, settings
+    from sanquan.cli.metrics import serve_metrics
     from sanquan.db import make_engine
     from sanquan.migrate import upgrade
+    from sanquan.observability.logs import logging_config
     from sanquan.server import APP, listening_socket, run
 
     current = settings()
@@ -61,6 +63,7 @@ def serve(host: str, port: int, workers: int, shutdown_timeout: int) -> None:
         raise Refused(Problem("ADDRESS", message, "--port")) from None
     bound = sock.getsockname()[1]
     say(m.SERVING.format(host=host, port=bound, url=safe(current.database_url), workers=workers))
+    serve_metrics(current)
     config = uvicorn.Config(
         APP if workers > 1 else partial(create_app, current, plugins),
         factory=True,
@@ -68,6 +71,8 @@ def serve(host: str, port: int, workers: int, shutdown_timeout: int) -> None:
         host=host,
         port=bound,
         log_level="info",
+        log_config=logging_config(current.log_format),
+        access_log=False,  # the service's own access log (sanquan.access) has each request
         server_header=False,
         proxy_headers=bool(current.trusted_proxies),
         forwarded_allow_ips=list(current.trusted_proxies) or None,
