@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
+from unittest.mock import ANY
 
 import pytest
 from sqlalchemy import func, select
@@ -29,7 +30,12 @@ def test_alias_count_is_limited(world: World) -> None:
     aliases = "".join(f"b{i}: viewer {{ name }} " for i in range(40))
     body = world.api("viewer", "en").raw("{ " + aliases + "}")
     [error] = body["errors"]
-    assert error["extensions"] == {"code": "TOO_MANY_ALIASES", "aliases": 40, "limit": 30}
+    assert error["extensions"] == {
+        "code": "TOO_MANY_ALIASES",
+        "aliases": 40,
+        "limit": 30,
+        "requestId": ANY,
+    }
     assert error["message"] == "the query uses 40 aliases, over the limit of 30"
 
 
@@ -44,7 +50,12 @@ def test_query_depth_is_limited(settings: Settings, host: PluginHost, world: Wor
     with TestClient(create_app(shallow, host)) as client:
         body = Api(client, world.tokens["viewer"]).raw(deep)
     [error] = body["errors"]
-    assert error["extensions"] == {"code": "QUERY_TOO_DEEP", "depth": 7, "limit": 5}
+    assert error["extensions"] == {
+        "code": "QUERY_TOO_DEEP",
+        "depth": 7,
+        "limit": 5,
+        "requestId": ANY,
+    }
     assert error["message"] == "查询嵌套 7 层,超过上限 5 层"
 
 
