@@ -1,12 +1,16 @@
 """Proof that plugins need no core change: a brand-new plugin package, written by the
-scaffold outside the repository, installed into the environment, picked up by a restarted
-server, and used to score a session end to end."""
+scaffold outside the repository, installed by pip, picked up by a restarted server, and used
+to score a session end to end.
+
+The package goes into a site directory of its own on the server's ``PYTHONPATH``, not into
+the shared environment: tests running beside this one list the installed plugins, and must
+not see it come and go."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,30 +26,29 @@ PIP = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
 
 
 @pytest.fixture
-def installed_plugin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def installed_plugin(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The scaffolded package's folder and the site directory it is installed in."""
     root = write_plugin("proof-set", tmp_path_factory.mktemp("outside"))
+    site = tmp_path_factory.mktemp("site")
     subprocess.run(
-        [*PIP, "install", "--no-deps", "--no-build-isolation", str(root)],
+        [*PIP, "install", "--no-deps", "--no-build-isolation", "--target", str(site), str(root)],
         check=True,
         capture_output=True,
     )
-    try:
-        yield root
-    finally:
-        subprocess.run(
-            [*PIP, "uninstall", "-y", "sanquan-plugin-proof-set"], check=True, capture_output=True
-        )
+    return root, site
 
 
 @pytest.mark.engine_independent
 def test_a_new_plugin_package_scores_a_session(
-    installed_plugin: Path, world: World, settings: Settings
+    installed_plugin: tuple[Path, Path], world: World, settings: Settings
 ) -> None:
+    root, site = installed_plugin
     # The generated package's own tests pass with the SDK's test kit.
     own_tests = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
         check=False,
-        cwd=installed_plugin,
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(site)},
         capture_output=True,
         text=True,
     )
@@ -53,7 +56,8 @@ def test_a_new_plugin_package_scores_a_session(
     assert "3 passed" in own_tests.stdout
 
     port = free_port()
-    server = start({"SANQUAN_DATABASE_URL": settings.database_url, "PATH": ""}, port)
+    env = {"SANQUAN_DATABASE_URL": settings.database_url, "PATH": "", "PYTHONPATH": str(site)}
+    server = start(env, port)
     try:
         run_session(f"http://127.0.0.1:{port}/graphql", world)
     finally:

@@ -111,8 +111,14 @@ def test_an_export_link_downloads_over_loopback_as_the_cli_writes_it(
         token = demo_tokens["SANQUAN_VIEWER_TOKEN"]
         downloaded = httpx.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=10)
     finally:
-        process.kill()
-        process.wait()
+        # SIGTERM, not SIGKILL: the access line is written once the answer has gone, and a
+        # graceful stop lets it reach the log before the server exits.
+        process.terminate()
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
     assert downloaded.status_code == 200
     assert downloaded.content == written.read_bytes()
     assert downloaded.content.decode("utf-8-sig").count("\r\n") == 1 + 5 * 20
