@@ -114,6 +114,41 @@ def test_unknown_indicator_set_is_refused(world: World) -> None:
     assert codes(payload) == ["UNKNOWN_INDICATOR_SET"]
 
 
+def test_a_session_takes_four_or_five_institutions(world: World) -> None:
+    admin = world.api("admin")
+    four = [SCHOOLS["pku"], *THREE]
+    assert create_session(admin, four)["userErrors"] == []
+    five = [*four, SCHOOLS["bnu"]]
+    assert create_session(admin, five, quarter="2027Q2")["userErrors"] == []
+
+
+def test_every_problem_of_a_session_request_is_reported_at_once(world: World, db: Session) -> None:
+    """A repeated code does not end the check of the codes after it, and an unknown version
+    of a known set is named in the message."""
+    payload = create_session(
+        world.api("admin", "en"),
+        [THREE[0], THREE[0], "4111099999"],
+        indicatorSet={"key": SET["key"], "version": "2099.1"},
+    )
+    assert [(e["code"], e["field"]) for e in payload["userErrors"]] == [
+        ("DUPLICATE_IN_SESSION", ["institutionCodes", "1"]),
+        ("UNKNOWN_INSTITUTION", ["institutionCodes", "2"]),
+        ("UNKNOWN_INDICATOR_SET", ["indicatorSet"]),
+    ]
+    assert payload["userErrors"][2]["message"] == (
+        "indicator set 'beijing-sanquan' 2099.1 is not installed"
+    )
+    assert count(db, ReviewSession) == 0
+
+
+def test_deadlines_on_the_first_and_the_last_day_allowed_are_accepted(world: World) -> None:
+    """From today to the end of the fourth quarter after the session's (2027Q1: 2028-03-31)."""
+    today = beijing_today().isoformat()
+    deadlines = {"self": today, "peer": today, "expert": "2028-03-31"}
+    payload = create_session(world.api("admin"), THREE, deadlines=deadlines)
+    assert payload["userErrors"] == []
+
+
 def test_deadline_in_the_past_is_refused(world: World) -> None:
     payload = create_session(world.api("admin"), THREE, deadlines={"peer": "2020-01-01"})
     assert [(e["code"], e["field"]) for e in payload["userErrors"]] == [
@@ -237,17 +272,22 @@ def test_an_inactive_institution_is_refused_in_a_session(world: World, db: Sessi
     assert count(db, ReviewSession) == 0
 
 
-def test_non_expert_cannot_be_appointed(world: World) -> None:
+def appointing_five_and(world: World, account: str) -> list[tuple[str, list[str]]]:
+    """The errors of appointing five experts and ``account``'s holder to a new session."""
     admin = world.api("admin")
     session_id = create_session(admin, THREE)["reviewSession"]["id"]
-    viewer_id = str(world.account_ids["viewer"])
-    payload = admin(
-        APPOINT,
-        {"input": {"sessionId": session_id, "expertIds": [*world.expert_ids[:5], viewer_id]}},
-    )["appointExperts"]
-    assert [(e["code"], e["field"]) for e in payload["userErrors"]] == [
-        ("UNKNOWN_EXPERT", ["expertIds", "5"])
-    ]
+    wanted = [*world.expert_ids[:5], str(world.account_ids[account])]
+    payload = admin(APPOINT, {"input": {"sessionId": session_id, "expertIds": wanted}})
+    return [(e["code"], e["field"]) for e in payload["appointExperts"]["userErrors"]]
+
+
+def test_non_expert_cannot_be_appointed(world: World) -> None:
+    assert appointing_five_and(world, "viewer") == [("UNKNOWN_EXPERT", ["expertIds", "5"])]
+
+
+def test_an_administrator_cannot_be_appointed(world: World) -> None:
+    """``ADMIN`` sorts before ``EXPERT`` as text, ``VIEWER`` after it."""
+    assert appointing_five_and(world, "admin") == [("UNKNOWN_EXPERT", ["expertIds", "5"])]
 
 
 def test_expert_cannot_score_affiliated_school(world: World, db: Session) -> None:

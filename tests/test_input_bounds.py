@@ -505,6 +505,24 @@ def test_an_institution_is_reviewed_once_a_quarter(world: World, db: Session) ->
     assert later["createReviewSession"]["userErrors"] == []
 
 
+def test_a_session_in_another_quarter_does_not_hold_a_school(world: World) -> None:
+    """Once a quarter is per quarter: sessions of other quarters, created before or after,
+    never hold a school (the earlier quarter's session created last, too)."""
+    admin = world.api("admin")
+    others = [SCHOOLS["pku"], SCHOOLS["bnu"], SCHOOLS["buaa"]]
+    for quarter, schools in (
+        ("2027Q1", THREE),
+        ("2027Q2", others),
+        ("2027Q2", THREE),
+        ("2027Q1", others),
+    ):
+        created = admin(
+            CREATE,
+            {"input": {"quarter": quarter, "institutionCodes": schools, "indicatorSet": SET}},
+        )
+        assert created["createReviewSession"]["userErrors"] == [], (quarter, schools)
+
+
 def test_another_schools_item_answers_as_an_unknown_id(world: World, db: Session) -> None:
     session_id = run_full_session(world)
     item = raise_item(world, session_id)["finding"]["id"]
