@@ -15,6 +15,7 @@ DEMO_STAMP := $(VENV)/.installed-demo
 STAMP := $(VENV)/.installed
 JS := tests/js
 JS_STAMP := $(JS)/node_modules/.installed
+TEST_WORKERS ?= $(shell echo $$(( 2 * $$(nproc 2>/dev/null || echo 1) )))
 
 .PHONY: install demo serve test lint schema bench lock clean mutants
 
@@ -61,11 +62,12 @@ $(JS_STAMP): $(JS)/package.json $(JS)/package-lock.json
 test: $(STAMP) $(JS_STAMP)  ## every test, on SQLite and (where installed) PostgreSQL
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	@# mypy beside pytest (a worker per core, each with its own PostgreSQL server): without a
-	@# cache, as on a clean clone, it needs a core for a quarter of a minute, while pytest's
-	@# workers spend part of theirs waiting on servers and browsers. Its report comes last.
+	@# mypy beside pytest: without a cache, as on a clean clone, it needs a core for a
+	@# quarter of a minute. Its report comes last. Two pytest workers a core, each with its
+	@# own PostgreSQL server: a worker spends much of its time waiting on servers starting,
+	@# browsers and fsync, and on 2 cores four workers took 7 min where two took 9.
 	$(BIN)/mypy > $(VENV)/mypy.log 2>&1 & mypy=$$!; \
-	$(BIN)/pytest -n auto; tests=$$?; \
+	$(BIN)/pytest -n $(TEST_WORKERS); tests=$$?; \
 	wait $$mypy; typed=$$?; cat $(VENV)/mypy.log; \
 	test $$tests -eq 0 && test $$typed -eq 0
 
