@@ -209,6 +209,22 @@ def test_backup_refuses_to_overwrite_and_postgresql(
     assert not (tmp_path / "pg.sqlite3").exists()
 
 
+def test_backup_never_writes_over_the_database_or_its_journal(
+    sqlite_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Not even with --force: a service writing to the replaced file would lose what it
+    acknowledges from then on."""
+    env = sqlite_env
+    database = Path(make_url(env["SANQUAN_DATABASE_URL"]).database or "")
+    before = database.read_bytes()
+    detour = database.parent / ".." / database.parent.name / database.name
+    for target in (database, detour, database.with_name(database.name + "-wal")):
+        refused = sanquan(env, "backup", str(target), "--force")
+        assert refused.returncode == 2, refused.stderr
+        assert "cannot be written over the database or its journal" in refused.stderr
+    assert database.read_bytes() == before
+
+
 def test_restore_checks_the_backup_and_the_target(
     sqlite_env: dict[str, str], tmp_path: Path
 ) -> None:

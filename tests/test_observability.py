@@ -17,7 +17,9 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from sanquan.auth.tokens import PREFIX
 from sanquan.observability.operations import LEARNT_NAMES
+from sanquan.observability.requests import TOKEN_PREFIX
 from tests.serving import SANQUAN, free_port, start
 
 pytestmark = pytest.mark.engine_independent
@@ -150,6 +152,8 @@ def test_error_extensions_carry_the_same_id_as_the_header_and_the_log(server: Se
         "short",
         "x" * 65,
         "id with spaces in it",
+        PREFIX + "T" * 43,  # a token pasted as the id is neither echoed nor logged
+        "Bearer_" + PREFIX + "T" * 43,
     ],
 )
 def test_an_ill_formed_request_id_is_replaced_never_logged(server: Server, sent: str) -> None:
@@ -159,6 +163,10 @@ def test_an_ill_formed_request_id_is_replaced_never_logged(server: Server, sent:
     assert len(request_id) == 32
     server.logged(request_id)
     assert sent not in server.log.read_text()
+
+
+def test_the_request_id_knows_the_token_prefix() -> None:
+    assert TOKEN_PREFIX == PREFIX
 
 
 def test_no_token_reaches_the_log_even_when_refused(server: Server) -> None:

@@ -76,6 +76,7 @@ def backup(source: Path, target: Path, *, force: bool = False) -> Copy:
         raise BackupError(
             "NO_DATABASE", Localized(f"数据库文件 {source} 不存在", f"{source} does not exist")
         )
+    _refuse_the_database_itself(source, target)
     _refuse_existing(target, force)
     partial = target.with_name(f".{target.name}.partial")
     with _writing(target), contextlib.closing(_open_read_only(source)) as reader:
@@ -182,6 +183,22 @@ def _writing(target: Path) -> Iterator[None]:
             "CANNOT_WRITE",
             Localized(f"无法写入 {target}:{error}", f"cannot write {target}: {error}"),
         ) from None
+
+
+def _refuse_the_database_itself(source: Path, target: Path) -> None:
+    """A copy renamed over the database, or over its journal, would leave a running
+    service writing to a file that is no longer there: acknowledged writes lost at the
+    next start. No ``--force`` allows it."""
+    live = source.resolve()
+    own = {live, *(live.with_name(live.name + suffix) for suffix in ("-wal", "-shm", "-journal"))}
+    if target.resolve() in own:
+        raise BackupError(
+            "SAME_FILE",
+            Localized(
+                f"不能把备份写到数据库本身或其日志文件 {target} 上",
+                f"a backup cannot be written over the database or its journal: {target}",
+            ),
+        )
 
 
 def _refuse_existing(target: Path, force: bool) -> None:

@@ -28,6 +28,10 @@ CLIENT_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{7,63}")
 follow a request through several logs): 8 to 64 letters, digits, ``.``, ``_`` or ``-``,
 such as a UUID or a ULID. Anything else is replaced by an id of our own, so that what a
 client sends cannot forge or break a log line."""
+TOKEN_PREFIX = "sq_"
+"""The prefix of a bearer token (``auth.tokens.PREFIX``, not imported: the token module
+imports this one). An id holding it may be a token pasted by mistake, and a token is never
+echoed or logged."""
 GRAPHQL_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]{0,99}")
 """An operation name worth logging: GraphQL's grammar of names, at most 100 characters."""
 
@@ -40,7 +44,11 @@ def request_id(incoming: str | None) -> str:
     >>> len(request_id('"}, "account": 1')), len(request_id(None))
     (32, 32)
     """
-    if incoming is not None and CLIENT_REQUEST_ID.fullmatch(incoming):
+    if (
+        incoming is not None
+        and CLIENT_REQUEST_ID.fullmatch(incoming)
+        and TOKEN_PREFIX not in incoming.lower()
+    ):
         return incoming
     return uuid.uuid4().hex
 
