@@ -120,21 +120,8 @@ def bare_compact(sessions: sessionmaker[Session], host: PluginHost) -> Route:
                 session = get_session(db, request.path_params["id"])
             except DomainError:
                 return JSONResponse({"data": {"reviewSession": None}})
-            weights = session.aggregation_weights or {}
             answer = {
-                "id": global_id("ReviewSession", session.id),
-                "quarter": session.quarter,
-                "status": session.status.value,
-                "aggregation": {
-                    "method": session.aggregation_method or "",
-                    "weights": {
-                        "self": weights["SELF"],
-                        "peer": weights["PEER"],
-                        "expert": weights["EXPERT"],
-                    },
-                }
-                if weights
-                else None,
+                **board.session_header(session, with_aggregation=True),
                 "scoreboard": scoreboard_json(session_scoreboard(db, host, session)),
             }
             return JSONResponse({"data": {"reviewSession": answer}})

@@ -287,7 +287,6 @@ def read_scoreboard(db: Session, host: PluginHost, request: Request) -> dict[str
     if session is None:
         return None
     concluded = session.status is SessionStatus.CONCLUDED
-    weights = session.aggregation_weights
     members = db.scalars(
         select(SessionInstitution)
         .where(SessionInstitution.session_id == session_id)
@@ -339,6 +338,13 @@ def read_scoreboard(db: Session, host: PluginHost, request: Request) -> dict[str
                     ],
                 }
             )
+    return {**session_header(session, with_aggregation=concluded), "results": results}
+
+
+def session_header(session: ReviewSession, *, with_aggregation: bool) -> dict[str, Any]:
+    """The session's own fields as the scoreboard queries select them; the aggregation only
+    when asked and stored (at conclusion)."""
+    weights = session.aggregation_weights
     return {
         "id": global_id("ReviewSession", session.id),
         "quarter": session.quarter,
@@ -351,9 +357,8 @@ def read_scoreboard(db: Session, host: PluginHost, request: Request) -> dict[str
                 "expert": weights["EXPERT"],
             },
         }
-        if concluded and weights
+        if with_aggregation and weights
         else None,
-        "results": results,
     }
 
 
