@@ -301,16 +301,15 @@ class IndicatorResultType(IndicatorResult):
     expert_count: int = strawberry.field(description="Expert scores counted.")
 
 
+OVERALL_INDEX = "Indicator-weighted mean of the combined values." + EXACT
+RANK = "1 for the highest overall index; ties share a rank (1, 1, 3); null without an index."
+
+
 @strawberry.type(name="InstitutionResult", description="One institution's results in a session.")
 class InstitutionResultType:
     institution: InstitutionType = strawberry.field(description="The institution.")
-    overall_index: float | None = strawberry.field(
-        description="Indicator-weighted mean of the combined values." + EXACT
-    )
-    rank: int | None = strawberry.field(
-        description="1 for the highest overall index; ties share a rank (1, 1, 3); null "
-        "without an index."
-    )
+    overall_index: float | None = strawberry.field(description=OVERALL_INDEX)
+    rank: int | None = strawberry.field(description=RANK)
     indicators: list[IndicatorResultType] = strawberry.field(
         description="Per indicator, in the set's order."
     )
@@ -329,13 +328,8 @@ VECTOR = (
 )
 class ScoreboardRowType:
     institution: InstitutionType = strawberry.field(description="The institution.")
-    overall_index: float | None = strawberry.field(
-        description="Indicator-weighted mean of the combined values." + EXACT
-    )
-    rank: int | None = strawberry.field(
-        description="1 for the highest overall index; ties share a rank (1, 1, 3); null "
-        "without an index."
-    )
+    overall_index: float | None = strawberry.field(description=OVERALL_INDEX)
+    rank: int | None = strawberry.field(description=RANK)
     self_values: list[float | None] = strawberry.field(
         description="The school's self-evaluations (null: none)." + VECTOR
     )
