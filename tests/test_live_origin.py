@@ -140,18 +140,50 @@ def test_a_handshake_to_a_foreign_host_name_is_refused_as_over_http(server: Serv
 
 
 @pytest.mark.parametrize(
-    ("origin", "host", "allowed"),
+    ("origin", "host", "scheme", "allowed"),
     [
-        ("http://127.0.0.1:8000", "127.0.0.1:8000", True),
-        ("http://Review.Example.cn", "review.example.cn:80", True),  # default port, any case
-        ("https://review.example.cn:443", "review.example.cn", True),
-        ("http://127.0.0.1:8000", "127.0.0.1:8001", False),
-        ("http://127.0.0.1", "127.0.0.1:8000", False),
-        ("ws://127.0.0.1:8000", "127.0.0.1:8000", False),  # no page has that origin
-        ("", "127.0.0.1:8000", False),
+        ("http://127.0.0.1:8000", "127.0.0.1:8000", "ws", True),
+        ("http://Review.Example.cn", "review.example.cn:80", "ws", True),  # default port, any case
+        ("https://review.example.cn:443", "review.example.cn", "wss", True),
+        ("https://127.0.0.1:8000", "127.0.0.1:8000", "wss", True),
+        ("http://127.0.0.1:8000", "127.0.0.1:8001", "ws", False),
+        ("http://127.0.0.1", "127.0.0.1:8000", "ws", False),
+        ("https://127.0.0.1:8000", "127.0.0.1:8000", "ws", False),  # scheme alone differs
+        ("http://127.0.0.1:8000", "127.0.0.1:8000", "wss", False),
+        ("https://review.example.cn", "review.example.cn", "ws", False),
+        ("ws://127.0.0.1:8000", "127.0.0.1:8000", "ws", False),  # no page has that origin
+        ("", "127.0.0.1:8000", "ws", False),
     ],
 )
 def test_an_origin_is_the_services_own_when_scheme_host_and_port_agree(
-    origin: str, host: str, allowed: bool
+    origin: str, host: str, scheme: str, allowed: bool
 ) -> None:
-    assert origin_allowed(Settings(database_url="sqlite://"), origin, host) is allowed
+    settings = Settings(database_url="sqlite://")
+    assert origin_allowed(settings, origin, host, scheme) is allowed
+
+
+def test_a_page_of_the_same_host_and_port_over_another_scheme_is_refused(
+    server: Server, world: World
+) -> None:
+    """The server is plain HTTP: an ``https://`` page of its host and port is another
+    site's (a browser keeps them apart), so its handshake is refused naming it."""
+    foreign = server.base.replace("http://", "https://")
+    status, error = refused(server, Origin=foreign, **{"Accept-Language": "en"})
+    assert (status, error["extensions"]["code"]) == (403, "FOREIGN_ORIGIN")
+    assert error["message"] == (
+        f"this service's live connections are for its own pages, not for pages of {foreign!r}"
+    )
+    assert acknowledged(server, world, Origin=server.base) == {"type": "connection_ack"}
+
+
+def test_behind_a_tls_proxy_the_https_page_is_the_services_own(
+    server: Server, world: World
+) -> None:
+    """A proxy on loopback (trusted: uvicorn's default) that ends TLS says so with
+    ``X-Forwarded-Proto: https``: the socket is then ``wss``, its own pages are the
+    ``https://`` ones and an ``http://`` page of the same host is refused."""
+    secure = server.base.replace("http://", "https://")
+    proxied = {"X-Forwarded-Proto": "https"}
+    assert acknowledged(server, world, Origin=secure, **proxied) == {"type": "connection_ack"}
+    status, error = refused(server, Origin=server.base, **proxied)
+    assert (status, error["extensions"]["code"]) == (403, "FOREIGN_ORIGIN")

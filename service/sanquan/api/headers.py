@@ -28,6 +28,10 @@ DATA_POLICY = "default-src 'none'; frame-ancestors 'none'"
 UNCHECKED_PATHS = ("/healthz",)
 """A load balancer's health check may address the service by any name or bare IP."""
 DEFAULT_PORTS = {"http": "80", "https": "443"}
+PAGE_SCHEMES = {"ws": "http", "wss": "https", "http": "http", "https": "https"}
+"""The scheme of the pages that belong to a WebSocket's address: a ``wss://`` socket is
+the service's own for an ``https://`` page only (ASGI gives a WebSocket's scope ``ws`` or
+``wss``; behind a trusted proxy uvicorn takes it from ``X-Forwarded-Proto``)."""
 
 
 def _site(scheme: str, netloc: str) -> str:
@@ -39,11 +43,13 @@ def _site(scheme: str, netloc: str) -> str:
     return netloc
 
 
-def origin_allowed(settings: Settings, origin: str | None, host: str) -> bool:
+def origin_allowed(settings: Settings, origin: str | None, host: str, scheme: str) -> bool:
     """Whether a WebSocket handshake's ``Origin`` may open a connection: none (a client
-    that is no browser's page: the CLI, a script), the service's own (the ``Host`` it was
-    addressed by, or its public URL's, as a reverse proxy may rewrite the ``Host``), or an
-    origin the operator lets call the API (``cors_origins``).
+    that is no browser's page: the CLI, a script), the service's own (the scheme and
+    ``Host`` it was addressed by, ``ws`` standing for ``http`` and ``wss`` for ``https``,
+    or its public URL's, as a reverse proxy may rewrite the ``Host``), or an origin the
+    operator lets call the API (``cors_origins``). An origin differing in scheme alone is
+    another site: an ``http://`` page of the same host is not the ``https://`` one.
 
     A browser sends a page's origin with every WebSocket handshake and lets any page open
     one to any address, with no CORS check: a page of another site must not open a
@@ -57,7 +63,7 @@ def origin_allowed(settings: Settings, origin: str | None, host: str) -> bool:
     if parts.scheme not in DEFAULT_PORTS or not parts.netloc:
         return False  # "null" (a sandboxed frame, a file), or no origin a page can have
     site = _site(parts.scheme, parts.netloc)
-    if site == _site(parts.scheme, host):
+    if parts.scheme == PAGE_SCHEMES.get(scheme) and site == _site(parts.scheme, host):
         return True
     public = urlsplit(settings.public_url) if settings.public_url else None
     return public is not None and (public.scheme, _site(public.scheme, public.netloc)) == (
@@ -102,7 +108,7 @@ class SecureHeaders:
         refusal = None
         if not self.settings.host_allowed(host):
             refusal = RequestError("DISALLOWED_HOST", value=host[:100])
-        elif not origin_allowed(self.settings, origin, host):
+        elif not origin_allowed(self.settings, origin, host, scope.get("scheme", "ws")):
             refusal = RequestError("FOREIGN_ORIGIN", value=(origin or "")[:100])
         if refusal is None:
             await self.app(scope, receive, send)
