@@ -32,14 +32,67 @@ from sanquan.errors import Localized
 
 
 class BackupError(Exception):
-    """Why a backup or restore was refused; nothing was changed."""
+    """Why a backup or restore was refused; nothing was changed. ``argument`` names what
+    was at fault when one thing was: :data:`FILE` (the command's argument, which the
+    command line puts before the message in its language) or :data:`DATABASE_SETTING`
+    (which the message names itself, with its value, as other refused settings are)."""
 
-    def __init__(self, code: str, problem: Localized) -> None:
+    def __init__(self, code: str, problem: Localized, argument: str | None = None) -> None:
         super().__init__(problem.en)
-        self.code, self.problem = code, problem
+        self.code, self.problem, self.argument = code, problem, argument
 
     def message(self, language: str = "zh") -> str:
         return self.problem.text(language)
+
+
+FILE = "FILE"
+DATABASE_SETTING = "SANQUAN_DATABASE_URL"
+MEMORY = ":memory:"
+"""SQLite's name for a database that lives in the memory of the process that opened it."""
+
+
+def in_memory(url: str) -> bool:
+    """Whether the SQLite URL ``url`` names a database in memory: no file, nothing that
+    another process (a backup) could read, gone when its process ends.
+
+    >>> [in_memory(u) for u in ("sqlite://", "sqlite:///:memory:", "sqlite:///var/a.db")]
+    [True, True, False]
+    """
+    parsed = make_url(url)
+    database = parsed.database or ""
+    return (
+        database in ("", MEMORY)
+        or database.startswith("file::memory:")
+        or parsed.query.get("mode") == "memory"
+    )
+
+
+def file_argument(raw: str, command: str) -> Path:
+    """The ``FILE`` of ``sanquan backup``/``restore`` as typed: a name ending in ``/``
+    names a folder, which ``Path`` would silently turn into a file of that name, and
+    ``:memory:`` is SQLite's name for no file at all, so both are refused here."""
+    if raw.endswith(("/", os.sep)):
+        raise BackupError(
+            "FOLDER_NOT_FILE",
+            Localized(
+                f"“{raw}”以 / 结尾,是目录而不是文件;请给出备份文件的名称,如 {raw}sanquan.sqlite3",
+                f"{raw!r} ends with / and so names a folder, not a file; give the backup's "
+                f"file name, such as {raw}sanquan.sqlite3",
+            ),
+            FILE,
+        )
+    if raw == MEMORY:
+        raise BackupError(
+            "IN_MEMORY",
+            Localized(
+                f"“{MEMORY}”是 SQLite 对内存数据库的称呼,不是文件;sanquan {command} "
+                f"需要文件名(确指此名的文件请写 ./{MEMORY})",
+                f"{MEMORY!r} is SQLite's name for a database in memory, not a file; sanquan "
+                f"{command} needs a file name (write ./{MEMORY} for a file of that name)",
+            ),
+            FILE,
+        )
+    return Path(raw)
 
 
 @dataclass(frozen=True)
@@ -54,8 +107,24 @@ class Copy:
 
 
 def sqlite_file(url: str) -> Path:
-    """The file of an SQLite database URL; refused for any other database."""
+    """The file of an SQLite database URL; refused for any other database, and for an
+    SQLite database in memory (a restore would otherwise write a file named ``:memory:``
+    and a backup look for one)."""
     parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and in_memory(url):
+        raise BackupError(
+            "IN_MEMORY",
+            Localized(
+                f"{DATABASE_SETTING}={url!r}:指向内存中的 SQLite 数据库:它只存在于打开它的"
+                "进程中,没有可备份的文件,也无处恢复;请将其设为 SQLite 文件"
+                "(sqlite:///var/sanquan.sqlite3)",
+                f"{DATABASE_SETTING}={url!r}: names an SQLite database in memory, which "
+                "lives only inside the process "
+                "that opened it: there is no file to back up or to restore into; set it to "
+                "an SQLite file (sqlite:///var/sanquan.sqlite3)",
+            ),
+            DATABASE_SETTING,
+        )
     if parsed.get_backend_name() != "sqlite" or not parsed.database:
         raise BackupError(
             "NOT_SQLITE",

@@ -3,32 +3,34 @@ served, and put back while it is not (:mod:`sanquan.backup`)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from sanquan.cli import messages as m
-from sanquan.cli.core import Command, Refused, argument, option
+from sanquan.cli.core import Command, Problem, Refused, argument, option
 from sanquan.cli.output import note, say
 from sanquan.cli.root import root
 
 if TYPE_CHECKING:
     from sanquan.backup import BackupError
 
-FILE_ARGUMENT = click.Path(dir_okay=False, path_type=Path)
+FILE_ARGUMENT = click.Path(dir_okay=False)
+"""Kept as typed (a string), so that :func:`sanquan.backup.file_argument` sees a trailing
+``/`` that ``Path`` would drop."""
 
 
 @root.command("backup", cls=Command, help=m.BACKUP_HELP)
 @argument("file", type=FILE_ARGUMENT, metavar=m.FILE)
 @option("--force", is_flag=True, help=m.BACKUP_FORCE_HELP)
-def backup(file: Path, force: bool) -> None:
-    from sanquan.backup import BackupError, sqlite_file
+def backup(file: str, force: bool) -> None:
+    from sanquan.backup import BackupError, file_argument, sqlite_file
     from sanquan.backup import backup as copy_database
     from sanquan.cli.context import settings
 
     try:
-        written = copy_database(sqlite_file(settings().database_url), file, force=force)
+        target = file_argument(file, "backup")
+        written = copy_database(sqlite_file(settings().database_url), target, force=force)
     except BackupError as error:
         raise _refused(error) from None
     say(m.BACKED_UP.format(path=written.path, revision=written.revision, size=written.size))
@@ -37,13 +39,14 @@ def backup(file: Path, force: bool) -> None:
 @root.command("restore", cls=Command, help=m.RESTORE_HELP)
 @argument("file", type=FILE_ARGUMENT, metavar=m.FILE)
 @option("--force", is_flag=True, help=m.RESTORE_FORCE_HELP)
-def restore(file: Path, force: bool) -> None:
-    from sanquan.backup import BackupError, sqlite_file
+def restore(file: str, force: bool) -> None:
+    from sanquan.backup import BackupError, file_argument, sqlite_file
     from sanquan.backup import restore as put_back
     from sanquan.cli.context import settings
 
     try:
-        written = put_back(file, sqlite_file(settings().database_url), force=force)
+        source = file_argument(file, "restore")
+        written = put_back(source, sqlite_file(settings().database_url), force=force)
     except BackupError as error:
         raise _refused(error) from None
     say(m.RESTORED.format(path=written.path, revision=written.revision, size=written.size))
@@ -52,6 +55,13 @@ def restore(file: Path, force: bool) -> None:
 
 
 def _refused(error: BackupError) -> Refused:
+    from sanquan.backup import FILE
     from sanquan.cli.i18n import language
 
-    return Refused(error.message(language()), code=error.code)
+    message = error.message(language())
+    if error.argument == FILE:
+        named = str(m.FILE)
+        return Refused(
+            Problem(error.code, m.ABOUT_OPTION.format(option=named, message=message), named)
+        )
+    return Refused(Problem(error.code, message, error.argument))
