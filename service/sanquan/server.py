@@ -24,6 +24,8 @@ from types import FrameType
 import uvicorn
 from uvicorn.supervisors import Multiprocess
 
+from sanquan.observability.metrics_directory import forget
+
 APP = "sanquan.app:create_app"
 """The factory each worker process calls: it reads the same settings from the environment
 and discovers the same plugins as the command that started it."""
@@ -50,7 +52,32 @@ class Supervisor(Multiprocess):
     """uvicorn's supervisor of worker processes, which on SIGTERM or SIGINT first lets go of
     its own copy of the listening socket: the socket is closed (new connections refused)
     once the workers have closed theirs too, instead of the kernel queueing connections
-    that no process will accept while the workers drain."""
+    that no process will accept while the workers drain.
+
+    It also tells the shared metrics when a worker has gone (died and replaced, replaced
+    on SIGHUP, or stopped), so that the gauges summed over live processes drop it
+    (:mod:`sanquan.observability.metrics_directory`)."""
+
+    def __init__(self, config: uvicorn.Config, sockets: list[socket.socket]) -> None:
+        super().__init__(config, sockets)
+        self.known: set[int] = set()
+        """The workers started and not yet told to the metrics as gone."""
+
+    def run(self) -> None:
+        try:
+            super().run()
+        finally:
+            self.forget_departed()
+
+    def keep_subprocess_alive(self) -> None:
+        """Called every half second of the supervisor's loop, after the signals."""
+        super().keep_subprocess_alive()
+        self.forget_departed()
+
+    def forget_departed(self) -> None:
+        alive = {p.pid for p in self.processes if p.pid is not None and p.exitcode is None}
+        forget(self.known - alive)
+        self.known = alive
 
     def stop_listening(self) -> None:
         for sock in self.sockets:

@@ -61,7 +61,7 @@ def run(args: list[str], as_json: bool) -> int:
         click.echo(error.format_message(), err=True)
         return error.exit_code
     except Refused as refused:
-        report(refused.problems, as_json)
+        report(refused.problems, as_json or refused.as_json)
         return refused.status
     except click.UsageError as error:
         report([_usage_problem(error)], as_json)

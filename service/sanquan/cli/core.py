@@ -267,6 +267,8 @@ class Refused(Exception):
             p if isinstance(p, Problem) else Problem(code, str(p), None) for p in problems
         ]
         self.status = status
+        self.as_json = False
+        """Said as JSON even without ``--json`` (``serve`` with JSON logs)."""
         super().__init__("; ".join(p.message for p in self.problems))
 
 

@@ -27,4 +27,7 @@ def serve_metrics(current: Settings) -> None:
             m.METRICS_ADDRESS_FAILED.format(host=host, port=port, problem=error.strerror),
             code="SETTING",
         ) from None
-    say(m.SERVING_METRICS.format(host=host, port=port))
+    from sanquan.observability.logs import announced
+
+    message = m.SERVING_METRICS.format(host=host, port=port)
+    say(announced(current.log_format, message, metricsUrl=f"http://{host}:{port}/metrics"))

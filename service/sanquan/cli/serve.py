@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 from sanquan.cli import messages as m
 from sanquan.cli.core import Command, Integer, Problem, Refused, option
 from sanquan.cli.output import say
 from sanquan.cli.root import root
+
+if TYPE_CHECKING:
+    from sanquan.config import Settings
 
 SHUTDOWN_TIMEOUT = 30
 """Seconds a stopping server gives its requests in flight: well over the request timeout
@@ -32,23 +38,53 @@ def serve(host: str, port: int, workers: int, shutdown_timeout: int) -> None:
     """Plugins are loaded first, so that a conflict between them stops the command before
     the database is touched or an address is announced. Several workers need PostgreSQL:
     SQLite takes one writer at a time, and its live progress reaches only the subscribers
-    of the process that wrote."""
+    of the process that wrote. With ``SANQUAN_LOG_FORMAT=json`` every line the command
+    writes is a JSON object, a refusal too (``{"errors": [...]}``)."""
+    from sanquan.cli.context import settings
+
+    current = settings()
+    try:
+        _serve(current, host, port, workers, shutdown_timeout)
+    except Refused as refused:
+        refused.as_json = refused.as_json or current.log_format == "json"
+        raise
+
+
+def _serve(current: Settings, host: str, port: int, workers: int, shutdown_timeout: int) -> None:
+    """The metrics' shared directory is settled before anything imports the metrics:
+    prometheus-client chooses where a process keeps its counts when it is imported."""
+    from sanquan.observability.metrics_directory import MetricsDirectoryError, shared_metrics
+
+    if workers > 1 and current.database_url.startswith("sqlite"):
+        raise Refused(Problem("WORKERS_NEED_POSTGRESQL", str(m.WORKERS_ON_SQLITE), "--workers"))
+    try:
+        with shared_metrics(workers) as directory:
+            _run(current, host, port, workers, shutdown_timeout, directory)
+    except MetricsDirectoryError as error:
+        raise Refused(Problem("SETTING", str(error), "PROMETHEUS_MULTIPROC_DIR")) from None
+
+
+def _run(
+    current: Settings,
+    host: str,
+    port: int,
+    workers: int,
+    shutdown_timeout: int,
+    directory: Path | None,
+) -> None:
     from functools import partial
 
     import uvicorn
 
     from sanquan.api.persisted import TrustedDocumentsError, load_manifest
     from sanquan.app import create_app
-    from sanquan.cli.context import plugin_host, safe, settings
+    from sanquan.cli.context import plugin_host, safe
     from sanquan.cli.metrics import serve_metrics
     from sanquan.db import make_engine
     from sanquan.migrate import upgrade
-    from sanquan.observability.logs import logging_config
+    from sanquan.observability.logs import announced, logging_config
     from sanquan.server import APP, listening_socket, run
 
-    current = settings()
-    if workers > 1 and current.database_url.startswith("sqlite"):
-        raise Refused(Problem("WORKERS_NEED_POSTGRESQL", str(m.WORKERS_ON_SQLITE), "--workers"))
     plugins = plugin_host()
     if current.trusted_documents is not None:
         try:
@@ -62,7 +98,15 @@ def serve(host: str, port: int, workers: int, shutdown_timeout: int) -> None:
         message = m.CANNOT_LISTEN.format(host=host, port=port, reason=error.strerror or error)
         raise Refused(Problem("ADDRESS", message, "--port")) from None
     bound = sock.getsockname()[1]
-    say(m.SERVING.format(host=host, port=bound, url=safe(current.database_url), workers=workers))
+    database = safe(current.database_url)
+    message = m.SERVING.format(host=host, port=bound, url=database, workers=workers)
+    url = f"http://{host}:{bound}/graphql"
+    shared = {"metricsDirectory": str(directory)} if directory else {}
+    say(
+        announced(
+            current.log_format, message, url=url, database=database, workers=workers, **shared
+        )
+    )
     serve_metrics(current)
     config = uvicorn.Config(
         APP if workers > 1 else partial(create_app, current, plugins),

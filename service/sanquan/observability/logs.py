@@ -39,19 +39,22 @@ class TextFormatter(logging.Formatter):
         return " ".join([line, *fields])
 
 
+JSON_OPTIONS: dict[str, Any] = {
+    "fmt": "%(levelname)s %(name)s %(message)s",
+    "rename_fields": {"levelname": "level", "name": "logger"},
+    "timestamp": "time",
+    # uvicorn's records carry their message again with terminal colours
+    "reserved_attrs": [*RESERVED_ATTRS, "color_message"],
+    "json_ensure_ascii": False,
+}
+"""How a JSON line is made, for the log and for what ``serve`` prints on stdout alike."""
+
+
 def logging_config(log_format: str) -> dict[str, Any]:
     """A :func:`logging.config.dictConfig` configuration (uvicorn applies it in each
     process it starts)."""
     formatter: dict[str, Any] = (
-        {
-            "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": "%(levelname)s %(name)s %(message)s",
-            "rename_fields": {"levelname": "level", "name": "logger"},
-            "timestamp": "time",
-            # uvicorn's records carry their message again with terminal colours
-            "reserved_attrs": [*RESERVED_ATTRS, "color_message"],
-            "json_ensure_ascii": False,
-        }
+        {"()": "pythonjsonlogger.json.JsonFormatter", **JSON_OPTIONS}
         if log_format == "json"
         else {"()": TextFormatter}
     )
@@ -73,3 +76,17 @@ def logging_config(log_format: str) -> dict[str, Any]:
         },
         "root": {"handlers": ["stderr"], "level": "WARNING"},
     }
+
+
+def announced(log_format: str, message: str, **fields: object) -> str:
+    """A line ``sanquan serve`` prints on stdout about itself (where it serves): the text
+    for people, or in JSON mode an object like the log's lines (``level``, ``logger``
+    ``sanquan.serve``, ``message``, ``time``) with ``fields`` beside them, so that a log
+    collector reading the process's output parses every line of it."""
+    if log_format != "json":
+        return message
+    from pythonjsonlogger.json import JsonFormatter
+
+    record = logging.LogRecord("sanquan.serve", logging.INFO, __file__, 0, message, None, None)
+    record.__dict__.update(fields)
+    return JsonFormatter(**JSON_OPTIONS).format(record)

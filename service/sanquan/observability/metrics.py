@@ -6,10 +6,11 @@ What is counted: requests and their latency by route, operation (a bounded label
 (GraphQL errors and mutations' ``userErrors``); the database connections checked out of
 the pool and its size.
 
-Several processes (uvicorn workers behind one port) each count their own; with
-``PROMETHEUS_MULTIPROC_DIR`` set (an empty directory, the same for all of them, before
-they start) prometheus-client writes the counts to files there and the exposition adds
-them up, so that whichever process answers the scrape answers for all.
+Several processes (``sanquan serve --workers N``) share a directory
+(``PROMETHEUS_MULTIPROC_DIR``, or one ``serve`` makes): prometheus-client writes each
+process's counts to files there and the exposition adds them up, so that whichever
+process answers the scrape answers for all (:mod:`sanquan.observability.metrics_directory`).
+The pool gauges are summed over the processes still alive.
 """
 
 from __future__ import annotations
@@ -37,8 +38,7 @@ from starlette.responses import Response
 from sanquan.api.errors import error_response, language_of, unauthenticated
 from sanquan.auth.tokens import authenticate
 from sanquan.errors import Forbidden
-
-MULTIPROCESS = "PROMETHEUS_MULTIPROC_DIR"
+from sanquan.observability.metrics_directory import MULTIPROCESS
 
 REQUESTS = Counter(
     "sanquan_http_requests",

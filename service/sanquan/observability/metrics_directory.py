@@ -1,0 +1,88 @@
+"""The directory in which several ``sanquan serve`` processes keep their metrics, so that a
+scrape of any one of them counts them all (prometheus-client's multiprocess mode).
+
+Each worker writes its counts to files of its own there (``counter_<pid>.db`` …) and the
+exposition adds the files up. Three things make that true and not merely configured:
+
+- The directory is emptied when ``serve`` starts: files left by an earlier run would be
+  added to this run's counts (a counter that goes down at a restart is read by Prometheus
+  as a reset, but one that starts high is read as requests that never came).
+- ``serve --workers N`` (N > 1) without ``PROMETHEUS_MULTIPROC_DIR`` makes a temporary
+  directory itself and removes it when it stops: several workers without one would each
+  answer a scrape with their own share only.
+- The supervisor marks a worker that has gone as dead (:func:`forget`), so that the
+  ``livesum`` gauges (the pool's connections) stop counting it; its counters stay, as the
+  requests it answered did happen.
+
+prometheus-client reads the variable when it is first imported, to choose where values
+live: everything here runs before the service's metrics are imported, and imports
+prometheus-client only when a worker has gone.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+MULTIPROCESS = "PROMETHEUS_MULTIPROC_DIR"
+FILES = "*.db"
+"""The files prometheus-client writes there; nothing else in the directory is touched."""
+
+
+class MetricsDirectoryError(Exception):
+    """``PROMETHEUS_MULTIPROC_DIR`` names something that cannot hold the metrics."""
+
+    def __init__(self, directory: str, problem: str) -> None:
+        super().__init__(f"{MULTIPROCESS}={directory!r}: {problem}")
+        self.directory, self.problem = directory, problem
+
+
+@contextmanager
+def shared_metrics(workers: int) -> Iterator[Path | None]:
+    """While ``serve`` runs: the directory the processes share, emptied of old counts
+    (``PROMETHEUS_MULTIPROC_DIR``, or a temporary one for more than one worker, removed
+    afterwards); ``None`` for one process without the setting, which counts in memory."""
+    given = os.environ.get(MULTIPROCESS)
+    if given:
+        yield prepare(Path(given))
+        return
+    if workers <= 1:
+        yield None
+        return
+    made = Path(tempfile.mkdtemp(prefix="sanquan-metrics-"))
+    os.environ[MULTIPROCESS] = str(made)  # inherited by every worker the supervisor starts
+    try:
+        yield made
+    finally:
+        os.environ.pop(MULTIPROCESS, None)
+        shutil.rmtree(made, ignore_errors=True)
+
+
+def prepare(directory: Path) -> Path:
+    """``directory``, made if missing, without the metric files of an earlier run. Raises
+    :class:`MetricsDirectoryError` when it is no directory or cannot be written."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        for stale in directory.glob(FILES):
+            stale.unlink()
+    except FileExistsError:
+        raise MetricsDirectoryError(str(directory), "not a directory") from None
+    except OSError as error:
+        raise MetricsDirectoryError(str(directory), error.strerror or str(error)) from None
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise MetricsDirectoryError(str(directory), "not writable")
+    return directory
+
+
+def forget(pids: Iterable[int]) -> None:
+    """The worker processes ``pids`` have ended: their ``live*`` gauges no longer count."""
+    if not os.environ.get(MULTIPROCESS):
+        return
+    from prometheus_client.multiprocess import mark_process_dead
+
+    for pid in pids:
+        mark_process_dead(pid)  # type: ignore[no-untyped-call]
