@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections import Counter
 from collections.abc import AsyncGenerator, Callable, Mapping
 from contextlib import suppress
@@ -82,6 +83,8 @@ from sanquan.api.http import GraphQLHTTP, check_operation
 from sanquan.api.schema import CACHE_SIZE
 from sanquan.auth.tokens import Principal, authenticate
 from sanquan.events import Hub
+from sanquan.observability.access import websocket_closed
+from sanquan.observability.requests import REQUEST_ID_HEADER, request_id
 
 log = logging.getLogger(__name__)
 
@@ -123,23 +126,40 @@ class LiveGraphQL:
         """Open, authenticated sockets per account in this process."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """One socket, from the handshake to its close, which the access log records
+        (:func:`sanquan.observability.access.websocket_closed`); the connection's id goes
+        back in the handshake's ``X-Request-Id``, as an HTTP answer's does."""
+        started = time.perf_counter()
         websocket = WebSocket(scope, receive, send)
-        if PROTOCOL not in scope.get("subprotocols", ()):
-            await websocket.accept()
-            await websocket.close(4406, "Subprotocol not acceptable")
-            return
-        await websocket.accept(subprotocol=PROTOCOL)
+        identifier = request_id(websocket.headers.get(REQUEST_ID_HEADER))
+        headers = [(REQUEST_ID_HEADER.lower().encode(), identifier.encode())]
+        socket = Socket(websocket, self.settings.max_body_bytes)
         context = LiveContext(
             language=language_of(websocket.headers.get("accept-language")),
             reader=self.read,
             hub=self.hub,
         )
-        connection = Connection(self, Socket(websocket, self.settings.max_body_bytes), context)
+        connection: Connection | None = None
         try:
+            if PROTOCOL not in scope.get("subprotocols", ()):
+                await websocket.accept(headers=headers)
+                await socket.close(4406, "Subprotocol not acceptable")
+                return
+            await websocket.accept(subprotocol=PROTOCOL, headers=headers)
+            connection = Connection(self, socket, context)
             await connection.handle()
         finally:
             if context.principal is not None:
                 self._release(context.principal)
+            websocket_closed(
+                scope,
+                identifier,
+                account=context.principal.account_id if context.principal else None,
+                seconds=time.perf_counter() - started,
+                subscriptions=connection.subscribed if connection else 0,
+                close_code=socket.close_code,
+                closed_by=socket.closed_by,
+            )
 
     def admit(self, principal: Principal) -> bool:
         """Count a new socket of ``principal``'s account, unless it has its fill already."""
@@ -227,6 +247,8 @@ class Connection(BaseGraphQLTransportWSHandler[LiveContext, None]):
         self.endpoint = endpoint
         self.socket = socket
         self.pinged = False
+        self.subscribed = 0
+        """Subscriptions that ran (passed their checks), for the access log."""
         self.keepalive: asyncio.Task[None] | None = None
 
     async def on_ws_connect(self, context: LiveContext) -> UnsetType:
@@ -297,6 +319,7 @@ class Connection(BaseGraphQLTransportWSHandler[LiveContext, None]):
             except Invalid as invalid:
                 await self._fail(operation, [self._format(e) for e in invalid.errors])
                 return
+            self.subscribed += 1
             results = await self.schema.subscribe(
                 query, variable_values=variables, context_value=self.context, operation_name=name
             )
@@ -357,6 +380,14 @@ class Socket(AsyncWebSocketAdapter):
         self.ws = websocket
         self.max_chars = max_chars
         self.closed = False
+        self.close_code: int | None = None
+        """How the socket closed, once it has: the code the server sent or the client's."""
+        self.closed_by: str | None = None
+        """``server`` or ``client``, whichever closed first."""
+
+    def _ended(self, code: int, by: str) -> None:
+        if self.close_code is None:
+            self.close_code, self.closed_by = code, by
 
     async def iter_json(
         self, *, ignore_parsing_errors: bool = False
@@ -364,9 +395,13 @@ class Socket(AsyncWebSocketAdapter):
         while not self.closed and self.ws.application_state is not WebSocketState.DISCONNECTED:
             try:
                 received = await self.ws.receive()
-            except (WebSocketDisconnect, RuntimeError):
+            except WebSocketDisconnect as gone:
+                self._ended(gone.code, "client")
+                return
+            except RuntimeError:
                 return
             if received["type"] == "websocket.disconnect":
+                self._ended(int(received.get("code", 1005)), "client")
                 self.closed = True
                 return
             text = received.get("text")
@@ -394,6 +429,7 @@ class Socket(AsyncWebSocketAdapter):
         try:
             await self.ws.send_text(text)
         except (WebSocketDisconnect, RuntimeError, OSError) as gone:
+            self._ended(gone.code if isinstance(gone, WebSocketDisconnect) else 1006, "client")
             self.closed = True
             raise WebSocketDisconnected from gone
 
@@ -401,6 +437,7 @@ class Socket(AsyncWebSocketAdapter):
         if self.closed:
             return
         self.closed = True
+        self._ended(code, "server")
         with suppress(WebSocketDisconnect, RuntimeError, OSError):
             await self.ws.close(code=code, reason=reason)
 

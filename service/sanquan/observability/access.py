@@ -1,13 +1,16 @@
 """The access log and the request metrics: an ASGI middleware around the whole app that
 opens each HTTP request's record (:mod:`sanquan.observability.requests`), hands its id back
 in ``X-Request-Id``, and when the answer has been sent writes one line to the
-``sanquan.access`` logger and counts the request in the metrics."""
+``sanquan.access`` logger and counts the request in the metrics; and the line of each
+WebSocket connection, written by the live endpoint when the socket closes
+(:func:`websocket_closed`)."""
 
 from __future__ import annotations
 
 import logging
 import re
 import time
+from typing import Any
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -99,3 +102,35 @@ class AccessLog:
                 "client": client[0] if client else None,
             },
         )
+
+
+def websocket_closed(
+    scope: Scope,
+    identifier: str,
+    *,
+    account: int | None,
+    seconds: float,
+    subscriptions: int,
+    close_code: int | None,
+    closed_by: str | None,
+) -> None:
+    """One access-log line for a WebSocket connection, when it has closed: its id (sent
+    back in the handshake's ``X-Request-Id``), the account's row id once its token was
+    accepted (never the token: it came in ``connection_init`` and is not logged), how
+    long it was open, how many subscriptions ran on it, and its close code and which side
+    closed. A connection is one line, however many messages it carried, as a request is."""
+    client = scope.get("client")
+    path = loggable_path(scope.get("path", ""))
+    code = close_code if close_code is not None else 1006  # gone without a close frame
+    fields: dict[str, Any] = {
+        "requestId": identifier,
+        "method": "WEBSOCKET",
+        "path": path,
+        "account": account,
+        "durationMs": round(seconds * 1000, 3),
+        "subscriptions": subscriptions,
+        "closeCode": code,
+        "closedBy": closed_by,
+        "client": client[0] if client else None,
+    }
+    log.info('%s - "WEBSOCKET %s" %d', client[0] if client else "-", path, code, extra=fields)

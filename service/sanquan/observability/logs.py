@@ -18,6 +18,8 @@ ACCESS_FIELDS = (
     ("durationMs", "ms"),
     ("errors", "errors"),
     ("userErrors", "userErrors"),
+    ("subscriptions", "subscriptions"),
+    ("closedBy", "closedBy"),
 )
 """The access record's fields a text line ends with, and their names there."""
 
