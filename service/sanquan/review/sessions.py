@@ -79,7 +79,7 @@ def get_session(
     """The session with its institutions; with ``lock``, held for the rest of the
     transaction, so that a score cannot land in a session being concluded."""
     if lock is not None:
-        _lock(db, session_id, lock)
+        lock_session(db, session_id, lock)
     found = db.scalar(
         select(ReviewSession)
         .where(ReviewSession.id == session_id)
@@ -90,21 +90,19 @@ def get_session(
     return found
 
 
-def _lock(db: Session, session_id: int, lock: Lock) -> None:
+def lock_session(db: Session, session_id: int, lock: Lock) -> None:
     """PostgreSQL has row locks. SQLite has one write lock per database, and reads before
     a transaction's first write do not hold it: a no-op write as the very first statement
     takes it, so everything read afterwards stays true until the commit."""
+    sessions = ReviewSession.metadata.tables[ReviewSession.__tablename__]  # plain Core
     if db.get_bind().dialect.name == "sqlite":
         db.execute(
-            update(ReviewSession)
-            .where(ReviewSession.id == session_id)
-            .values(id=ReviewSession.id)
-            .execution_options(synchronize_session=False)
+            update(sessions).where(sessions.c.id == session_id).values(id=sessions.c.id)
         )
         return
     db.execute(
-        select(ReviewSession.id)
-        .where(ReviewSession.id == session_id)
+        select(sessions.c.id)
+        .where(sessions.c.id == session_id)
         .with_for_update(read=lock is Lock.SHARED)
     )
 
