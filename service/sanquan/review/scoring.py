@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import BindParameter, Row, Select, Table, bindparam, exists, insert, select, update
+from sqlalchemy import BindParameter, Row, Table, bindparam, exists, insert, select, update
 from sqlalchemy.orm import Session
 
 from sanquan.auth.models import Role
@@ -28,7 +28,7 @@ from sanquan.events import announce
 from sanquan.institutions.models import Institution
 from sanquan.institutions.service import get_institution
 from sanquan.limits import COMMENT_LENGTH
-from sanquan.plugins.host import PluginHost, PluginProblem, refused_if_a_plugin_fails
+from sanquan.plugins.host import PluginError, PluginHost, PluginProblem, plugin_failed
 from sanquan.review.models import (
     PanelMember,
     ReviewSession,
@@ -173,37 +173,44 @@ _INSTITUTIONS = Institution.metadata.tables[Institution.__tablename__]
 _PANEL = PanelMember.metadata.tables[PanelMember.__tablename__]
 
 
+_SESSION_FOR_SCORING = (
+    select(
+        _SESSIONS.c.status,
+        _SESSIONS.c.indicator_set_key,
+        _SESSIONS.c.indicator_set_version,
+        _SESSIONS.c.self_deadline,
+        _SESSIONS.c.peer_deadline,
+        _SESSIONS.c.expert_deadline,
+        exists()
+        .where(
+            _PANEL.c.session_id == _SESSIONS.c.id,
+            _PANEL.c.account_id == bindparam("account_id"),
+        )
+        .label("on_panel"),
+        _INSTITUTIONS.c.id,
+        _INSTITUTIONS.c.code,
+        _INSTITUTIONS.c.name,
+    )
+    .select_from(
+        _SESSIONS.outerjoin(_MEMBERS, _MEMBERS.c.session_id == _SESSIONS.c.id).outerjoin(
+            _INSTITUTIONS, _INSTITUTIONS.c.id == _MEMBERS.c.institution_id
+        )
+    )
+    .where(_SESSIONS.c.id == bindparam("session_id"))
+    .order_by(_MEMBERS.c.position)
+)
+"""A session's state, its schools and whether an account is on its panel; built once,
+as are the other statements of a submission (building a statement's expression costs
+more than finding its compiled form in the cache)."""
+
+
 def scoring_session(
     db: Session, session_id: int, account_id: int, path: FieldPath = ("sessionId",)
 ) -> ScoringSession:
     """The session ``session_id`` as a submission by ``account_id`` sees it, or
     ``UNKNOWN_SESSION`` at ``path``: one statement, one row per school."""
-    on_panel = (
-        exists()
-        .where(_PANEL.c.session_id == _SESSIONS.c.id, _PANEL.c.account_id == account_id)
-        .label("on_panel")
-    )
-    rows = db.execute(
-        select(
-            _SESSIONS.c.status,
-            _SESSIONS.c.indicator_set_key,
-            _SESSIONS.c.indicator_set_version,
-            _SESSIONS.c.self_deadline,
-            _SESSIONS.c.peer_deadline,
-            _SESSIONS.c.expert_deadline,
-            on_panel,
-            _INSTITUTIONS.c.id,
-            _INSTITUTIONS.c.code,
-            _INSTITUTIONS.c.name,
-        )
-        .select_from(
-            _SESSIONS.outerjoin(_MEMBERS, _MEMBERS.c.session_id == _SESSIONS.c.id).outerjoin(
-                _INSTITUTIONS, _INSTITUTIONS.c.id == _MEMBERS.c.institution_id
-            )
-        )
-        .where(_SESSIONS.c.id == session_id)
-        .order_by(_MEMBERS.c.position)
-    ).all()
+    given = {"session_id": session_id, "account_id": account_id}
+    rows = db.execute(_SESSION_FOR_SCORING, given).all()
     if not rows:
         raise DomainError(ErrorCode.UNKNOWN_SESSION, path, value=session_id)
     first = rows[0]
@@ -362,6 +369,8 @@ def _as_error(
 def _text_problems(entry: ScoreEntry, path: FieldPath) -> list[DomainError]:
     """A comment or evidence too long or with control characters: each change of a score
     keeps both texts in the audit trail, so an unbounded one would grow it without end."""
+    if not (entry.comment or entry.evidence):
+        return []
     errors = []
     for name, text in (("comment", entry.comment), ("evidence", entry.evidence)):
         try:
@@ -406,12 +415,11 @@ def submit_scores(
         raise DomainError(ErrorCode.TOO_MANY_SCORES, ("scores",), maximum=max_scores)
     indicator_set = pinned_set(host, session)
     key = reviewer_key(submission.source, actor)
+    reviewer = _reviewer(submission, subject.id, key)
     existing: dict[str, Row[Any]] = {
+        # locked: two representatives of one school may submit at once
         row.indicator_code: row
-        for row in db.execute(
-            # two representatives of one school may submit at once
-            _reviewer_scores(submission, subject.id, key).with_for_update()
-        )
+        for row in db.execute(_REVIEWER_SCORES_LOCKED, reviewer)
     }
     errors: list[DomainError] = []
     seen: set[str] = set()
@@ -436,8 +444,10 @@ def submit_scores(
             evidence=entry.evidence,
             comment=entry.comment,
         )
-        with refused_if_a_plugin_fails(path, SUBMISSION_NOT_STORED):
+        try:  # not a context manager per score: entering one cost more than the check
             checked, problems = evaluate(host, indicator_set, template, entry.reported, path)
+        except PluginError as error:
+            raise plugin_failed(error, path, SUBMISSION_NOT_STORED) from error
         errors.extend(problems)
         if checked is not None:
             scored.append(checked)
@@ -483,20 +493,21 @@ def _write(
     ids = {code: row.id for code, row in existing.items()}
     for entry, value in zip(submission.entries, scored, strict=True):
         new: Audited = (value.value, status, value.reported, entry.comment, entry.evidence)
+        columns = {
+            "value": value.value,
+            "reported": value.reported,
+            "comment": entry.comment,
+            "evidence": entry.evidence,
+        }
         row = existing.get(entry.indicator)
         if row is None:
-            created.append(
-                {
-                    "indicator_code": entry.indicator,
-                    **dict(zip(AUDITED, new, strict=True)),
-                }
-            )
+            created.append({"indicator_code": entry.indicator, **columns})
             continue
         old: Audited = (row.value, row.status, row.reported, row.comment, row.evidence)
         if old != new:
             changes.append(Change(row.id, submission.session_id, old, new))
-            updated.append({"score_id": row.id, **dict(zip(AUDITED, new, strict=True))})
-    written = {"submitted_by_id": actor.account_id, "updated_at": now}
+            updated.append({"score_id": row.id, **columns})
+    written = {"submitted_by_id": actor.account_id, "updated_at": now, "status": status}
     _UPDATE_BY_ID.execute(db, updated, shared=written)
     if created:
         expert = submission.source is Source.EXPERT
@@ -510,7 +521,8 @@ def _write(
         }
         _INSERT_SCORES.execute(db, created, shared={**reviewer, **written})
         codes = [str(row["indicator_code"]) for row in created]
-        for row in db.execute(_reviewer_scores(submission, subject_id, key, codes)):
+        given = {**_reviewer(submission, subject_id, key), "codes": codes}
+        for row in db.execute(_REVIEWER_SCORES_OF, given):
             ids[row.indicator_code] = row.id
             new = (row.value, row.status, row.reported, row.comment, row.evidence)
             changes.append(Change(row.id, submission.session_id, None, new))
@@ -549,20 +561,29 @@ _INSERT_SCORES = _insert_all(_SCORES)
 _INSERT_REVISIONS = _insert_all(_REVISIONS)
 
 
-def _reviewer_scores(
-    submission: Submission, subject_id: int, key: str, codes: Sequence[str] | None = None
-) -> Select[Any]:
-    """One reviewer's scores of one school in the submission's session (of ``codes``),
-    as plain rows of the audited columns."""
-    query = select(
-        _SCORES.c.id, _SCORES.c.indicator_code, *(_SCORES.c[name] for name in AUDITED)
-    ).where(
-        _SCORES.c.session_id == submission.session_id,
-        _SCORES.c.subject_id == subject_id,
-        _SCORES.c.source == submission.source,
-        _SCORES.c.reviewer_key == key,
-    )
-    return query if codes is None else query.where(_SCORES.c.indicator_code.in_(codes))
+_REVIEWER_SCORES = select(
+    _SCORES.c.id, _SCORES.c.indicator_code, *(_SCORES.c[name] for name in AUDITED)
+).where(
+    _SCORES.c.session_id == bindparam("session_id"),
+    _SCORES.c.subject_id == bindparam("subject_id"),
+    _SCORES.c.source == bindparam("source"),
+    _SCORES.c.reviewer_key == bindparam("reviewer_key"),
+)
+"""One reviewer's scores of one school in a session, as plain rows of the audited
+columns (parameters: :func:`_reviewer`)."""
+_REVIEWER_SCORES_LOCKED = _REVIEWER_SCORES.with_for_update()
+_REVIEWER_SCORES_OF = _REVIEWER_SCORES.where(
+    _SCORES.c.indicator_code.in_(bindparam("codes", expanding=True))
+)
+
+
+def _reviewer(submission: Submission, subject_id: int, key: str) -> dict[str, object]:
+    return {
+        "session_id": submission.session_id,
+        "subject_id": subject_id,
+        "source": submission.source,
+        "reviewer_key": key,
+    }
 
 
 @dataclass(frozen=True)
