@@ -146,7 +146,7 @@ class PluginHost:
     distributions: dict[str, str] = field(default_factory=lambda: {DEFAULTS_NAME: BUILT_IN})
     """Registered plugin name → its distribution: whom a hook implementation answers for."""
     _implementations: dict[str, tuple[Implementation, ...]] = field(
-        default_factory=dict, repr=False
+        default_factory=dict, repr=False, compare=False
     )
     """Each hook's implementations in calling order, read from pluggy once: they change
     only when a plugin is registered (:meth:`_register` forgets them), and a submission
