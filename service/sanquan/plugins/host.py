@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from importlib.metadata import EntryPoint
 from importlib.metadata import entry_points as _entry_points
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import pluggy
 
@@ -104,9 +104,16 @@ def refused_if_a_plugin_fails(field: Sequence[str | int], consequence: Localized
     try:
         yield
     except PluginError as error:
-        raise DomainError(
-            ErrorCode.PLUGIN_FAILED, field, plugin=error.plugin, consequence=consequence
-        ) from error
+        raise plugin_failed(error, field, consequence) from error
+
+
+def plugin_failed(
+    error: PluginError, field: Sequence[str | int], consequence: Localized
+) -> DomainError:
+    """``PLUGIN_FAILED`` at ``field`` for ``error``: what :func:`refused_if_a_plugin_fails`
+    raises, for a loop that catches the error itself rather than enter a context manager
+    per item."""
+    return DomainError(ErrorCode.PLUGIN_FAILED, field, plugin=error.plugin, consequence=consequence)
 
 
 @dataclass(frozen=True)
@@ -138,6 +145,12 @@ class PluginHost:
     failures: list[PluginFailure] = field(default_factory=list)
     distributions: dict[str, str] = field(default_factory=lambda: {DEFAULTS_NAME: BUILT_IN})
     """Registered plugin name → its distribution: whom a hook implementation answers for."""
+    _implementations: dict[str, tuple[Implementation, ...]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    """Each hook's implementations in calling order, read from pluggy once: they change
+    only when a plugin is registered (:meth:`_register` forgets them), and a submission
+    asks for them once per score."""
 
     @classmethod
     def discover(
@@ -198,6 +211,7 @@ class PluginHost:
             self._fail(dist_name, NOT_REGISTERED, str(error))
             return
         self.distributions[name] = dist_name
+        self._implementations.clear()
         for indicator_set in offered:
             ident = (indicator_set.key, indicator_set.version)
             self.sets[ident] = indicator_set
@@ -277,11 +291,9 @@ class PluginHost:
         not say whose it was; one by one, the host names the plugin at fault instead of
         the set's provider. (Hook wrappers would need pluggy's call: the SDK refuses them.)
         """
-        caller: pluggy.HookCaller = getattr(self.manager.hook, hook_name)
-        for impl in reversed(caller.get_hookimpls()):
-            plugin = self.distributions[impl.plugin_name]
+        for plugin, function, argnames in self._implementations_of(hook_name):
             try:
-                answer = impl.function(*(kwargs[name] for name in impl.argnames))
+                answer = function(*(kwargs[name] for name in argnames))
                 checked = None if answer is None else check(answer)
             except Exception as error:
                 log.exception("plugin %s failed in %s", plugin, hook_name)
@@ -289,10 +301,31 @@ class PluginHost:
             if checked is not None:
                 yield plugin, checked
 
+    def _implementations_of(self, hook_name: str) -> tuple[Implementation, ...]:
+        found = self._implementations.get(hook_name)
+        if found is None:
+            caller: pluggy.HookCaller = getattr(self.manager.hook, hook_name)
+            found = tuple(
+                Implementation(self.distributions[impl.plugin_name], impl.function, impl.argnames)
+                for impl in reversed(caller.get_hookimpls())
+            )
+            self._implementations[hook_name] = found
+        return found
+
+
+class Implementation(NamedTuple):
+    """One plugin's implementation of a hook: whom it answers for, and how to call it."""
+
+    plugin: str
+    function: Callable[..., object]
+    argnames: tuple[str, ...]
+
 
 def _problems(answer: object) -> list[ScoreProblem]:
     """A validation answer as the hook promises it; anything else is the plugin's fault
     (a bare string, say, would otherwise reach the reviewer as an internal error)."""
+    if type(answer) is list and not answer:  # the usual answer: nothing wrong
+        return answer
     if isinstance(answer, str | bytes) or not isinstance(answer, Iterable):
         raise TypeError(f"answered {type(answer).__name__}, not ScoreProblems")
     problems = list(answer)

@@ -4,16 +4,17 @@ plugins, all-or-nothing storage, idempotent resubmission and the audit trail."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import Row, Select, bindparam, insert, select, update
+from sqlalchemy import BindParameter, Row, Table, bindparam, exists, insert, select, update
 from sqlalchemy.orm import Session
 
 from sanquan.auth.models import Role
 from sanquan.auth.tokens import Principal
+from sanquan.bulk import BulkStatement
 from sanquan.errors import (
     SUBMISSION_NOT_STORED,
     DomainError,
@@ -27,16 +28,17 @@ from sanquan.events import announce
 from sanquan.institutions.models import Institution
 from sanquan.institutions.service import get_institution
 from sanquan.limits import COMMENT_LENGTH
-from sanquan.plugins.host import PluginHost, PluginProblem, refused_if_a_plugin_fails
+from sanquan.plugins.host import PluginError, PluginHost, PluginProblem, plugin_failed
 from sanquan.review.models import (
     PanelMember,
     ReviewSession,
     Score,
     ScoreRevision,
     ScoreStatus,
+    SessionInstitution,
     SessionStatus,
 )
-from sanquan.review.sessions import Lock, get_session, set_not_installed
+from sanquan.review.sessions import Lock, lock_session, set_not_installed
 from sanquan.timeutil import utcnow
 from sanquan_sdk import (
     IndicatorSet,
@@ -85,7 +87,7 @@ class SubmissionOutcome:
     """What a submission stored: the ids of its scores in the submission's order (load
     them with :func:`stored_scores` if they are wanted) and how many changed."""
 
-    session: ReviewSession
+    session_id: int
     score_ids: list[int]
     changed: int
 
@@ -109,7 +111,18 @@ def reviewer_key(source: Source, actor: Principal) -> str:
     return f"institution:{actor.institution_id}"
 
 
-def pinned_set(host: PluginHost, session: ReviewSession) -> IndicatorSet:
+class Pinned(Protocol):
+    """Anything that names a session's indicator set: the session, or what a submission
+    reads of it."""
+
+    @property
+    def indicator_set_key(self) -> str: ...
+
+    @property
+    def indicator_set_version(self) -> str: ...
+
+
+def pinned_set(host: PluginHost, session: Pinned) -> IndicatorSet:
     indicator_set = host.indicator_set(session.indicator_set_key, session.indicator_set_version)
     if indicator_set is None:
         raise set_not_installed(
@@ -118,31 +131,113 @@ def pinned_set(host: PluginHost, session: ReviewSession) -> IndicatorSet:
     return indicator_set
 
 
-def _member_by_code(session: ReviewSession, code: str) -> Institution | None:
-    """The session's school with ``code``, already loaded with the session; ``None`` for
-    any other code, which :func:`get_institution` then finds or refuses."""
-    code = code.strip()
-    return next((m.institution for m in session.members if m.institution.code == code), None)
+@dataclass(frozen=True)
+class Member:
+    """A school of the session, as a submission needs it."""
+
+    id: int
+    code: str
+    name: str
 
 
-def on_panel(db: Session, session_id: int, account_id: int) -> bool:
-    """Whether the account sits on the session's panel: one row looked up, not the panel
-    and its accounts loaded as objects."""
-    found = select(PanelMember.id).where(
-        PanelMember.session_id == session_id, PanelMember.account_id == account_id
+@dataclass(frozen=True)
+class ScoringSession:
+    """What a submission needs of its session, read as plain values in one statement:
+    its state, deadlines and pinned set, its schools, and whether the submitting account
+    sits on its panel. Loading the session and its schools as ORM objects (three
+    statements, the schools' aliases with them) cost a submission more than writing its
+    50 scores."""
+
+    id: int
+    status: SessionStatus
+    indicator_set_key: str
+    indicator_set_version: str
+    deadlines: Mapping[Source, date | None]
+    members: tuple[Member, ...]
+    on_panel: bool
+    """Whether the submitting account is one of the session's panel experts."""
+
+    def deadline(self, source: Source) -> date | None:
+        return self.deadlines[source]
+
+    def member(self, code: str) -> Member | None:
+        """The session's school with ``code``; ``None`` for any other code, which
+        :func:`get_institution` then finds or refuses."""
+        code = code.strip()
+        return next((m for m in self.members if m.code == code), None)
+
+
+_SESSIONS = ReviewSession.metadata.tables[ReviewSession.__tablename__]
+_MEMBERS = SessionInstitution.metadata.tables[SessionInstitution.__tablename__]
+_INSTITUTIONS = Institution.metadata.tables[Institution.__tablename__]
+_PANEL = PanelMember.metadata.tables[PanelMember.__tablename__]
+
+
+_SESSION_FOR_SCORING = (
+    select(
+        _SESSIONS.c.status,
+        _SESSIONS.c.indicator_set_key,
+        _SESSIONS.c.indicator_set_version,
+        _SESSIONS.c.self_deadline,
+        _SESSIONS.c.peer_deadline,
+        _SESSIONS.c.expert_deadline,
+        exists()
+        .where(
+            _PANEL.c.session_id == _SESSIONS.c.id,
+            _PANEL.c.account_id == bindparam("account_id"),
+        )
+        .label("on_panel"),
+        _INSTITUTIONS.c.id,
+        _INSTITUTIONS.c.code,
+        _INSTITUTIONS.c.name,
     )
-    return db.scalar(found) is not None
+    .select_from(
+        _SESSIONS.outerjoin(_MEMBERS, _MEMBERS.c.session_id == _SESSIONS.c.id).outerjoin(
+            _INSTITUTIONS, _INSTITUTIONS.c.id == _MEMBERS.c.institution_id
+        )
+    )
+    .where(_SESSIONS.c.id == bindparam("session_id"))
+    .order_by(_MEMBERS.c.position)
+)
+"""A session's state, its schools and whether an account is on its panel; built once,
+as are the other statements of a submission (building a statement's expression costs
+more than finding its compiled form in the cache)."""
+
+
+def scoring_session(
+    db: Session, session_id: int, account_id: int, path: FieldPath = ("sessionId",)
+) -> ScoringSession:
+    """The session ``session_id`` as a submission by ``account_id`` sees it, or
+    ``UNKNOWN_SESSION`` at ``path``: one statement, one row per school."""
+    given = {"session_id": session_id, "account_id": account_id}
+    rows = db.execute(_SESSION_FOR_SCORING, given).all()
+    if not rows:
+        raise DomainError(ErrorCode.UNKNOWN_SESSION, path, value=session_id)
+    first = rows[0]
+    return ScoringSession(
+        id=session_id,
+        status=first.status,
+        indicator_set_key=first.indicator_set_key,
+        indicator_set_version=first.indicator_set_version,
+        deadlines={
+            Source.SELF: first.self_deadline,
+            Source.PEER: first.peer_deadline,
+            Source.EXPERT: first.expert_deadline,
+        },
+        members=tuple(Member(r.id, r.code, r.name) for r in rows if r.id is not None),
+        on_panel=bool(first.on_panel),
+    )
 
 
 def check_reviewer(
-    db: Session, session: ReviewSession, actor: Principal, subject: Institution, source: Source
+    session: ScoringSession, actor: Principal, subject: Member, source: Source
 ) -> None:
     """R9–R11: the relation between the reviewer, the session and the school scored."""
-    members = {m.institution_id for m in session.members}
+    members = {m.id for m in session.members}
     if subject.id not in members:
         raise DomainError(ErrorCode.NOT_IN_SESSION, ("institutionCode",), value=subject.code)
     if source is Source.EXPERT:
-        if actor.role is not Role.EXPERT or not on_panel(db, session.id, actor.account_id):
+        if actor.role is not Role.EXPERT or not session.on_panel:
             raise DomainError(ErrorCode.NOT_A_REVIEWER, ("sessionId",))
         if actor.institution_id == subject.id:
             raise DomainError(
@@ -157,7 +252,7 @@ def check_reviewer(
         raise DomainError(ErrorCode.PEER_OWN_SCHOOL, ("institutionCode",))
 
 
-def check_open(session: ReviewSession, source: Source, today: date) -> None:
+def check_open(session: ScoringSession, source: Source, today: date) -> None:
     if session.status is SessionStatus.DRAFT:
         raise DomainError(ErrorCode.SESSION_NOT_OPEN, ("sessionId",))
     if session.status is SessionStatus.CONCLUDED:
@@ -274,6 +369,8 @@ def _as_error(
 def _text_problems(entry: ScoreEntry, path: FieldPath) -> list[DomainError]:
     """A comment or evidence too long or with control characters: each change of a score
     keeps both texts in the audit trail, so an unbounded one would grow it without end."""
+    if not (entry.comment or entry.evidence):
+        return []
     errors = []
     for name, text in (("comment", entry.comment), ("evidence", entry.evidence)):
         try:
@@ -281,6 +378,13 @@ def _text_problems(entry: ScoreEntry, path: FieldPath) -> list[DomainError]:
         except DomainError as error:
             errors.append(error)
     return errors
+
+
+def _outsider(db: Session, code: str) -> Member:
+    """A school that is not the session's: ``UNKNOWN_INSTITUTION`` if there is no such
+    school, else the school, which :func:`check_reviewer` refuses."""
+    found = get_institution(db, code, ("institutionCode",))
+    return Member(found.id, found.code, found.name)
 
 
 def submit_scores(
@@ -297,11 +401,12 @@ def submit_scores(
     Resubmitting identical scores changes nothing and writes no history; a changed value
     or a draft becoming final writes one revision per score.
     """
-    session = get_session(db, submission.session_id, lock=Lock.SHARED)
-    subject = _member_by_code(session, submission.institution_code) or get_institution(
-        db, submission.institution_code, ("institutionCode",)
+    lock_session(db, submission.session_id, Lock.SHARED)
+    session = scoring_session(db, submission.session_id, actor.account_id)
+    subject = session.member(submission.institution_code) or _outsider(
+        db, submission.institution_code
     )
-    check_reviewer(db, session, actor, subject, submission.source)
+    check_reviewer(session, actor, subject, submission.source)
     check_open(session, submission.source, today)
     entries = submission.entries
     if not entries:
@@ -310,12 +415,11 @@ def submit_scores(
         raise DomainError(ErrorCode.TOO_MANY_SCORES, ("scores",), maximum=max_scores)
     indicator_set = pinned_set(host, session)
     key = reviewer_key(submission.source, actor)
+    reviewer = _reviewer(submission, subject.id, key)
     existing: dict[str, Row[Any]] = {
+        # locked: two representatives of one school may submit at once
         row.indicator_code: row
-        for row in db.execute(
-            # two representatives of one school may submit at once
-            _reviewer_scores(submission, subject.id, key).with_for_update()
-        )
+        for row in db.execute(_REVIEWER_SCORES_LOCKED, reviewer)
     }
     errors: list[DomainError] = []
     seen: set[str] = set()
@@ -340,8 +444,10 @@ def submit_scores(
             evidence=entry.evidence,
             comment=entry.comment,
         )
-        with refused_if_a_plugin_fails(path, SUBMISSION_NOT_STORED):
+        try:  # not a context manager per score: entering one cost more than the check
             checked, problems = evaluate(host, indicator_set, template, entry.reported, path)
+        except PluginError as error:
+            raise plugin_failed(error, path, SUBMISSION_NOT_STORED) from error
         errors.extend(problems)
         if checked is not None:
             scored.append(checked)
@@ -361,7 +467,7 @@ def submit_scores(
     now = utcnow()
     ids, changes = _write(db, actor, submission, subject.id, key, existing, scored, now)
     record_revisions(db, changes, actor.account_id, now)
-    return SubmissionOutcome(session, ids, len(changes))
+    return SubmissionOutcome(session.id, ids, len(changes))
 
 
 def _write(
@@ -381,47 +487,42 @@ def _write(
     objects cost more than writing them. Returns the score ids in the submission's order
     and what changed."""
     status = ScoreStatus.SUBMITTED if submission.final else ScoreStatus.DRAFT
-    expert = submission.source is Source.EXPERT
     created: list[dict[str, object]] = []
     updated: list[dict[str, object]] = []
     changes: list[Change] = []
     ids = {code: row.id for code, row in existing.items()}
     for entry, value in zip(submission.entries, scored, strict=True):
         new: Audited = (value.value, status, value.reported, entry.comment, entry.evidence)
+        columns = {
+            "value": value.value,
+            "reported": value.reported,
+            "comment": entry.comment,
+            "evidence": entry.evidence,
+        }
         row = existing.get(entry.indicator)
         if row is None:
-            created.append(
-                {
-                    "session_id": submission.session_id,
-                    "subject_id": subject_id,
-                    "indicator_code": entry.indicator,
-                    "source": submission.source,
-                    "reviewer_key": key,
-                    "reviewer_institution_id": None if expert else actor.institution_id,
-                    "reviewer_account_id": actor.account_id if expert else None,
-                    "submitted_by_id": actor.account_id,
-                    "updated_at": now,
-                    **dict(zip(AUDITED, new, strict=True)),
-                }
-            )
+            created.append({"indicator_code": entry.indicator, **columns})
             continue
         old: Audited = (row.value, row.status, row.reported, row.comment, row.evidence)
         if old != new:
             changes.append(Change(row.id, submission.session_id, old, new))
-            updated.append(
-                {
-                    "score_id": row.id,
-                    "submitted_by_id": actor.account_id,
-                    "updated_at": now,
-                    **dict(zip(AUDITED, new, strict=True)),
-                }
-            )
-    if updated:
-        db.execute(_UPDATE_BY_ID, updated)
+            updated.append({"score_id": row.id, **columns})
+    written = {"submitted_by_id": actor.account_id, "updated_at": now, "status": status}
+    _UPDATE_BY_ID.execute(db, updated, shared=written)
     if created:
-        db.execute(insert(_SCORES), created)
+        expert = submission.source is Source.EXPERT
+        reviewer = {
+            "session_id": submission.session_id,
+            "subject_id": subject_id,
+            "source": submission.source,
+            "reviewer_key": key,
+            "reviewer_institution_id": None if expert else actor.institution_id,
+            "reviewer_account_id": actor.account_id if expert else None,
+        }
+        _INSERT_SCORES.execute(db, created, shared={**reviewer, **written})
         codes = [str(row["indicator_code"]) for row in created]
-        for row in db.execute(_reviewer_scores(submission, subject_id, key, codes)):
+        given = {**_reviewer(submission, subject_id, key), "codes": codes}
+        for row in db.execute(_REVIEWER_SCORES_OF, given):
             ids[row.indicator_code] = row.id
             new = (row.value, row.status, row.reported, row.comment, row.evidence)
             changes.append(Change(row.id, submission.session_id, None, new))
@@ -434,29 +535,55 @@ Audited = tuple[float, ScoreStatus, str, str, str]
 """Those columns' values, in that order."""
 
 _SCORES = Score.metadata.tables[Score.__tablename__]
-_UPDATE_BY_ID = (
-    update(_SCORES)
-    .where(_SCORES.c.id == bindparam("score_id"))
-    .values({name: bindparam(name) for name in (*AUDITED, "submitted_by_id", "updated_at")})
-)
-"""A score's changed columns by its id, as a plain (Core) statement: sent with many rows,
-it is one ``executemany`` without the ORM's bulk bookkeeping."""
+_REVISIONS = ScoreRevision.metadata.tables[ScoreRevision.__tablename__]
 
 
-def _reviewer_scores(
-    submission: Submission, subject_id: int, key: str, codes: Sequence[str] | None = None
-) -> Select[Any]:
-    """One reviewer's scores of one school in the submission's session (of ``codes``),
-    as plain rows of the audited columns."""
-    query = select(
-        _SCORES.c.id, _SCORES.c.indicator_code, *(_SCORES.c[name] for name in AUDITED)
-    ).where(
-        _SCORES.c.session_id == submission.session_id,
-        _SCORES.c.subject_id == subject_id,
-        _SCORES.c.source == submission.source,
-        _SCORES.c.reviewer_key == key,
+def _typed(table: Table, names: Sequence[str]) -> dict[str, BindParameter[Any]]:
+    """A parameter for each of ``table``'s columns ``names``, named and typed as it."""
+    return {name: bindparam(name, type_=table.c[name].type) for name in names}
+
+
+def _insert_all(table: Table) -> BulkStatement:
+    """An ``INSERT`` of every column but the key, each row giving every value."""
+    return BulkStatement(
+        insert(table).values(_typed(table, [c.name for c in table.c if not c.primary_key]))
     )
-    return query if codes is None else query.where(_SCORES.c.indicator_code.in_(codes))
+
+
+_UPDATE_BY_ID = BulkStatement(
+    update(_SCORES)
+    .where(_SCORES.c.id == bindparam("score_id", type_=_SCORES.c.id.type))
+    .values(_typed(_SCORES, (*AUDITED, "submitted_by_id", "updated_at")))
+)
+"""A score's changed columns by its id: sent with many rows, one ``executemany`` without
+the ORM's bulk bookkeeping or SQLAlchemy's row-by-row parameter building."""
+_INSERT_SCORES = _insert_all(_SCORES)
+_INSERT_REVISIONS = _insert_all(_REVISIONS)
+
+
+_REVIEWER_SCORES = select(
+    _SCORES.c.id, _SCORES.c.indicator_code, *(_SCORES.c[name] for name in AUDITED)
+).where(
+    _SCORES.c.session_id == bindparam("session_id"),
+    _SCORES.c.subject_id == bindparam("subject_id"),
+    _SCORES.c.source == bindparam("source"),
+    _SCORES.c.reviewer_key == bindparam("reviewer_key"),
+)
+"""One reviewer's scores of one school in a session, as plain rows of the audited
+columns (parameters: :func:`_reviewer`)."""
+_REVIEWER_SCORES_LOCKED = _REVIEWER_SCORES.with_for_update()
+_REVIEWER_SCORES_OF = _REVIEWER_SCORES.where(
+    _SCORES.c.indicator_code.in_(bindparam("codes", expanding=True))
+)
+
+
+def _reviewer(submission: Submission, subject_id: int, key: str) -> dict[str, object]:
+    return {
+        "session_id": submission.session_id,
+        "subject_id": subject_id,
+        "source": submission.source,
+        "reviewer_key": key,
+    }
 
 
 @dataclass(frozen=True)
@@ -486,15 +613,13 @@ def record_revisions(
     rows = [
         {
             "score_id": change.score_id,
-            "changed_by_id": account_id,
-            "changed_at": when,
             **dict(zip(OLD_COLUMNS, change.old or nothing, strict=True)),
             **dict(zip(NEW_COLUMNS, change.new, strict=True)),
-            "reason": reason,
         }
         for change in changes
     ]
-    db.execute(insert(ScoreRevision.metadata.tables[ScoreRevision.__tablename__]), rows)
+    shared = {"changed_by_id": account_id, "changed_at": when, "reason": reason}
+    _INSERT_REVISIONS.execute(db, rows, shared=shared)
     announce(db, changes[0].session_id)
 
 

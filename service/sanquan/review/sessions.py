@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import Enum
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from sanquan.api.ids import global_id
@@ -79,7 +79,7 @@ def get_session(
     """The session with its institutions; with ``lock``, held for the rest of the
     transaction, so that a score cannot land in a session being concluded."""
     if lock is not None:
-        _lock(db, session_id, lock)
+        lock_session(db, session_id, lock)
     found = db.scalar(
         select(ReviewSession)
         .where(ReviewSession.id == session_id)
@@ -90,23 +90,28 @@ def get_session(
     return found
 
 
-def _lock(db: Session, session_id: int, lock: Lock) -> None:
+def lock_session(db: Session, session_id: int, lock: Lock) -> None:
     """PostgreSQL has row locks. SQLite has one write lock per database, and reads before
     a transaction's first write do not hold it: a no-op write as the very first statement
     takes it, so everything read afterwards stays true until the commit."""
+    given = {"session_id": session_id}
     if db.get_bind().dialect.name == "sqlite":
-        db.execute(
-            update(ReviewSession)
-            .where(ReviewSession.id == session_id)
-            .values(id=ReviewSession.id)
-            .execution_options(synchronize_session=False)
-        )
+        db.execute(_TAKE_WRITE_LOCK, given)
         return
-    db.execute(
-        select(ReviewSession.id)
-        .where(ReviewSession.id == session_id)
-        .with_for_update(read=lock is Lock.SHARED)
-    )
+    db.execute(_ROW_LOCKS[lock], given)
+
+
+_SESSIONS = ReviewSession.metadata.tables[ReviewSession.__tablename__]
+_TAKE_WRITE_LOCK = (
+    update(_SESSIONS).where(_SESSIONS.c.id == bindparam("session_id")).values(id=_SESSIONS.c.id)
+)
+"""SQLite's no-op write; plain Core (nothing of the ORM's to synchronise), built once."""
+_ROW_LOCKS = {
+    lock: select(_SESSIONS.c.id)
+    .where(_SESSIONS.c.id == bindparam("session_id"))
+    .with_for_update(read=lock is Lock.SHARED)
+    for lock in Lock
+}
 
 
 def create_session(

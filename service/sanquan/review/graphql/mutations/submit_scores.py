@@ -16,7 +16,7 @@ from sanquan.errors import DomainError, DomainErrors, FieldPath, invalid, raise_
 from sanquan.plugins.graphql import SourceType
 from sanquan.review import scoring
 from sanquan.review.graphql.types import ScoreType
-from sanquan.review.models import Score
+from sanquan.review.models import ReviewSession
 from sanquan_sdk import Source
 
 
@@ -175,11 +175,17 @@ class SubmitScores:
         vector = input.vector
         wanted = selects(info, "scores")
 
-        def action() -> tuple[scoring.SubmissionOutcome, list[Score]]:
-            """Store, then read back the stored scores in the same transaction if the
-            client asked for them (most clients ask for the count and errors only)."""
+        def action() -> tuple[scoring.SubmissionOutcome, list[ScoreType]]:
+            """Store, then read back the stored scores (and their session, which blind
+            review needs to show them) in the same transaction if the client asked for
+            them: most clients ask for the count and errors only."""
             outcome = store()
-            return outcome, scoring.stored_scores(ctx.db, outcome) if wanted else []
+            if not wanted:
+                return outcome, []
+            session = ctx.db.get(ReviewSession, outcome.session_id)
+            assert session is not None  # locked by the submission
+            stored = scoring.stored_scores(ctx.db, outcome)
+            return outcome, [ScoreType(row=s, session=session) for s in stored]
 
         def store() -> scoring.SubmissionOutcome:
             if vector is None:
@@ -222,7 +228,7 @@ class SubmitScores:
             return SubmitScoresPayload(scores=[], changed_count=0, user_errors=errors)
         outcome, stored = result
         return SubmitScoresPayload(
-            scores=[ScoreType(row=s, session=outcome.session) for s in stored],
+            scores=stored,
             changed_count=outcome.changed,
             user_errors=[],
         )
