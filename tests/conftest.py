@@ -218,22 +218,32 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 STARTED_FIRST = (
     "test_durability.py::test_acknowledged_submissions_survive_kills_whole",
+    "test_backup.py::test_backup_under_load_keeps_every_acknowledged_score",
+    "test_workers.py::test_writers_on_different_processes_keep_the_invariants",
     "test_live_progress.py::test_two_processes_hear_each_other_through_postgresql",
+    "test_workers.py::test_sigterm_lets_the_requests_in_flight_finish",
+    "test_backup.py::test_postgresql_dump_and_restore_as_the_readme_says",
     "test_plugin_proof.py::test_a_new_plugin_package_scores_a_session",
     "test_plugin_host.py::test_serve_refuses_two_plugins_offering_one_set_before_serving",
     "test_plugin_host.py::test_a_new_plugin_in_its_named_folder_passes_its_tests_and_mypy_before_it_is_installed",
-    "test_rotation_api.py::test_schedule_plan_command",
     "test_server.py::test_acknowledged_scores_survive_a_killed_server",
-    "test_exports.py::test_cli_export_names_its_options_and_writes_what_the_link_serves",
+    "test_server.py::test_an_export_link_downloads_over_loopback_as_the_cli_writes_it",
 )
 """The longest tests (processes killed and restarted, packages installed, a solver run from
 the command line): a test named here that is gone or renamed is simply not moved."""
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The longest tests first: pytest-xdist deals tests out in this order, so a worker that
-    drew one near the end would keep the run waiting long after the other ran dry."""
-    items.sort(key=lambda item: not item.nodeid.split("[")[0].endswith(STARTED_FIRST))
+    """The longest tests first, longest of all first: pytest-xdist deals tests out in this
+    order, so a worker that drew one near the end would keep the run waiting long after
+    the others ran dry."""
+
+    def rank(item: pytest.Item) -> int:
+        name = item.nodeid.split("[")[0]
+        found = [index for index, test in enumerate(STARTED_FIRST) if name.endswith(test)]
+        return found[0] if found else len(STARTED_FIRST)
+
+    items.sort(key=rank)
 
 
 def engine_of(url: str) -> str:
