@@ -9,17 +9,17 @@ no storage behaviour and runs on SQLite only."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
@@ -32,7 +32,16 @@ from sanquan.institutions.service import load_beijing
 from sanquan.migrate import upgrade
 from sanquan.plugins.host import PluginHost
 from sanquan.tables.service import import_plans
-from tests.postgres_server import PostgresServer, fresh_database, postgresql_server
+from tests.postgres_server import (
+    SHARED_SERVER,
+    PostgresServer,
+    create_database,
+    drop_database,
+    encode,
+    fresh_database,
+    postgresql_server,
+    shared_server,
+)
 from tests.serving import demo_database, load_demo
 
 if TYPE_CHECKING:
@@ -53,13 +62,69 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+RUN_SERVER = pytest.StashKey[ExitStack]()
+RUN_SERVER_STARTED = pytest.StashKey[PostgresServer | None]()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """In pytest-xdist's controller, before each worker starts: the run's one PostgreSQL
+    server (started for the first worker, unless ``-m`` leaves PostgreSQL out), passed on
+    to the worker (:func:`tests.postgres_server.postgresql_server`)."""
+    config = node.config
+    if RUN_SERVER_STARTED not in config.stash:
+        stack = config.stash[RUN_SERVER] = ExitStack()
+        wanted = "not postgresql" not in (config.getoption("markexpr") or "")
+        config.stash[RUN_SERVER_STARTED] = shared_server(stack) if wanted else None
+    server = config.stash[RUN_SERVER_STARTED]
+    if server is not None:
+        node.workerinput[SHARED_SERVER] = encode(server)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The run's server stops once every worker is done."""
+    if RUN_SERVER in config.stash:
+        config.stash[RUN_SERVER].close()
+
+
+def built_once(
+    tmp_path_factory: pytest.TempPathFactory,
+    server: PostgresServer,
+    name: str,
+    template: str | None,
+    fill: Callable[[str], Any],
+) -> Any:
+    """The database ``name`` on ``server``, cloned from ``template`` and filled by
+    ``fill(url)`` once for every worker of the run sharing the server: the first to come
+    builds it, the others wait for it. What ``fill`` returned (JSON), for each of them."""
+    shared = shared_directory(tmp_path_factory) / f"postgresql-{server.port}"
+    shared.mkdir(exist_ok=True)
+    record = shared / f"{name}.json"
+    with (shared / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not record.exists():
+            url = create_database(server, name, template)
+            try:
+                built = fill(url)
+            except BaseException:
+                drop_database(server, name)
+                raise
+            record.write_text(json.dumps(built))
+    return json.loads(record.read_text())
+
+
+def migrate(url: str) -> None:
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+
+
 @pytest.fixture(scope="session")
-def postgresql_template(postgresql_server: PostgresServer) -> Iterator[str]:
-    with fresh_database(postgresql_server) as url:
-        engine = make_engine(url)
-        upgrade(engine)
-        engine.dispose()
-        yield url.rsplit("/", 1)[1]
+def postgresql_template(
+    postgresql_server: PostgresServer, tmp_path_factory: pytest.TempPathFactory
+) -> str:
+    built_once(tmp_path_factory, postgresql_server, "sanquan_template", None, migrate)
+    return "sanquan_template"
 
 
 @dataclass(frozen=True)
@@ -89,10 +154,17 @@ def sqlite_world_template(sqlite_template: Path) -> WorldTemplate:
 
 @pytest.fixture(scope="session")
 def postgresql_world_template(
-    postgresql_server: PostgresServer, postgresql_template: str
-) -> Iterator[WorldTemplate]:
-    with fresh_database(postgresql_server, postgresql_template) as url:
-        yield WorldTemplate(str(make_url(url).database), populate(url))
+    postgresql_server: PostgresServer,
+    postgresql_template: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> WorldTemplate:
+    def fill(url: str) -> dict[str, Any]:
+        return asdict(populate(url))
+
+    seed = built_once(
+        tmp_path_factory, postgresql_server, "sanquan_world", postgresql_template, fill
+    )
+    return WorldTemplate("sanquan_world", Seed(**seed))
 
 
 @dataclass(frozen=True)
@@ -122,11 +194,16 @@ def postgresql_demo_template(
     postgresql_server: PostgresServer,
     postgresql_template: str,
     tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[DemoTemplate]:
-    directory = tmp_path_factory.mktemp("demo-postgresql")
-    with fresh_database(postgresql_server, postgresql_template) as url:
+) -> DemoTemplate:
+    """The run's demo on PostgreSQL, loaded once for every worker sharing the server."""
+    directory = shared_directory(tmp_path_factory) / f"demo-postgresql-{postgresql_server.port}"
+
+    def fill(url: str) -> None:
+        directory.mkdir(exist_ok=True)
         load_demo(url, directory)
-        yield DemoTemplate(str(make_url(url).database), directory)
+
+    built_once(tmp_path_factory, postgresql_server, "sanquan_demo", postgresql_template, fill)
+    return DemoTemplate("sanquan_demo", directory)
 
 
 ENGINES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
@@ -141,22 +218,32 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 STARTED_FIRST = (
     "test_durability.py::test_acknowledged_submissions_survive_kills_whole",
+    "test_backup.py::test_backup_under_load_keeps_every_acknowledged_score",
+    "test_workers.py::test_writers_on_different_processes_keep_the_invariants",
     "test_live_progress.py::test_two_processes_hear_each_other_through_postgresql",
+    "test_workers.py::test_sigterm_lets_the_requests_in_flight_finish",
+    "test_backup.py::test_postgresql_dump_and_restore_as_the_readme_says",
     "test_plugin_proof.py::test_a_new_plugin_package_scores_a_session",
     "test_plugin_host.py::test_serve_refuses_two_plugins_offering_one_set_before_serving",
     "test_plugin_host.py::test_a_new_plugin_in_its_named_folder_passes_its_tests_and_mypy_before_it_is_installed",
-    "test_rotation_api.py::test_schedule_plan_command",
     "test_server.py::test_acknowledged_scores_survive_a_killed_server",
-    "test_exports.py::test_cli_export_names_its_options_and_writes_what_the_link_serves",
+    "test_server.py::test_an_export_link_downloads_over_loopback_as_the_cli_writes_it",
 )
 """The longest tests (processes killed and restarted, packages installed, a solver run from
 the command line): a test named here that is gone or renamed is simply not moved."""
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The longest tests first: pytest-xdist deals tests out in this order, so a worker that
-    drew one near the end would keep the run waiting long after the other ran dry."""
-    items.sort(key=lambda item: not item.nodeid.split("[")[0].endswith(STARTED_FIRST))
+    """The longest tests first, longest of all first: pytest-xdist deals tests out in this
+    order, so a worker that drew one near the end would keep the run waiting long after
+    the others ran dry."""
+
+    def rank(item: pytest.Item) -> int:
+        name = item.nodeid.split("[")[0]
+        found = [index for index, test in enumerate(STARTED_FIRST) if name.endswith(test)]
+        return found[0] if found else len(STARTED_FIRST)
+
+    items.sort(key=rank)
 
 
 def engine_of(url: str) -> str:

@@ -14,8 +14,9 @@ pytest's root-only ``tmp_path_factory`` base.  The server listens on a free TCP
 port on 127.0.0.1 with ``trust`` authentication, superuser ``postgres``, no
 password.  A watchdog (:mod:`tests.postgres_watchdog`) stops it and removes its
 directories when the test process dies without tearing it down (SIGKILL), so a
-killed run leaves no server behind.  Each pytest-xdist worker is a session of its
-own, with its own server on its own free port.
+killed run leaves no server behind.  Under pytest-xdist the controller starts one
+server for all its workers (:func:`shared_server`), each worker a session of its own
+with its own databases on it.
 
 Public API:
 
@@ -30,6 +31,7 @@ Public API:
 
 from __future__ import annotations
 
+import json
 import os
 import pwd
 import shlex
@@ -42,7 +44,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pytest
@@ -71,7 +73,10 @@ MISSING_BINARIES_MESSAGE = (
 # the executor turns off (-F) and the durability tests read back: on tmpfs (the usual
 # place, see below) it costs nothing.
 # synchronous_commit stays off, so those tests show the service turning it on for itself.
-_FAST_SERVER_OPTIONS = "-c synchronous_commit=off -c full_page_writes=off -c fsync=on"
+# Four workers, and the servers they start, share one server: room for their connections.
+_FAST_SERVER_OPTIONS = (
+    "-c synchronous_commit=off -c full_page_writes=off -c fsync=on -c max_connections=400"
+)
 
 
 @dataclass(frozen=True)
@@ -228,14 +233,40 @@ def _watched(pg_ctl: Path, datadir: Path, directories: list[Path]) -> Iterator[N
             watchdog.wait()
 
 
+SHARED_SERVER = "sanquan_postgresql_server"
+"""The key, in a pytest-xdist worker's ``workerinput``, of the run's one server: the
+controller starts it (:func:`shared_server`) for all of its workers."""
+
+
 @pytest.fixture(scope="session")
-def postgresql_server() -> Iterator[PostgresServer]:
-    """Start a throwaway PostgreSQL server for the whole test session.
+def postgresql_server(request: pytest.FixtureRequest) -> Iterator[PostgresServer]:
+    """The throwaway PostgreSQL server of the whole test session: the run's one server
+    under pytest-xdist, else one started here.
 
     Skips (or, with ``CI=true``, fails) when the PostgreSQL binaries are missing.
     """
+    shared = getattr(request.config, "workerinput", {}).get(SHARED_SERVER)
+    if shared is not None:
+        yield PostgresServer(**json.loads(shared))
+        return
     with throwaway_server() as server:
         yield server
+
+
+def shared_server(stack: ExitStack) -> PostgresServer | None:
+    """A server for the workers of a pytest-xdist run to share, started by the controller
+    until ``stack`` closes: one server start, and one build of each template, instead of
+    one a worker. ``None`` where none can be started: the workers then skip, or fail, as
+    their own start would."""
+    try:
+        return stack.enter_context(throwaway_server())
+    except (pytest.skip.Exception, pytest.fail.Exception):
+        return None
+
+
+def encode(server: PostgresServer) -> str:
+    """``server`` as a worker's ``workerinput`` carries it (see :data:`SHARED_SERVER`)."""
+    return json.dumps(asdict(server))
 
 
 @contextmanager
@@ -321,7 +352,23 @@ def fresh_database(server: PostgresServer, template: str | None = None) -> Itera
     database name is ``make_url(url).database``.
     """
     dbname = f"sanquan_{uuid.uuid4().hex[:16]}"
-    janitor = DatabaseJanitor(
+    with janitor(server, dbname, template):
+        yield server.url(dbname)
+
+
+def create_database(server: PostgresServer, dbname: str, template: str | None = None) -> str:
+    """Create ``dbname`` (cloned from ``template`` when given) to last as long as the
+    server, as a template does; its SQLAlchemy URL."""
+    janitor(server, dbname, template).init()
+    return server.url(dbname)
+
+
+def drop_database(server: PostgresServer, dbname: str) -> None:
+    janitor(server, dbname).drop()
+
+
+def janitor(server: PostgresServer, dbname: str, template: str | None = None) -> DatabaseJanitor:
+    return DatabaseJanitor(
         user=server.user,
         host=server.host,
         port=server.port,
@@ -331,5 +378,3 @@ def fresh_database(server: PostgresServer, template: str | None = None) -> Itera
         maintenance_dbname=server.maintenance_dbname,
         connection_timeout=10,
     )
-    with janitor:
-        yield server.url(dbname)

@@ -96,14 +96,12 @@ def load_demo(database_url: str, directory: Path) -> str:
 
 
 def cli_token(env: dict[str, str], role: str, name: str) -> str:
-    """A new account's token, made with ``sanquan token create`` as an operator would."""
-    made = subprocess.run(
-        [*SANQUAN, "token", "create", "--role", role, "--name", name, "--json"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    """A new account's token, made with ``sanquan token create`` as an operator would (in
+    this process, :mod:`tests.commands`: ``test_server.py`` runs it as a process)."""
+    from tests.commands import in_process  # it imports the command line, this module not
+
+    made = in_process(["token", "create", "--role", role, "--name", name, "--json"], env)
+    assert made.returncode == 0, made.stderr
     token: str = json.loads(made.stdout)["token"]
     return token
 

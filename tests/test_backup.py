@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 from sanquan.config import sqlite_url
 from sanquan.db import make_engine
 from sanquan.migrate import is_current
+from tests.commands import in_process
 from tests.conftest import WorldTemplate, migrated_database
 from tests.flows import SUBMIT
 from tests.postgres_server import PostgresServer, find_pg_bindir, fresh_database
@@ -96,20 +97,38 @@ def sqlite_env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[
         yield environment(url, tmp_path)
 
 
+@pytest.fixture
+def demo_env(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[tuple[dict[str, str], str]]:
+    """The environment of a command on a copy of the run's demo (on SQLite), and its ADMIN
+    token: ``sanquan demo`` itself is tested in ``test_demo.py``."""
+    template = request.getfixturevalue("sqlite_demo_template")
+    tokens = (template.directory / "demo-tokens.env").read_text().split()
+    admin = dict(line.split("=", 1) for line in tokens)["SANQUAN_ADMIN_TOKEN"]
+    with migrated_database(request, "sqlite", tmp_path, demo=True) as url:
+        yield environment(url, tmp_path), admin
+
+
 def sanquan(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """A run of ``sanquan`` in English, a process."""
     return subprocess.run(
         [*SANQUAN, "--lang", "en", *args], env=env, capture_output=True, text=True, check=False
     )
 
 
+def said(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """The same run in this process (:mod:`tests.commands`), for what a command refuses:
+    :func:`test_backup_is_a_copy_of_the_live_file` and the test under load run ``backup``
+    and ``restore`` as processes."""
+    return in_process(["--lang", "en", *args], env)
+
+
 def test_backup_under_load_keeps_every_acknowledged_score(
-    sqlite_env: dict[str, str], tmp_path: Path
+    demo_env: tuple[dict[str, str], str], tmp_path: Path
 ) -> None:
-    env, database_url = sqlite_env, sqlite_env["SANQUAN_DATABASE_URL"]
-    assert sanquan(env, "demo", "--yes").returncode == 0
-    admin = dict(line.split("=", 1) for line in (tmp_path / "demo-tokens.env").read_text().split())[
-        "SANQUAN_ADMIN_TOKEN"
-    ]
+    env, admin = demo_env
+    database_url = env["SANQUAN_DATABASE_URL"]
     port = free_port()
     server = start(env, port)
     numbers = count(1)
@@ -197,13 +216,13 @@ def test_backup_refuses_to_overwrite_and_postgresql(
 ) -> None:
     env = sqlite_env
     backup = tmp_path / "b.sqlite3"
-    assert sanquan(env, "backup", str(backup)).returncode == 0
-    again = sanquan(env, "backup", str(backup))
+    assert said(env, "backup", str(backup)).returncode == 0
+    again = said(env, "backup", str(backup))
     assert again.returncode == 2
     assert "exists; add --force" in again.stderr
-    assert sanquan(env, "backup", str(backup), "--force").returncode == 0
+    assert said(env, "backup", str(backup), "--force").returncode == 0
     postgres = {**env, "SANQUAN_DATABASE_URL": "postgresql+psycopg://u@127.0.0.1:1/x"}
-    refused = sanquan(postgres, "backup", str(tmp_path / "pg.sqlite3"))
+    refused = said(postgres, "backup", str(tmp_path / "pg.sqlite3"))
     assert refused.returncode == 2
     assert "pg_dump -Fc" in refused.stderr
     assert not (tmp_path / "pg.sqlite3").exists()
@@ -219,7 +238,7 @@ def test_backup_never_writes_over_the_database_or_its_journal(
     before = database.read_bytes()
     detour = database.parent / ".." / database.parent.name / database.name
     for target in (database, detour, database.with_name(database.name + "-wal")):
-        refused = sanquan(env, "backup", str(target), "--force")
+        refused = said(env, "backup", str(target), "--force")
         assert refused.returncode == 2, refused.stderr
         assert "cannot be written over the database or its journal" in refused.stderr
     assert database.read_bytes() == before
@@ -231,7 +250,7 @@ def test_restore_checks_the_backup_and_the_target(
     """Each refusal names what is wrong and changes nothing."""
     env = sqlite_env
     backup = tmp_path / "good.sqlite3"
-    assert sanquan(env, "backup", str(backup)).returncode == 0
+    assert said(env, "backup", str(backup)).returncode == 0
     target = tmp_path / "target" / "sanquan.sqlite3"
     target_env = {**env, "SANQUAN_DATABASE_URL": sqlite_url(target)}
 
@@ -257,26 +276,26 @@ def test_restore_checks_the_backup_and_the_target(
         (newer, "which this version of sanquan does not know"),
         (damaged, "is damaged"),
     ):
-        refused = sanquan(target_env, "restore", str(source))
+        refused = said(target_env, "restore", str(source))
         assert refused.returncode == 2, source
         assert words in refused.stderr, refused.stderr
         assert not target.exists(), "a refused restore writes nothing"
 
-    assert sanquan(target_env, "restore", str(backup)).returncode == 0
-    again = sanquan(target_env, "restore", str(backup))
+    assert said(target_env, "restore", str(backup)).returncode == 0
+    again = said(target_env, "restore", str(backup))
     assert again.returncode == 2
     assert "exists; add --force" in again.stderr
     port = free_port()
     server = start(target_env, port)
     try:
-        in_use = sanquan(target_env, "restore", str(backup), "--force")
+        in_use = said(target_env, "restore", str(backup), "--force")
         assert in_use.returncode == 2
         assert "is in use" in in_use.stderr
         assert httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200
     finally:
         server.terminate()
         server.wait()
-    replaced = sanquan(target_env, "restore", str(backup), "--force")
+    replaced = said(target_env, "restore", str(backup), "--force")
     assert replaced.returncode == 0, replaced.stderr
 
 

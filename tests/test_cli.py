@@ -2,7 +2,9 @@
 processes on a real database: one language per run, results on stdout and every refusal
 on stderr (as JSON under ``--json``) naming the valid choices and the command's own
 options, JSON wherever a table is printed, tables that fit the terminal, and the id of a
-new account beside its token."""
+new account beside its token. Tests about what a command says run it in this process
+(:func:`here`): each command is run as a real process here or elsewhere in the suite, and
+another Python start for each run would prove nothing more."""
 
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ from sanquan.exports.formats import ExportFormat
 from sanquan.exports.service import ExportKind
 from sanquan.findings.models import ItemStatus
 from sanquan.institutions.models import Institution
+from tests.commands import in_process
 from tests.conftest import Api, World
 
 pytestmark = pytest.mark.engine_independent
@@ -40,19 +43,31 @@ LOCALE = ("LANG", "LC_ALL", "LC_MESSAGES", "LANGUAGE")
 def sanquan(
     *args: str, database_url: str | None = None, **variables: str
 ) -> subprocess.CompletedProcess[str]:
-    """One run of ``sanquan``, piped, in the C locale unless ``variables`` set one."""
-    env = {k: v for k, v in os.environ.items() if k not in LOCALE and k != "COLUMNS"}
-    if database_url is not None:
-        env["SANQUAN_DATABASE_URL"] = database_url
-    env |= variables
+    """One run of ``sanquan``, a process, piped, in the C locale unless ``variables`` set
+    one."""
     return subprocess.run(
         [sys.executable, "-m", "sanquan", *args],
-        env=env,
+        env=environment(database_url, variables),
         capture_output=True,
         text=True,
         check=False,
         timeout=120,
     )
+
+
+def here(
+    *args: str, database_url: str | None = None, **variables: str
+) -> subprocess.CompletedProcess[str]:
+    """The same run as :func:`sanquan`, in this process (:mod:`tests.commands`), for the
+    tests about what a command says rather than its process."""
+    return in_process(args, environment(database_url, variables))
+
+
+def environment(database_url: str | None, variables: dict[str, str]) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in LOCALE and k != "COLUMNS"}
+    if database_url is not None:
+        env["SANQUAN_DATABASE_URL"] = database_url
+    return env | variables
 
 
 def width(line: str) -> int:
@@ -69,13 +84,15 @@ def every_command(group: click.Group, path: tuple[str, ...] = ()) -> list[tuple[
 
 
 def test_help_speaks_chinese_by_default_and_english_when_asked() -> None:
+    """Every command's help, in this process; :func:`test_an_english_locale_speaks_english_
+    and_lang_overrides_it` reads help from a real process."""
     for command in [(), *every_command(root)]:
-        zh = sanquan(*command, "--help")
+        zh = here(*command, "--help")
         assert zh.returncode == 0, zh.stderr
         assert zh.stdout.startswith("用法: sanquan"), zh.stdout
         assert "选项:" in zh.stdout and "显示此帮助并退出。" in zh.stdout
         assert not re.search(r"Usage|Options|Show this message|default:|required", zh.stdout)
-        en = sanquan(*command, "--help", "--lang", "en")
+        en = here(*command, "--help", "--lang", "en")
         assert en.returncode == 0, en.stderr
         assert en.stdout.startswith("Usage: sanquan"), en.stdout
         assert "Show this message and exit." in en.stdout
@@ -141,7 +158,7 @@ def test_the_command_lines_choices_are_the_domains() -> None:
 
 
 def test_planning_refusals_name_the_command_lines_options(world: World, database_url: str) -> None:
-    zero = sanquan(
+    zero = here(
         "schedule",
         "plan",
         "--start",
@@ -152,7 +169,7 @@ def test_planning_refusals_name_the_command_lines_options(world: World, database
     )
     assert (zero.returncode, zero.stdout) == (2, "")
     assert zero.stderr == "错误:--sessions-per-quarter:至少为 1\n"
-    scripted = sanquan(
+    scripted = here(
         "schedule",
         "plan",
         "--start",
@@ -174,7 +191,7 @@ def test_planning_refusals_name_the_command_lines_options(world: World, database
             }
         ]
     }
-    one = sanquan(
+    one = here(
         "schedule",
         "plan",
         "--start",
@@ -208,14 +225,14 @@ def test_tables_fit_the_terminal_and_cut_names_with_an_ellipsis(
     and version is whole, and only names are cut, visibly."""
     wide = {"COLUMNS": columns} if columns else {}
     limit = int(columns or 80)
-    plan = sanquan("schedule", "plan", "--start", "2027Q1", database_url=database_url, **wide)
+    plan = here("schedule", "plan", "--start", "2027Q1", database_url=database_url, **wide)
     assert plan.returncode == 0, plan.stderr
     lines = plan.stdout.splitlines()
     assert all(width(line) <= limit for line in lines)
     rows = [line for line in lines if re.search(r"\d{4}Q\d", line)][1:]  # after the title
     assert len(rows) == 12
     assert all("…" in row for row in rows)  # five schools' names never fit in half a line
-    listed = sanquan("plugins", "list", **wide)
+    listed = here("plugins", "list", **wide)
     assert listed.returncode == 0, listed.stderr
     lines = listed.stdout.splitlines()
     assert all(width(line) <= limit for line in lines)
@@ -243,7 +260,7 @@ VIEWER = "{ viewer { id role institution { name } unit { name owner } } }"
 def test_token_create_prints_the_account_id_and_what_it_represents(
     world: World, database_url: str
 ) -> None:
-    unit = sanquan(
+    unit = here(
         "token",
         "create",
         "--role",
@@ -268,7 +285,7 @@ def test_token_create_prints_the_account_id_and_what_it_represents(
         "institution": None,
         "unit": {"name": "市教委", "owner": ""},
     }
-    school = sanquan(
+    school = here(
         "token",
         "create",
         "--role",
@@ -292,7 +309,7 @@ def test_token_create_prints_the_account_id_and_what_it_represents(
 def test_one_run_speaks_one_language_service_errors_included(
     world: World, database_url: str
 ) -> None:
-    english = sanquan(
+    english = here(
         "token",
         "create",
         "--role",
@@ -307,7 +324,7 @@ def test_one_run_speaks_one_language_service_errors_included(
     assert english.stderr == (
         "error: --institution: an INSTITUTION account must name the school it represents\n"
     )
-    chinese = sanquan(
+    chinese = here(
         "token",
         "create",
         "--role",
@@ -319,22 +336,22 @@ def test_one_run_speaks_one_language_service_errors_included(
         database_url=database_url,
     )
     assert chinese.stderr == "错误:--institution:没有学校标识码为“4111019999”的高校\n"
-    assert not CHINESE.search(sanquan("plugins", "list", "--lang", "en").stdout.split("\n")[0])
+    assert not CHINESE.search(here("plugins", "list", "--lang", "en").stdout.split("\n")[0])
 
 
 def test_export_refusals_go_to_stderr_and_results_to_stdout(
     world: World, database_url: str, tmp_path: Path
 ) -> None:
-    wrong = sanquan("export", "results", "--plan", "x", "--lang", "en", database_url=database_url)
+    wrong = here("export", "results", "--plan", "x", "--lang", "en", database_url=database_url)
     assert (wrong.returncode, wrong.stdout) == (2, "")
     assert wrong.stderr.splitlines() == [
         "error: --session: sanquan export results needs it",
         "error: --plan: sanquan export results does not use it",
     ]
-    unknown = sanquan("export", "scores", "--session", "999", database_url=database_url)
+    unknown = here("export", "scores", "--session", "999", database_url=database_url)
     assert (unknown.returncode, unknown.stdout) == (2, "")
     assert unknown.stderr == "错误:--session:没有这个点评工作会\n"
-    by_global_id = sanquan(
+    by_global_id = here(
         "export", "scores", "--session", global_id("ReviewSession", 999), database_url=database_url
     )
     assert by_global_id.stderr == unknown.stderr

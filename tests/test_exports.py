@@ -29,6 +29,7 @@ from sanquan.exports.models import ExportLink
 from sanquan.review.models import ReviewSession
 from sanquan.tables.models import ProgressReport
 from sanquan.timeutil import current_quarter, utcnow
+from tests.commands import in_process
 from tests.conftest import SCHOOLS, World
 from tests.flows import read_all
 from tests.test_findings import raise_item
@@ -468,9 +469,7 @@ def test_cli_export_names_its_options_and_writes_what_the_link_serves(
 ) -> None:
     env = {**os.environ, "SANQUAN_DATABASE_URL": database_url, "COLUMNS": "200"}
     command = [sys.executable, "-m", "sanquan", "export"]
-    wrong = subprocess.run(
-        [*command, "results", "--plan", PLAN], env=env, capture_output=True, text=True, check=False
-    )
+    wrong = in_process(["export", "results", "--plan", PLAN], env)  # what it says: here
     assert wrong.returncode == 2
     assert wrong.stdout == ""
     assert "--session:sanquan export results 必须指定此选项" in wrong.stderr

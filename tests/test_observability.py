@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import subprocess
 import time
 from collections.abc import Iterator
@@ -20,6 +21,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from sanquan.auth.tokens import PREFIX
 from sanquan.observability.operations import LEARNT_NAMES
 from sanquan.observability.requests import TOKEN_PREFIX
+from tests.commands import in_process
+from tests.conftest import migrated_database
 from tests.serving import SANQUAN, free_port, start
 
 pytestmark = pytest.mark.engine_independent
@@ -81,14 +84,10 @@ class Server:
 
 
 def account(env: dict[str, str], role: str, name: str) -> tuple[str, int]:
-    """A new account's token and row id, made with ``sanquan token create``."""
-    made = subprocess.run(
-        [*SANQUAN, "token", "create", "--role", role, "--name", name, "--json"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    """A new account's token and row id, made with ``sanquan token create`` (in this
+    process: ``test_server.py`` runs it as one)."""
+    made = in_process(["token", "create", "--role", role, "--name", name, "--json"], env)
+    assert made.returncode == 0, made.stderr
     printed = json.loads(made.stdout)
     kind, _, row = base64.b64decode(printed["accountId"]).decode().partition(":")
     assert kind == "Account"
@@ -97,17 +96,34 @@ def account(env: dict[str, str], role: str, name: str) -> tuple[str, int]:
 
 @pytest.fixture
 def server(env: dict[str, str], tmp_path: Path) -> Iterator[Server]:
+    """A server of the test's own, for a test that counts what the server has seen."""
     running = Server(env, tmp_path)
     yield running
     running.stop()
+
+
+@pytest.fixture(scope="module")
+def shared_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    """One server for the module's tests that find their own requests' lines by id and
+    read the log whole (a log of several tests' requests has more in it to leak): a
+    server start each would cost seconds and prove nothing more."""
+    directory = tmp_path_factory.mktemp("shared-server")
+    with migrated_database(request, "sqlite", directory) as url:
+        env = {**os.environ, "SANQUAN_DATABASE_URL": url, "SANQUAN_DATA_DIR": str(directory)}
+        running = Server(env, directory)
+        yield running
+        running.stop()
 
 
 VIEWER = "query Viewer { viewer { name role } }"
 
 
 def test_each_request_is_one_json_line_with_its_id_account_and_statements(
-    server: Server,
+    shared_server: Server,
 ) -> None:
+    server = shared_server
     answer = server.post({"query": VIEWER}, server.admin, **{"X-Request-Id": "req-0001-abcdef"})
     assert answer.status_code == 200
     assert answer.headers["X-Request-Id"] == "req-0001-abcdef", "a well-formed id is kept"
@@ -130,7 +146,10 @@ def test_each_request_is_one_json_line_with_its_id_account_and_statements(
     assert line["statements"] == 1
 
 
-def test_error_extensions_carry_the_same_id_as_the_header_and_the_log(server: Server) -> None:
+def test_error_extensions_carry_the_same_id_as_the_header_and_the_log(
+    shared_server: Server,
+) -> None:
+    server = shared_server
     answer = server.post({"query": "{ accounts { totalCount } }"}, server.viewer)
     [error] = answer.json()["errors"]
     request_id = answer.headers["X-Request-Id"]
@@ -156,7 +175,10 @@ def test_error_extensions_carry_the_same_id_as_the_header_and_the_log(server: Se
         "Bearer_" + PREFIX + "T" * 43,
     ],
 )
-def test_an_ill_formed_request_id_is_replaced_never_logged(server: Server, sent: str) -> None:
+def test_an_ill_formed_request_id_is_replaced_never_logged(
+    shared_server: Server, sent: str
+) -> None:
+    server = shared_server
     answer = server.post({"query": VIEWER}, server.admin, **{"X-Request-Id": sent})
     request_id = answer.headers["X-Request-Id"]
     assert request_id != sent
@@ -169,7 +191,8 @@ def test_the_request_id_knows_the_token_prefix() -> None:
     assert TOKEN_PREFIX == PREFIX
 
 
-def test_no_token_reaches_the_log_even_when_refused(server: Server) -> None:
+def test_no_token_reaches_the_log_even_when_refused(shared_server: Server) -> None:
+    server = shared_server
     wrong = "sq_" + "W" * 40
     refused = server.post({"query": VIEWER}, wrong)
     assert refused.status_code == 401

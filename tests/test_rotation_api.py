@@ -25,6 +25,7 @@ from sanquan.institutions.models import Institution
 from sanquan.quarter import Quarter
 from sanquan.review.models import ReviewSession, SessionStatus
 from sanquan.rotation.model import DEFAULTS, Policy
+from tests.commands import in_process
 from tests.conftest import SCHOOLS, World
 from tests.test_review_flow import run_full_session
 
@@ -224,13 +225,7 @@ def test_schedule_plan_command(world: World, settings: Settings) -> None:
     table = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
     assert "2029Q4" in table
     assert "清华大学" in table
-    refused = subprocess.run(
-        [*command, "--sessions-per-quarter", "1"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    refused = in_process([*command[3:], "--sessions-per-quarter", "1"], env)  # what it says: here
     assert refused.returncode == 2
     assert "92 所高校至少需要 19 次 5 所规模的点评会" in refused.stderr
     assert refused.stdout == ""
@@ -258,13 +253,9 @@ def test_planning_with_every_default_holds_the_shipped_pool_in_the_api_and_the_c
     assert sum(len(s["institutions"]) for s in from_api) == 92
     assert all(s["panel"] == [] for s in from_api)
     env = {**os.environ, "SANQUAN_DATABASE_URL": settings.database_url}
-    done = subprocess.run(
-        [sys.executable, "-m", "sanquan", "schedule", "plan", "--start", "2027Q1", "--json"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    # In this process: test_schedule_plan_command runs the command as a process.
+    done = in_process(["schedule", "plan", "--start", "2027Q1", "--json"], env)
+    assert done.returncode == 0, done.stderr
     printed = json.loads(done.stdout)
     assert (printed["start"], printed["sessionsPerQuarter"]) == ("2027Q1", 2)
     assert [

@@ -12,8 +12,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.commands import in_process
 from tests.flows import SUBMIT, scores_for
-from tests.serving import SANQUAN, free_port, graphql, start
+from tests.serving import SANQUAN, cli_token, free_port, graphql, start
 
 
 @pytest.fixture
@@ -143,13 +144,7 @@ def test_cli_token_create_and_no_graphiql_by_default(server: tuple[dict[str, str
     page = httpx.get(f"http://127.0.0.1:{port}/graphql", headers={"Accept": "text/html,*/*;q=0.8"})
     assert page.status_code == 401, "GraphiQL is off unless switched on"
     assert "server" not in page.headers
-    refused = subprocess.run(
-        [*SANQUAN, "token", "create", "--role", "INSTITUTION", "--name", "x"],
-        check=False,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    refused = in_process(["token", "create", "--role", "INSTITUTION", "--name", "x"], env)
     assert refused.returncode == 2
     assert "--institution:INSTITUTION 账号必须指定所代表的高校" in refused.stderr
 
@@ -167,14 +162,7 @@ def test_demo_will_not_wipe_a_server_database_unasked(env: dict[str, str]) -> No
 
 def test_a_revoked_token_is_refused(server: tuple[dict[str, str], int]) -> None:
     env, port = server
-    made = subprocess.run(
-        [*SANQUAN, "token", "create", "--role", "VIEWER", "--name", "临时", "--json"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    token = json.loads(made.stdout)["token"]
+    token = cli_token(env, "VIEWER", "临时")
     assert graphql(port, token, "{ viewer { name } }", {})["data"] == {"viewer": {"name": "临时"}}
     subprocess.run([*SANQUAN, "token", "revoke", token], env=env, check=True, capture_output=True)
     refused = httpx.post(
@@ -183,9 +171,7 @@ def test_a_revoked_token_is_refused(server: tuple[dict[str, str], int]) -> None:
         headers={"Authorization": f"Bearer {token}"},
     )
     assert refused.status_code == 401
-    again = subprocess.run(
-        [*SANQUAN, "token", "revoke", token], env=env, capture_output=True, text=True, check=False
-    )
+    again = in_process(["token", "revoke", token], env)
     assert again.returncode == 2
 
 

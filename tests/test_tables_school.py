@@ -20,6 +20,7 @@ from sanquan.tables.service import get_plan, import_plans, read_plan, store_plan
 from sanquan.tables.shipped import IDEOLOGY_MEASURES, JINGJIAOZUFA, PlanSource
 from sanquan.tables.units import Unit
 from sanquan.timeutil import current_quarter
+from tests.commands import in_process
 from tests.conftest import World
 from tests.test_tables import report
 
@@ -195,9 +196,7 @@ def test_cli_imports_one_plan_by_key_and_names_the_known_ones(
 ) -> None:
     env = {**os.environ, "SANQUAN_DATABASE_URL": database_url, "COLUMNS": "200"}
     command = [sys.executable, "-m", "sanquan", "tables", "import", "--plan"]
-    unknown = subprocess.run(
-        [*command, "jjzf"], env=env, capture_output=True, text=True, check=False
-    )
+    unknown = in_process([*command[3:], "jjzf"], env)  # what it says: in this process
     assert unknown.returncode == 2
     assert JINGJIAOZUFA.key in unknown.stderr
     assert PLAN in unknown.stderr
