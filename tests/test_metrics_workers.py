@@ -24,6 +24,7 @@ import pytest
 from prometheus_client.mmap_dict import MmapedDict, mmap_key
 from prometheus_client.parser import text_string_to_metric_families
 
+from sanquan.config import POSTGRESQL_THREADS
 from sanquan.observability.metrics import REQUESTS
 from tests.serving import SANQUAN, START_WITHIN, cli_token, free_port
 from tests.sockets import server_side
@@ -32,8 +33,8 @@ from tests.test_workers import postgresql_only
 WAIT = 60
 """Seconds to wait for something the test caused (a bound on a wait, not a timed assertion)."""
 VIEWER = json.dumps({"query": "query Viewer { viewer { role } }"})
-POOL = 4 + 2
-"""Connections each worker's pool keeps: the execution threads and two more."""
+POOL = POSTGRESQL_THREADS + 2
+"""Connections each worker's pool keeps on PostgreSQL: the execution threads and two more."""
 
 
 @dataclass

@@ -120,9 +120,10 @@ class Settings:
     request_timeout: float = 10.0
     """Seconds a request may run; its next database statement past that is refused, and
     PostgreSQL cancels a statement that runs longer (``statement_timeout``)."""
-    execution_threads: int = 4
+    execution_threads: int = 0
     """Requests executed at once, each in a worker thread with its own database
-    connection; the rest wait their turn while the event loop keeps answering."""
+    connection; the rest wait their turn while the event loop keeps answering. 0 (the
+    default): the engine's number, :func:`default_execution_threads`."""
     public_url: str = ""
     """Where clients reach the service (``https://…``), for the links it hands out; when
     empty, the address the request came to, if its host is in ``allowed_hosts``."""
@@ -179,6 +180,11 @@ class Settings:
             metrics_address=_address("SANQUAN_METRICS_ADDRESS"),
         )
 
+    def __post_init__(self) -> None:
+        if self.execution_threads <= 0:
+            threads = default_execution_threads(self.database_url)
+            object.__setattr__(self, "execution_threads", threads)
+
     def host_allowed(self, host: str) -> bool:
         """Whether a request's ``Host`` (port included or not) names this service."""
         name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
@@ -187,6 +193,25 @@ class Settings:
             return True
         public = urlsplit(self.public_url).hostname if self.public_url else None
         return public is not None and name == public.lower()
+
+
+SQLITE_THREADS = 4
+POSTGRESQL_THREADS = 16
+
+
+def default_execution_threads(database_url: str) -> int:
+    """How many requests run at once unless ``SANQUAN_EXECUTION_THREADS`` says otherwise.
+
+    Why the engines differ: on SQLite a request's statements run inside the process, so a
+    worker thread is busy computing all along and a few threads already keep the
+    interpreter busy (more would only queue for its lock and for the single writer). On
+    PostgreSQL a worker thread spends most of a request waiting for the server's answers,
+    a round trip per statement, while holding its place: with four places, one process
+    at 50 users kept all four waiting and queued the rest behind them (p95 330 ms for a
+    submission, ``bench/RESULTS.md``). Sixteen keep the interpreter busy and stay well
+    under PostgreSQL's 100 connections with four processes of one machine.
+    """
+    return SQLITE_THREADS if database_url.startswith("sqlite") else POSTGRESQL_THREADS
 
 
 def sqlite_url(path: Path) -> str:

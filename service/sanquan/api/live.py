@@ -186,7 +186,7 @@ class LiveGraphQL:
             principal = authenticate(db, live.authorization)
             if principal is None:
                 raise Unauthenticated("")
-            db.rollback()  # end the read transaction of the token lookup
+            # one transaction for the token and the work, as an HTTP request (``api.http``)
             context = Context(
                 db=db,
                 principal=principal,
