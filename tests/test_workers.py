@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import pairwise
+from pathlib import Path
 from statistics import mean
 from typing import Any
 
@@ -134,6 +135,42 @@ def test_every_worker_answers_without_nagle(env: dict[str, str], database_url: s
                     checked.setdefault(side.pid, []).append(option)
     assert process.pid not in checked, "the supervisor itself accepted a connection"
     assert all(all(options) for options in checked.values()), checked
+
+
+def running(pid: int) -> bool:
+    """Whether ``pid`` is a process that has not ended (a zombie has)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_workers_stop_when_their_supervisor_is_killed(
+    env: dict[str, str], database_url: str
+) -> None:
+    """A supervisor killed with SIGKILL cannot pass a signal on: its workers notice they
+    were handed to another parent and stop as on SIGTERM, instead of serving the port and
+    holding their database connections with nothing left to stop them."""
+    postgresql_only(database_url)
+    with serving(env, "--workers", "2") as (port, process):
+        workers: set[int] = set()
+        deadline = time.monotonic() + START_WITHIN  # the second worker may start later
+        while len(workers) < 2:
+            assert time.monotonic() < deadline, f"connections reached only {sorted(workers)}"
+            with request_on_new_connection(port) as client:
+                side = server_side(process.pid, port, client)
+                assert side is not None
+                workers.add(side.pid)
+        assert process.pid not in workers
+        process.kill()
+        process.wait()
+        deadline = time.monotonic() + WAIT
+        while any(map(running, workers)) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not any(map(running, workers)), "a worker outlived its killed supervisor"
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", port)) != 0, "the port is still served"
 
 
 @dataclass

@@ -17,8 +17,12 @@ PostgreSQL (scores, sessions, tokens, export links, the live progress through
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import signal
 import socket
+import threading
+import time
 from types import FrameType
 
 import uvicorn
@@ -29,6 +33,36 @@ from sanquan.observability.metrics_directory import forget
 APP = "sanquan.app:create_app"
 """The factory each worker process calls: it reads the same settings from the environment
 and discovers the same plugins as the command that started it."""
+
+
+PARENT_CHECK_SECONDS = 1.0
+"""How often a worker looks whether its supervisor is still there."""
+
+
+class WorkerConfig(uvicorn.Config):
+    """uvicorn's configuration, which in a worker process also starts :func:`_watch_parent`.
+
+    Why: a supervisor stopped by SIGKILL (the out-of-memory killer, an operator's
+    ``kill -9``) cannot pass its signal on, and its workers would go on serving the port,
+    holding database connections, with nothing left to stop them. uvicorn calls
+    ``configure_logging`` first thing in each worker it spawns, which is the one hook a
+    worker runs before serving."""
+
+    def configure_logging(self) -> None:
+        super().configure_logging()
+        parent = multiprocessing.parent_process()
+        if parent is not None and parent.pid is not None:
+            threading.Thread(
+                target=_watch_parent, args=(parent.pid,), name="parent-watch", daemon=True
+            ).start()
+
+
+def _watch_parent(parent: int) -> None:
+    """Once the supervisor ``parent`` has gone (this process was handed to another parent),
+    stop as SIGTERM stops a worker: refuse new connections, finish the requests in flight."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os.kill(os.getpid(), signal.SIGTERM)
 
 
 def listening_socket(host: str, port: int) -> socket.socket:

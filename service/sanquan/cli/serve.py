@@ -74,8 +74,6 @@ def _run(
 ) -> None:
     from functools import partial
 
-    import uvicorn
-
     from sanquan.api.persisted import TrustedDocumentsError, load_manifest
     from sanquan.app import create_app
     from sanquan.cli.context import plugin_host, safe
@@ -83,7 +81,7 @@ def _run(
     from sanquan.db import make_engine
     from sanquan.migrate import upgrade
     from sanquan.observability.logs import announced, logging_config
-    from sanquan.server import APP, listening_socket, run
+    from sanquan.server import APP, WorkerConfig, listening_socket, run
 
     plugins = plugin_host()
     if current.trusted_documents is not None:
@@ -108,7 +106,7 @@ def _run(
         )
     )
     serve_metrics(current)
-    config = uvicorn.Config(
+    config = WorkerConfig(
         APP if workers > 1 else partial(create_app, current, plugins),
         factory=True,
         workers=workers,
