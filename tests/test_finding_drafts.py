@@ -13,9 +13,11 @@ from sqlalchemy.orm import Session
 
 from sanquan.findings.drafts import DraftBasis, draft_findings
 from sanquan.findings.models import TITLE_LENGTH, Finding, FindingKind
+from sanquan.limits import DRAFT_ITEMS
 from sanquan.review.diagnostics import Diagnosis, SelfGap, Standout
 from tests.conftest import SCHOOLS, World
 from tests.flows import USER_ERRORS, open_session
+from tests.test_conclusion import EVERYWHERE_76, concludes, scored_session
 from tests.test_findings import NEXT, RAISE
 from tests.test_review_flow import SESSION, run_full_session
 
@@ -339,4 +341,39 @@ def test_only_the_commission_sees_and_raises_drafts(world: World) -> None:
         assert listed["errors"][0]["extensions"]["code"] == "FORBIDDEN"
         raised = api.raw(RAISE_DRAFTS, {"i": batch})
         assert raised["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert world.api("admin")(FINDINGS, {"id": session_id})["findings"] == []
+
+
+def test_a_draft_raised_in_one_session_stays_open_in_another(world: World) -> None:
+    # The same schools scored alike in two quarters give the same drafts; raising one in
+    # either session marks it raised there only.
+    first = scored_session(world, {"expert1": EVERYWHERE_76}, min_experts=1)
+    second = scored_session(world, {"expert1": EVERYWHERE_76}, min_experts=1, quarter="2027Q2")
+    concludes(world, first)
+    concludes(world, second)
+    # 清华大学 rated itself 90 on every indicator, its peers and expert some 78: each
+    # indicator gives a rectification draft. T01 is raised in the second session, T02 in
+    # the first.
+    assert raise_drafts(world, second, "thu", rectification("T01"))["userErrors"] == []
+    assert raise_drafts(world, first, "thu", rectification("T02"))["userErrors"] == []
+    raised = {
+        (session, d["indicator"])
+        for session in (first, second)
+        for d in drafts_of(world, session, "thu")
+        if d["raised"]
+    }
+    assert raised == {(second, "T01"), (first, "T02")}
+
+
+def test_a_batch_takes_up_to_the_limit_of_drafts(world: World) -> None:
+    # At the limit the items are checked one by one (all but the first repeat it); one more
+    # and the batch is refused whole for its size.
+    session_id = run_full_session(world)
+    highlight = {"kind": "HIGHLIGHT", "indicator": "T20"}
+    full = raise_drafts(world, session_id, "thu", *[highlight] * DRAFT_ITEMS)
+    assert [(e["code"], e["field"]) for e in full["userErrors"]] == [
+        ("DUPLICATE_INDICATOR", ["items", str(n), "indicator"]) for n in range(1, DRAFT_ITEMS)
+    ]
+    over = raise_drafts(world, session_id, "thu", *[highlight] * (DRAFT_ITEMS + 1))
+    assert [(e["code"], e["field"]) for e in over["userErrors"]] == [("INVALID_VALUE", ["items"])]
     assert world.api("admin")(FINDINGS, {"id": session_id})["findings"] == []

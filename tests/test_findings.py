@@ -186,3 +186,141 @@ def test_open_items_are_shown_when_the_next_session_is_prepared(world: World) ->
     prepared = world.api("admin")(ITEMS, {"for": later})["rectificationItems"]
     assert [e["node"]["title"] for e in prepared["edges"]] == ["志愿服务长效机制不健全"]
     assert world.api("admin")(ITEMS, {"for": session_id})["rectificationItems"]["totalCount"] == 0
+
+
+# Rules each pinned by a test that fails on a mutant of findings/service.py that the tests
+# above let through (tests/MUTATION.md).
+
+THIS = str(current_quarter())
+BY_STATUS = """query($status: RectificationStatus) {
+  rectificationItems(status: $status) { edges { node { title status } } } }"""
+SESSION_FINDINGS = "query($id: ID!) { findings(sessionId: $id) { id } }"
+
+
+def item_titles(world: World, who: str, variables: dict[str, Any] | None = None) -> list[str]:
+    items = world.api(who)(ITEMS, variables or {})["rectificationItems"]
+    return [e["node"]["title"] for e in items["edges"]]
+
+
+def test_a_finding_needs_a_title(world: World) -> None:
+    session_id = run_full_session(world)
+    for blank in ("", "  "):
+        refused = raise_item(world, session_id, title=blank)
+        assert (codes(refused), refused["finding"]) == ([("INVALID_VALUE", ["title"])], None)
+    assert world.api("admin")(SESSION_FINDINGS, {"id": session_id})["findings"] == []
+
+
+def test_an_item_due_this_quarter_is_accepted_and_not_yet_overdue(world: World) -> None:
+    session_id = run_full_session(world)
+    raised = raise_item(world, session_id, dueQuarter=THIS)
+    assert raised["userErrors"] == []
+    assert (raised["finding"]["dueQuarter"], raised["finding"]["overdue"]) == (THIS, False)
+    assert item_titles(world, "viewer", {"overdue": True}) == []
+    assert item_titles(world, "viewer") == ["志愿服务长效机制不健全"]
+
+
+def test_a_highlight_is_no_rectification_item(world: World) -> None:
+    # A highlight takes no due quarter even when one is given, has no status and is never
+    # listed among the rectification items.
+    session_id = run_full_session(world)
+    highlight = raise_item(world, session_id, kind="HIGHLIGHT", title="志愿服务品牌突出")
+    assert highlight["userErrors"] == []
+    found = highlight["finding"]
+    assert (found["kind"], found["dueQuarter"], found["status"], found["overdue"]) == (
+        "HIGHLIGHT",
+        None,
+        None,
+        False,
+    )
+    raise_item(world, session_id)
+    assert item_titles(world, "viewer") == ["志愿服务长效机制不健全"]
+    assert item_titles(world, "ustb") == ["志愿服务长效机制不健全"]
+
+
+def test_each_school_reads_and_reports_on_its_own_items_only(world: World) -> None:
+    # Both ways round, so that neither school's id sorting before the other's lets it in.
+    session_id = run_full_session(world)
+    items = {
+        school: raise_item(world, session_id, school=school, title=f"{school} 的整改事项")
+        for school in ("thu", "ustb")
+    }
+    for school, other in (("thu", "ustb"), ("ustb", "thu")):
+        assert item_titles(world, school) == [f"{school} 的整改事项"]
+        step = {"findingId": items[other]["finding"]["id"], "text": "不是我们的"}
+        refused = world.api(school)(PROGRESS, {"i": step})["reportRectificationProgress"]
+        assert codes(refused) == [("UNKNOWN_FINDING", ["findingId"])]
+    assert item_titles(world, "viewer", {"code": SCHOOLS["ustb"]}) == ["ustb 的整改事项"]
+
+
+def test_items_are_listed_by_their_exact_status(world: World) -> None:
+    session_id = run_full_session(world)
+    ids = {
+        status: raise_item(world, session_id, title=status, indicator=None)["finding"]["id"]
+        for status in ("OPEN", "IN_PROGRESS", "DONE", "VERIFIED")
+    }
+    ustb = world.api("ustb")
+    for status, to in (("IN_PROGRESS", "IN_PROGRESS"), ("DONE", "DONE"), ("VERIFIED", "DONE")):
+        step = ustb(PROGRESS, {"i": {"findingId": ids[status], "text": "已整改", "status": to}})
+        assert step["reportRectificationProgress"]["userErrors"] == []
+    verified = world.api("admin")(VERIFY, {"i": {"findingId": ids["VERIFIED"]}})
+    assert verified["verifyRectificationItem"]["userErrors"] == []
+    for status in ids:
+        listed = world.api("viewer")(BY_STATUS, {"status": status})["rectificationItems"]
+        assert [(e["node"]["title"], e["node"]["status"]) for e in listed["edges"]] == [
+            (status, status)
+        ]
+
+
+def test_a_progress_report_needs_text(world: World) -> None:
+    session_id = run_full_session(world)
+    item = raise_item(world, session_id)["finding"]
+    for blank in ("", " \n "):
+        step = {"findingId": item["id"], "text": blank, "status": "DONE"}
+        refused = world.api("ustb")(PROGRESS, {"i": step})["reportRectificationProgress"]
+        assert (codes(refused), refused["finding"]) == ([("INVALID_VALUE", ["text"])], None)
+    [node] = world.api("ustb")(ITEMS, {})["rectificationItems"]["edges"]
+    assert node["node"]["status"] == "OPEN"
+
+
+def test_verification_is_refused_before_done_and_at_an_earlier_review(world: World) -> None:
+    session_id = run_full_session(world)  # 2027Q1
+    item = raise_item(world, session_id)["finding"]
+    admin = world.api("admin", "en")
+    early = admin(VERIFY, {"i": {"findingId": item["id"]}})["verifyRectificationItem"]
+    assert codes(early) == [("NOT_DONE", ["findingId"])]
+    assert early["userErrors"][0]["message"] == (
+        "the item is not done (it is OPEN); it cannot be verified"
+    )
+    step = {"findingId": item["id"], "text": "已制定管理办法"}
+    assert world.api("ustb")(PROGRESS, {"i": step})["reportRectificationProgress"]["finding"]
+    started = admin(VERIFY, {"i": {"findingId": item["id"]}})["verifyRectificationItem"]
+    assert started["userErrors"][0]["message"] == (
+        "the item is not done (it is IN_PROGRESS); it cannot be verified"
+    )
+    done = {"findingId": item["id"], "text": "已纳入年度考核", "status": "DONE"}
+    assert world.api("ustb")(PROGRESS, {"i": done})["reportRectificationProgress"]["finding"]
+    codes_of_ustb = [SCHOOLS["ustb"], SCHOOLS["pku"], SCHOOLS["bnu"]]
+    earlier = admin(
+        CREATE,
+        {"input": {"quarter": "2026Q4", "institutionCodes": codes_of_ustb, "indicatorSet": SET}},
+    )["createReviewSession"]["reviewSession"]["id"]
+    before = admin(VERIFY, {"i": {"findingId": item["id"], "sessionId": earlier}})
+    assert codes(before["verifyRectificationItem"]) == [("NOT_A_LATER_REVIEW", ["sessionId"])]
+    [node] = world.api("viewer")(ITEMS, {})["rectificationItems"]["edges"]
+    assert node["node"]["status"] == "DONE"
+
+
+def test_a_verification_keeps_the_commissions_note_or_says_it_passed(world: World) -> None:
+    session_id = run_full_session(world)
+    notes = {}
+    for note in ("现场核查属实", ""):
+        item = raise_item(world, session_id, title=f"事项{note}", indicator=None)["finding"]
+        done = {"findingId": item["id"], "text": "已整改", "status": "DONE"}
+        assert world.api("ustb")(PROGRESS, {"i": done})["reportRectificationProgress"]["finding"]
+        verify = {"findingId": item["id"], "note": note}
+        finding = world.api("admin")(VERIFY, {"i": verify})["verifyRectificationItem"]["finding"]
+        notes[note] = [(n["status"], n["text"]) for n in finding["notes"]]
+    assert notes == {
+        "现场核查属实": [("DONE", "已整改"), ("VERIFIED", "现场核查属实")],
+        "": [("DONE", "已整改"), ("VERIFIED", "核查通过")],
+    }

@@ -118,3 +118,103 @@ def test_progress_for_a_quarter_and_tasks_without_report(world: World) -> None:
     progress = {t["number"]: t["progress"] for t in data["tasks"]}
     assert progress[1] == [{"unit": {"name": "市教委"}, "status": "ON_TRACK"}]
     assert progress[2] == []
+
+
+# Rules each pinned by a test that fails on a mutant of tables/service.py that the tests
+# above let through (tests/MUTATION.md).
+
+CREATE_UNIT_ACCOUNT = """mutation($i: CreateAccountInput!) { createAccount(input: $i) {
+  token userErrors { field code } } }"""
+PROGRESS = """query($plan: String!) { tasks(plan: $plan) { number
+  progress { unit { name } quarter text } } }"""
+
+
+def reports_by_task(world: World) -> dict[int, set[tuple[str, str, str]]]:
+    """(unit, quarter, text) of every report, by task number."""
+    tasks = world.api("viewer")(PROGRESS, {"plan": PLAN})["tasks"]
+    return {
+        t["number"]: {(p["unit"]["name"], p["quarter"], p["text"]) for p in t["progress"]}
+        for t in tasks
+        if t["progress"]
+    }
+
+
+def test_a_report_replaces_only_that_units_report_on_that_task_for_that_quarter(
+    world: World,
+) -> None:
+    # Each pair is reported so that one side comes first and then the other (tasks and
+    # quarters from the middle, units both ways round): whichever sorts first, a report must
+    # never find and overwrite another task's, quarter's or unit's.
+    made = world.api("admin")(
+        CREATE_UNIT_ACCOUNT,
+        {"i": {"name": "工委 联络员", "role": "UNIT", "unitName": "市委教育工委"}},
+    )["createAccount"]
+    assert made["userErrors"] == []
+    world.tokens["committee"] = made["token"]
+    now = current_quarter()
+    last, before = str(now.plus(-1)), str(now.plus(-2))
+    steps = [
+        # 市教委 on three of its tasks this quarter, the middle one first
+        ("unit", 3, QUARTER),
+        ("unit", 1, QUARTER),
+        ("unit", 15, QUARTER),
+        # 市教委 on task 15 in two more quarters, this quarter's being the latest
+        ("unit", 15, before),
+        ("unit", 15, last),
+        # task 1's two units (市委教育工委 leads, 市教委): one first this quarter, the
+        # other first last quarter
+        ("committee", 1, QUARTER),
+        ("committee", 1, last),
+        ("unit", 1, last),
+    ]
+    for who, number, quarter in steps:
+        done = report(world, who, number, text=f"{who} {quarter}", quarter=quarter)
+        assert done["userErrors"] == [], (who, number, quarter)
+    committee, ours = "市委教育工委", "市教委"
+    assert reports_by_task(world) == {
+        1: {
+            (ours, QUARTER, f"unit {QUARTER}"),
+            (committee, QUARTER, f"committee {QUARTER}"),
+            (committee, last, f"committee {last}"),
+            (ours, last, f"unit {last}"),
+        },
+        3: {(ours, QUARTER, f"unit {QUARTER}")},
+        15: {
+            (ours, QUARTER, f"unit {QUARTER}"),
+            (ours, before, f"unit {before}"),
+            (ours, last, f"unit {last}"),
+        },
+    }
+
+
+def test_a_progress_report_needs_text(world: World) -> None:
+    for blank in ("", "  \n"):
+        refused = report(world, "unit", 3, text=blank)
+        assert [(e["code"], e["field"]) for e in refused["userErrors"]] == [
+            ("INVALID_VALUE", ["text"])
+        ]
+    assert reports_by_task(world) == {}
+
+
+def test_an_unknown_plan_is_refused_naming_the_known_ones(world: World) -> None:
+    # "a-plan" sorts before every plan's key, "zz-plan" after them.
+    for key in ("a-plan", "zz-plan"):
+        refused = world.api("unit", "en")(
+            REPORT,
+            {
+                "i": {
+                    "plan": key,
+                    "taskNumber": 3,
+                    "quarter": QUARTER,
+                    "status": "DONE",
+                    "text": "x",
+                }
+            },
+        )["reportTaskProgress"]
+        assert [(e["code"], e["field"]) for e in refused["userErrors"]] == [
+            ("UNKNOWN_WORK_PLAN", ["plan"])
+        ]
+        assert refused["userErrors"][0]["message"] == (
+            f"no plan '{key}'; there are: hnkjzydx-ideology-2023, {PLAN}"
+        )
+    assert reports_by_task(world) == {}

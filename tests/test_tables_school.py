@@ -232,3 +232,34 @@ def test_a_refreshed_task_takes_its_new_units_in_their_new_order(db: Session) ->
         ("校团委", 0),
         ("党委宣传部", 1),
     ]
+
+
+# Rules each pinned by a test that fails on a mutant of tables/service.py that the tests
+# above let through (tests/MUTATION.md).
+
+
+def test_schools_units_of_one_name_stay_apart_whichever_owner_sorts_first(
+    world: World, db: Session
+) -> None:
+    # 北京科技大学 sorts before 河南科技职业大学 and 清华大学 after it; each has a 党委宣传部.
+    owners = {"ustb-test-plan": "北京科技大学", "thu-test-plan": "清华大学"}
+    for key, owner in owners.items():
+        unit = Unit("党委宣传部", f"中共{owner}委员会宣传部")
+        source = replace(OTHER_SCHOOL, key=key, owner=owner, units=(unit,))
+        store_plan(db, source, read_plan(source, OTHER_TEXT))
+        db.commit()
+    api = world.api("viewer")
+    for key, owner in [*owners.items(), (PLAN, SCHOOL)]:
+        (unit,) = api(UNIT_TABLE, {"name": "党委宣传部", "owner": owner})["responsibleUnits"]
+        assert (unit["owner"], unit["fullName"]) == (owner, f"中共{owner}委员会宣传部")
+        assert {t["plan"]["key"] for t in unit["tasks"]} == {key}
+
+
+def test_a_malformed_plan_is_refused_naming_its_problems() -> None:
+    text = "一、宣传工作\n1.办好校报。每月出版。\n3.办好网站。(责任单位:党委宣传部)"
+    with pytest.raises(DomainError) as refused:
+        read_plan(OTHER_SCHOOL, text)
+    assert (refused.value.code, refused.value.field) == (ErrorCode.INVALID_VALUE, ("plan",))
+    message = refused.value.message()
+    assert "第 1 项没有以(责任单位:…)结尾" in message
+    assert "第 1 项之后出现第 3 项" in message
