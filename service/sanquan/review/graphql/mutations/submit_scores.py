@@ -16,7 +16,7 @@ from sanquan.errors import DomainError, DomainErrors, FieldPath, invalid, raise_
 from sanquan.plugins.graphql import SourceType
 from sanquan.review import scoring
 from sanquan.review.graphql.types import ScoreType
-from sanquan.review.models import ReviewSession
+from sanquan.review.sessions import get_session
 from sanquan_sdk import Source
 
 
@@ -182,8 +182,8 @@ class SubmitScores:
             outcome = store()
             if not wanted:
                 return outcome, []
-            session = ctx.db.get(ReviewSession, outcome.session_id)
-            assert session is not None  # locked by the submission
+            # with its institutions, which the scores' `institution` reads after the commit
+            session = get_session(ctx.db, outcome.session_id)
             stored = scoring.stored_scores(ctx.db, outcome)
             return outcome, [ScoreType(row=s, session=session) for s in stored]
 
