@@ -115,7 +115,7 @@ def test_a_refused_token_still_costs_one_connection_and_changes_nothing(world: W
         ("postgresql+psycopg://reviewer@127.0.0.1/sanquan", POSTGRESQL_THREADS),
     ],
 )
-def test_each_engine_has_its_own_number_of_execution_threads(
+def test_each_engine_has_its_default_number_of_execution_threads(
     url: str, threads: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert default_execution_threads(url) == threads

@@ -196,20 +196,19 @@ class Settings:
 
 
 SQLITE_THREADS = 4
-POSTGRESQL_THREADS = 16
+POSTGRESQL_THREADS = 4
 
 
 def default_execution_threads(database_url: str) -> int:
     """How many requests run at once unless ``SANQUAN_EXECUTION_THREADS`` says otherwise.
 
-    Why the engines differ: on SQLite a request's statements run inside the process, so a
-    worker thread is busy computing all along and a few threads already keep the
-    interpreter busy (more would only queue for its lock and for the single writer). On
-    PostgreSQL a worker thread spends most of a request waiting for the server's answers,
-    a round trip per statement, while holding its place: with four places, one process
-    at 50 users kept all four waiting and queued the rest behind them (p95 330 ms for a
-    submission, ``bench/RESULTS.md``). Sixteen keep the interpreter busy and stay well
-    under PostgreSQL's 100 connections with four processes of one machine.
+    Four on both engines, measured: a PostgreSQL request's thread waits for the server's
+    answers, which suggested more threads, and on a loaded machine 16 looked better; on an
+    idle 2-core machine at 50 users, one PostgreSQL process answered a resubmission at p95
+    100 ms with 4 threads, 190 ms with 8 and 310–560 ms with 16 (``bench/RESULTS.md``),
+    as more threads only queue for the one interpreter lock. What lifted one process there
+    was fewer round trips a request (the token's lookup in the operation's transaction).
+    The engines keep a constant each, so that a machine with more cores can change one.
     """
     return SQLITE_THREADS if database_url.startswith("sqlite") else POSTGRESQL_THREADS
 
