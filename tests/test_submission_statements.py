@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from sanquan.api.ids import parse_id
 from sanquan.config import Settings
 from sanquan.db import make_engine, make_session_factory
+from sanquan.errors import DomainErrors
+from sanquan.limits import COMMENT_LENGTH
 from sanquan.plugins.host import PluginHost
 from sanquan.review import scoring
 from sanquan.review.models import Score, ScoreRevision, ScoreStatus
@@ -125,3 +127,25 @@ def test_scores_and_audit_rows_written_in_bulk_read_back_as_the_orm_writes_them(
     assert latest.changed_by_id == expert
     assert latest.changed_at == scores["T01"].updated_at
     assert (latest.new_comment, latest.new_evidence, latest.reason) == ("", "", "")
+
+
+def test_the_domain_function_reports_a_bad_comment_and_bad_evidence_together(
+    world: World, engine: Engine, host: PluginHost, session_id: int
+) -> None:
+    """``submit_scores``'s own text check, for callers that do not pass the GraphQL edge
+    (which refuses the same first): every bad text of a submission is reported at once,
+    each at its field, and nothing is stored (R12)."""
+    expert = parse_id(world.expert_ids[0], "Account")
+    bad = scoring.ScoreEntry(
+        INDICATORS[0], 70.0, comment="评" * (COMMENT_LENGTH + 1), evidence="seen\x00"
+    )
+    entries = [bad, scoring.ScoreEntry(INDICATORS[1], 70.0)]
+    submission = scoring.Submission(session_id, SCHOOLS["ruc"], Source.EXPERT, entries)
+    sessions: sessionmaker[Session] = make_session_factory(engine)
+    with sessions() as db, pytest.raises(DomainErrors) as refused:
+        scoring.submit_scores(db, host, principal(db, expert), submission, today=TODAY)
+    fields = [tuple(error.field) for error in refused.value.errors]
+    assert fields == [("scores", 0, "comment"), ("scores", 0, "evidence")]
+    with sessions() as db:
+        stored = db.scalars(select(Score).where(Score.session_id == session_id)).all()
+    assert stored == []
