@@ -264,11 +264,24 @@ def test_an_operators_directory_is_emptied_of_an_earlier_run_at_start(
 
 
 @pytest.mark.engine_independent
+@pytest.mark.parametrize("kind", ["file", "foreign .db"])
 def test_a_directory_that_cannot_hold_the_metrics_stops_serve_naming_it(
-    env: dict[str, str], tmp_path: Path
+    env: dict[str, str], tmp_path: Path, kind: str
 ) -> None:
-    taken = tmp_path / "a-file"
-    taken.write_text("")
+    """A file where the directory should be, or a directory holding another program's
+    ``.db`` file (a scrape would read it as counts and fail): refused, the file kept."""
+    if kind == "file":
+        taken = tmp_path / "a-file"
+        taken.write_text("")
+        problem = "not a directory"
+    else:
+        taken = tmp_path / "shared"
+        taken.mkdir()
+        (taken / "archive.db").write_bytes(b"another program's database")
+        problem = (
+            "holds archive.db, which is not prometheus-client's, and a scrape reads every "
+            "*.db file there: give the metrics a directory of their own"
+        )
     port = free_port()
     refused = subprocess.run(
         [*SANQUAN, "--lang", "en", "serve", "--port", str(port)],
@@ -284,10 +297,12 @@ def test_a_directory_that_cannot_hold_the_metrics_stops_serve_naming_it(
         "errors": [
             {
                 "code": "SETTING",
-                "message": f"PROMETHEUS_MULTIPROC_DIR={str(taken)!r}: not a directory",
+                "message": f"PROMETHEUS_MULTIPROC_DIR={str(taken)!r}: {problem}",
                 "option": "PROMETHEUS_MULTIPROC_DIR",
             }
         ]
     }
     with socket.socket() as probe:
         assert probe.connect_ex(("127.0.0.1", port)) != 0, "it listened before refusing"
+    if kind != "file":
+        assert (taken / "archive.db").read_bytes() == b"another program's database"

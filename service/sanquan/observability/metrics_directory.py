@@ -22,6 +22,7 @@ prometheus-client only when a worker has gone.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -29,8 +30,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 MULTIPROCESS = "PROMETHEUS_MULTIPROC_DIR"
-FILES = "*.db"
-"""The files prometheus-client writes there; nothing else in the directory is touched."""
+FILES = re.compile(r"(counter|histogram|summary|gauge_[a-z]+)_\d+\.db")
+"""The names of the files prometheus-client writes there (its kind of metric and a process
+id). A scrape reads every ``*.db`` file of the directory as one of them, so another
+program's ``archive.db`` there is refused at start, neither deleted nor left to fail every
+scrape; other files are not touched."""
 
 
 class MetricsDirectoryError(Exception):
@@ -67,7 +71,15 @@ def prepare(directory: Path) -> Path:
     :class:`MetricsDirectoryError` when it is no directory or cannot be written."""
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        for stale in directory.glob(FILES):
+        found = sorted(directory.glob("*.db"))
+        foreign = [f.name for f in found if not FILES.fullmatch(f.name)]
+        if foreign:
+            raise MetricsDirectoryError(
+                str(directory),
+                f"holds {foreign[0]}, which is not prometheus-client's, and a scrape reads "
+                "every *.db file there: give the metrics a directory of their own",
+            )
+        for stale in found:
             stale.unlink()
     except FileExistsError:
         raise MetricsDirectoryError(str(directory), "not a directory") from None
