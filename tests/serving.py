@@ -50,13 +50,17 @@ def start(
 ) -> subprocess.Popen[bytes]:
     """``sanquan serve`` on ``port`` (with more ``options``), returned once its health check
     answers."""
-    output = log.open("wb") if log else subprocess.DEVNULL
-    process = subprocess.Popen(
-        [*SANQUAN, "serve", "--host", "127.0.0.1", "--port", str(port), *options],
-        env=env,
-        stdout=output,
-        stderr=output,
-    )
+    output = log.open("wb") if log else None
+    try:
+        process = subprocess.Popen(
+            [*SANQUAN, "serve", "--host", "127.0.0.1", "--port", str(port), *options],
+            env=env,
+            stdout=output or subprocess.DEVNULL,
+            stderr=output or subprocess.DEVNULL,
+        )
+    finally:
+        if output is not None:
+            output.close()  # the server writes through its own copy of the descriptor
     deadline = time.monotonic() + START_WITHIN
     while time.monotonic() < deadline:
         if process.poll() is not None:
