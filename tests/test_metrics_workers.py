@@ -306,3 +306,42 @@ def test_a_directory_that_cannot_hold_the_metrics_stops_serve_naming_it(
         assert probe.connect_ex(("127.0.0.1", port)) != 0, "it listened before refusing"
     if kind != "file":
         assert (taken / "archive.db").read_bytes() == b"another program's database"
+
+
+@pytest.mark.engine_independent
+def test_a_second_serve_on_the_same_directory_is_refused_and_wipes_nothing(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """Emptying the directory at start would wipe a running server's counts (even for a
+    start then refused its port): a second ``serve`` is refused before touching it."""
+    directory = tmp_path / "metrics"
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    with serving({**env, "PROMETHEUS_MULTIPROC_DIR": str(directory)}, logs) as served:
+        for _ in range(2):
+            assert ask(served.port, "POST", "/graphql", served.admin, VIEWER)[1] == 200
+        files = sorted(f.name for f in directory.glob("*.db"))
+        assert files, "the running server counts through the directory"
+        refused = subprocess.run(
+            [*SANQUAN, "--lang", "en", "serve", "--port", str(served.port)],
+            env={**env, "PROMETHEUS_MULTIPROC_DIR": str(directory), "SANQUAN_LOG_FORMAT": "json"},
+            capture_output=True,
+            text=True,
+            timeout=WAIT,
+            check=False,
+        )
+        assert refused.returncode == 2
+        assert json.loads(refused.stderr)["errors"] == [
+            {
+                "code": "SETTING",
+                "message": f"PROMETHEUS_MULTIPROC_DIR={str(directory)!r}: in use by another "
+                "sanquan serve: give each serve command a directory of its own",
+                "option": "PROMETHEUS_MULTIPROC_DIR",
+            }
+        ]
+        assert sorted(f.name for f in directory.glob("*.db")) == files
+        assert ask(served.port, "POST", "/graphql", served.admin, VIEWER)[1] == 200
+        _, status, text = ask(served.port, "GET", "/metrics", served.admin)
+        assert status == 200
+        assert counted(text)[VIEWER_OK] == 3, "the running server's counts were kept"
+        assert served.stop() == 0

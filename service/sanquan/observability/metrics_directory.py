@@ -21,6 +21,7 @@ prometheus-client only when a worker has gone.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import shutil
@@ -52,7 +53,8 @@ def shared_metrics(workers: int) -> Iterator[Path | None]:
     afterwards); ``None`` for one process without the setting, which counts in memory."""
     given = os.environ.get(MULTIPROCESS)
     if given:
-        yield prepare(Path(given))
+        with _held(Path(given)):
+            yield prepare(Path(given))
         return
     if workers <= 1:
         yield None
@@ -64,6 +66,34 @@ def shared_metrics(workers: int) -> Iterator[Path | None]:
     finally:
         os.environ.pop(MULTIPROCESS, None)
         shutil.rmtree(made, ignore_errors=True)
+
+
+LOCK = ".sanquan-serve.lock"
+"""Held by the ``serve`` command using the directory, for as long as it runs."""
+
+
+@contextmanager
+def _held(directory: Path) -> Iterator[None]:
+    """The directory for this ``serve`` alone: another one running there (whose counts
+    emptying it would wipe, even if this one were then refused its port) refuses this start
+    before anything is touched. A lock, not a list of process ids: the kernel lets go of it
+    however its holder ends, and a process id may be another program's after a restart."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        handle = (directory / LOCK).open("a")
+    except FileExistsError:
+        raise MetricsDirectoryError(str(directory), "not a directory") from None
+    except OSError as error:
+        raise MetricsDirectoryError(str(directory), error.strerror or str(error)) from None
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise MetricsDirectoryError(
+                str(directory),
+                "in use by another sanquan serve: give each serve command a directory of its own",
+            ) from None
+        yield
 
 
 def prepare(directory: Path) -> Path:
