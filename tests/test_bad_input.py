@@ -205,16 +205,22 @@ def test_an_expert_who_has_scored_cannot_leave_the_panel(world: World) -> None:
     }
 
 
+def draft_with_panel(world: World, admin: Api) -> str:
+    """A draft session of three schools with the first five experts appointed (R11 holds)."""
+    session_id: str = create_session(admin, THREE)["reviewSession"]["id"]
+    panel = world.expert_ids[:5]
+    appointed = admin(APPOINT, {"input": {"sessionId": session_id, "expertIds": panel}})
+    assert appointed["appointExperts"]["userErrors"] == []
+    return session_id
+
+
 def test_conflicts_of_interest_are_checked_again_when_the_session_opens(
     world: World, db: Session
 ) -> None:
     # R11 holds when the panel is appointed; then expert1 takes a post at 清华大学 (its
     # account's affiliation is updated), which leaves 清华大学 four eligible experts of five.
     admin = world.api("admin", "en")
-    session_id = create_session(admin, THREE)["reviewSession"]["id"]
-    panel = world.expert_ids[:5]
-    appointed = admin(APPOINT, {"input": {"sessionId": session_id, "expertIds": panel}})
-    assert appointed["appointExperts"]["userErrors"] == []
+    session_id = draft_with_panel(world, admin)
     expert1 = db.get(Account, world.account_ids["expert1"])
     thu = db.scalar(select(Institution).where(Institution.code == SCHOOLS["thu"]))
     assert expert1 is not None and thu is not None
@@ -238,10 +244,7 @@ def test_an_expert_switched_off_after_appointment_does_not_count_when_the_sessio
     # Five experts appointed; then expert2's account is switched off, so expert2 can no
     # longer sign in to score and every school has four experts who can.
     admin = world.api("admin", "en")
-    session_id = create_session(admin, THREE)["reviewSession"]["id"]
-    panel = world.expert_ids[:5]
-    appointed = admin(APPOINT, {"input": {"sessionId": session_id, "expertIds": panel}})
-    assert appointed["appointExperts"]["userErrors"] == []
+    session_id = draft_with_panel(world, admin)
     switch = """mutation($id: ID!) { setAccountActive(input: {accountId: $id, active: false}) {
       userErrors { code } } }"""
     expert2 = global_id("Account", world.account_ids["expert2"])

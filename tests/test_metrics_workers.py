@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from subprocess import CompletedProcess
 from typing import Any
 
 import pytest
@@ -263,6 +264,29 @@ def test_an_operators_directory_is_emptied_of_an_earlier_run_at_start(
     assert any(directory.glob("counter_*.db")), "the operator's directory is kept"
 
 
+def serve_refused(env: dict[str, str], directory: Path, port: int) -> CompletedProcess[str]:
+    """``sanquan serve`` with ``directory`` for the metrics and JSON logs, which must stop
+    at start with status 2."""
+    refused = subprocess.run(
+        [*SANQUAN, "--lang", "en", "serve", "--port", str(port)],
+        env={**env, "PROMETHEUS_MULTIPROC_DIR": str(directory), "SANQUAN_LOG_FORMAT": "json"},
+        capture_output=True,
+        text=True,
+        timeout=WAIT,
+        check=False,
+    )
+    assert refused.returncode == 2
+    return refused
+
+
+def setting_refusal(directory: Path, problem: str) -> dict[str, str]:
+    return {
+        "code": "SETTING",
+        "message": f"PROMETHEUS_MULTIPROC_DIR={str(directory)!r}: {problem}",
+        "option": "PROMETHEUS_MULTIPROC_DIR",
+    }
+
+
 @pytest.mark.engine_independent
 @pytest.mark.parametrize("kind", ["file", "foreign .db"])
 def test_a_directory_that_cannot_hold_the_metrics_stops_serve_naming_it(
@@ -283,25 +307,9 @@ def test_a_directory_that_cannot_hold_the_metrics_stops_serve_naming_it(
             "*.db file there: give the metrics a directory of their own"
         )
     port = free_port()
-    refused = subprocess.run(
-        [*SANQUAN, "--lang", "en", "serve", "--port", str(port)],
-        env={**env, "PROMETHEUS_MULTIPROC_DIR": str(taken), "SANQUAN_LOG_FORMAT": "json"},
-        capture_output=True,
-        text=True,
-        timeout=WAIT,
-        check=False,
-    )
-    assert refused.returncode == 2
+    refused = serve_refused(env, taken, port)
     assert refused.stdout == ""
-    assert json.loads(refused.stderr) == {
-        "errors": [
-            {
-                "code": "SETTING",
-                "message": f"PROMETHEUS_MULTIPROC_DIR={str(taken)!r}: {problem}",
-                "option": "PROMETHEUS_MULTIPROC_DIR",
-            }
-        ]
-    }
+    assert json.loads(refused.stderr) == {"errors": [setting_refusal(taken, problem)]}
     with socket.socket() as probe:
         assert probe.connect_ex(("127.0.0.1", port)) != 0, "it listened before refusing"
     if kind != "file":
@@ -322,22 +330,12 @@ def test_a_second_serve_on_the_same_directory_is_refused_and_wipes_nothing(
             assert ask(served.port, "POST", "/graphql", served.admin, VIEWER)[1] == 200
         files = sorted(f.name for f in directory.glob("*.db"))
         assert files, "the running server counts through the directory"
-        refused = subprocess.run(
-            [*SANQUAN, "--lang", "en", "serve", "--port", str(served.port)],
-            env={**env, "PROMETHEUS_MULTIPROC_DIR": str(directory), "SANQUAN_LOG_FORMAT": "json"},
-            capture_output=True,
-            text=True,
-            timeout=WAIT,
-            check=False,
-        )
-        assert refused.returncode == 2
+        refused = serve_refused(env, directory, served.port)
         assert json.loads(refused.stderr)["errors"] == [
-            {
-                "code": "SETTING",
-                "message": f"PROMETHEUS_MULTIPROC_DIR={str(directory)!r}: in use by another "
-                "sanquan serve: give each serve command a directory of its own",
-                "option": "PROMETHEUS_MULTIPROC_DIR",
-            }
+            setting_refusal(
+                directory,
+                "in use by another sanquan serve: give each serve command a directory of its own",
+            )
         ]
         assert sorted(f.name for f in directory.glob("*.db")) == files
         assert ask(served.port, "POST", "/graphql", served.admin, VIEWER)[1] == 200

@@ -53,8 +53,8 @@ def shared_metrics(workers: int) -> Iterator[Path | None]:
     afterwards); ``None`` for one process without the setting, which counts in memory."""
     given = os.environ.get(MULTIPROCESS)
     if given:
-        with _held(Path(given)):
-            yield prepare(Path(given))
+        with _owned(Path(given)) as directory:
+            yield directory
         return
     if workers <= 1:
         yield None
@@ -73,16 +73,20 @@ LOCK = ".sanquan-serve.lock"
 
 
 @contextmanager
-def _held(directory: Path) -> Iterator[None]:
-    """The directory for this ``serve`` alone: another one running there (whose counts
-    emptying it would wipe, even if this one were then refused its port) refuses this start
-    before anything is touched. A lock, not a list of process ids: the kernel lets go of it
+def _owned(directory: Path) -> Iterator[Path]:
+    """``directory``, made if missing, for this ``serve`` alone and without the metric
+    files of an earlier run. Raises :class:`MetricsDirectoryError`, with nothing touched,
+    when it is no directory, cannot be written, is held by another ``serve`` (whose counts
+    emptying it would wipe, even if this one were then refused its port) or holds another
+    program's ``.db`` file. A lock, not a list of process ids: the kernel lets go of it
     however its holder ends, and a process id may be another program's after a restart."""
     try:
         directory.mkdir(parents=True, exist_ok=True)
         handle = (directory / LOCK).open("a")
     except FileExistsError:
         raise MetricsDirectoryError(str(directory), "not a directory") from None
+    except PermissionError:  # the lock file could not be made there
+        raise MetricsDirectoryError(str(directory), "not writable") from None
     except OSError as error:
         raise MetricsDirectoryError(str(directory), error.strerror or str(error)) from None
     with handle:
@@ -93,14 +97,6 @@ def _held(directory: Path) -> Iterator[None]:
                 str(directory),
                 "in use by another sanquan serve: give each serve command a directory of its own",
             ) from None
-        yield
-
-
-def prepare(directory: Path) -> Path:
-    """``directory``, made if missing, without the metric files of an earlier run. Raises
-    :class:`MetricsDirectoryError` when it is no directory or cannot be written."""
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
         found = sorted(directory.glob("*.db"))
         foreign = [f.name for f in found if not FILES.fullmatch(f.name)]
         if foreign:
@@ -109,15 +105,12 @@ def prepare(directory: Path) -> Path:
                 f"holds {foreign[0]}, which is not prometheus-client's, and a scrape reads "
                 "every *.db file there: give the metrics a directory of their own",
             )
-        for stale in found:
-            stale.unlink()
-    except FileExistsError:
-        raise MetricsDirectoryError(str(directory), "not a directory") from None
-    except OSError as error:
-        raise MetricsDirectoryError(str(directory), error.strerror or str(error)) from None
-    if not os.access(directory, os.W_OK | os.X_OK):
-        raise MetricsDirectoryError(str(directory), "not writable")
-    return directory
+        try:
+            for stale in found:
+                stale.unlink()
+        except OSError as error:
+            raise MetricsDirectoryError(str(directory), error.strerror or str(error)) from None
+        yield directory
 
 
 def forget(pids: Iterable[int]) -> None:
