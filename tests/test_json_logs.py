@@ -14,13 +14,14 @@ from typing import Any
 
 import httpx
 import pytest
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
+from websockets.typing import Origin
 
 from tests.conftest import SCHOOLS, World
 from tests.flows import open_session
 from tests.live import PROGRESS, PROTOCOL
-from tests.test_metrics_workers import Served, serving
+from tests.test_metrics_workers import Served, counted, serving
 
 pytestmark = pytest.mark.engine_independent
 
@@ -66,6 +67,42 @@ def account_row(served: Served) -> int:
     kind, _, row = base64.b64decode(global_id).decode().partition(":")
     assert kind == "Account"
     return int(row)
+
+
+def assert_refusals_and_counts(served: Served) -> None:
+    """After the three sockets above: a handshake from another site's page is refused
+    before the upgrade with its own access-log line (no socket, so no close code), and the
+    scrape counts each socket by how it ended, none of them still open."""
+    with pytest.raises(InvalidStatus) as foreign:
+        connect(
+            f"ws://127.0.0.1:{served.port}/graphql",
+            subprotocols=[PROTOCOL],  # type: ignore[list-item]
+            origin=Origin("https://elsewhere.example"),
+            additional_headers={"X-Request-Id": "ws-foreign-00001"},
+            open_timeout=30,
+        )
+    assert foreign.value.response.status_code == 403
+    assert foreign.value.response.headers["X-Request-Id"] == "ws-foreign-00001"
+    line = line_of(served, "ws-foreign-00001")
+    assert (line["method"], line["status"], line["refusal"]) == (
+        "WEBSOCKET",
+        403,
+        "FOREIGN_ORIGIN",
+    )
+    assert line["message"] == '127.0.0.1 - "WEBSOCKET /graphql" 403'
+
+    scrape = httpx.get(f"http://127.0.0.1:{served.metrics_port}/metrics", timeout=30)
+    sockets = {
+        name: value
+        for name, value in counted(scrape.text).items()
+        if "websockets" in name and "_created" not in name
+    }
+    assert sockets == {
+        "sanquan_websockets_total{outcome=closed,reason=client}": 1,
+        "sanquan_websockets_total{outcome=closed,reason=server}": 2,
+        "sanquan_websockets_total{outcome=refused,reason=FOREIGN_ORIGIN}": 1,
+        "sanquan_websockets_open{}": 0,
+    }
 
 
 def test_each_websocket_is_one_json_line_and_every_line_is_json(
@@ -116,6 +153,8 @@ def test_each_websocket_is_one_json_line_and_every_line_is_json(
         line = line_of(served, unnamed)
         assert len(unnamed) == 32, "an id of the server's own"
         assert (line["closeCode"], line["closedBy"]) == (4406, "server"), "no subprotocol"
+
+        assert_refusals_and_counts(served)
 
         assert served.stop() == 0
     text = served.stdout.read_text() + served.stderr.read_text()

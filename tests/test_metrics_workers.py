@@ -27,6 +27,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from sanquan.config import POSTGRESQL_THREADS
 from sanquan.observability.metrics import REQUESTS
+from tests.commands import in_process
 from tests.serving import SANQUAN, START_WITHIN, cli_token, free_port
 from tests.sockets import server_side
 from tests.test_workers import postgresql_only
@@ -314,6 +315,32 @@ def test_a_directory_that_cannot_hold_the_metrics_stops_serve_naming_it(
         assert probe.connect_ex(("127.0.0.1", port)) != 0, "it listened before refusing"
     if kind != "file":
         assert (taken / "archive.db").read_bytes() == b"another program's database"
+
+
+@pytest.mark.engine_independent
+@pytest.mark.parametrize(
+    ("lang", "problem"),
+    [
+        ("zh", "含有不属于 prometheus-client 的文件 archive.db,而抓取会读取其中每个 *.db 文件;"),
+        ("en", "holds archive.db, which is not prometheus-client's, and a scrape reads every"),
+    ],
+)
+def test_the_refusal_of_a_metrics_directory_speaks_the_commands_language(
+    env: dict[str, str], tmp_path: Path, lang: str, problem: str
+) -> None:
+    """The directory's problem is worded by the command line in its language, the setting
+    and the directory named as they were given, whatever the language."""
+    taken = tmp_path / "shared"
+    taken.mkdir()
+    (taken / "archive.db").write_bytes(b"another program's database")
+    refused = in_process(
+        ["--lang", lang, "serve", "--port", str(free_port())],
+        {**env, "PROMETHEUS_MULTIPROC_DIR": str(taken)},
+    )
+    assert refused.returncode == 2
+    assert refused.stdout == ""
+    assert f"PROMETHEUS_MULTIPROC_DIR={str(taken)!r}: {problem}" in refused.stderr
+    assert (taken / "archive.db").read_bytes() == b"another program's database"
 
 
 @pytest.mark.engine_independent

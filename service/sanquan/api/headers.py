@@ -12,6 +12,8 @@ from starlette.websockets import WebSocketClose
 
 from sanquan.api.errors import RequestError, language_of
 from sanquan.config import Settings
+from sanquan.observability.access import websocket_refused
+from sanquan.observability.requests import REQUEST_ID_HEADER, request_id
 
 PAGE_POLICY = (
     "default-src 'self'; style-src-attr 'unsafe-inline'; img-src 'self' data:; "
@@ -113,11 +115,15 @@ class SecureHeaders:
         if refusal is None:
             await self.app(scope, receive, send)
             return
+        identifier = request_id(headers.get(REQUEST_ID_HEADER))
         if "websocket.http.response" in scope.get("extensions", {}):
             response = refusal.response(language_of(headers.get("accept-language")))
+            response.headers[REQUEST_ID_HEADER] = identifier
             await response(scope, receive, self._secured(send))
+            websocket_refused(scope, identifier, response.status_code, refusal.code)
         else:
             await WebSocketClose(1008, refusal.code)(scope, receive, send)
+            websocket_refused(scope, identifier, 1008, refusal.code)
 
     @staticmethod
     def _secured(send: Send) -> Send:

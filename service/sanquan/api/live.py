@@ -83,6 +83,7 @@ from sanquan.api.http import GraphQLHTTP, check_operation
 from sanquan.api.schema import CACHE_SIZE
 from sanquan.auth.tokens import Principal, authenticate
 from sanquan.events import Hub
+from sanquan.observability import metrics
 from sanquan.observability.access import websocket_closed
 from sanquan.observability.requests import REQUEST_ID_HEADER, request_id
 
@@ -140,15 +141,19 @@ class LiveGraphQL:
             hub=self.hub,
         )
         connection: Connection | None = None
+        spoken, opened = PROTOCOL in scope.get("subprotocols", ()), False
         try:
-            if PROTOCOL not in scope.get("subprotocols", ()):
-                await websocket.accept(headers=headers)
+            await websocket.accept(subprotocol=PROTOCOL if spoken else None, headers=headers)
+            metrics.WEBSOCKETS_OPEN.inc()
+            opened = True
+            if not spoken:
                 await socket.close(4406, "Subprotocol not acceptable")
                 return
-            await websocket.accept(subprotocol=PROTOCOL, headers=headers)
             connection = Connection(self, socket, context)
             await connection.handle()
         finally:
+            if opened:
+                metrics.WEBSOCKETS_OPEN.dec()
             if context.principal is not None:
                 self._release(context.principal)
             websocket_closed(

@@ -5,6 +5,7 @@ headers, results and refusals. The service's own errors come worded from
 from __future__ import annotations
 
 from sanquan.cli.i18n import Text
+from sanquan.observability.metrics_directory import Problem as MetricsProblem
 
 __all__ = ["Text"]
 
@@ -97,6 +98,21 @@ WORKERS_ON_SQLITE = Text(
     "progress reaches only the subscribers of the process that wrote. Set "
     "SANQUAN_DATABASE_URL=postgresql+psycopg://… or leave out --workers.",
 )
+METRICS_DIRECTORY = {
+    MetricsProblem.NOT_A_DIRECTORY: Text("不是目录", MetricsProblem.NOT_A_DIRECTORY.value),
+    MetricsProblem.NOT_WRITABLE: Text("不可写入", MetricsProblem.NOT_WRITABLE.value),
+    MetricsProblem.IN_USE: Text(
+        "正由另一个 sanquan serve 使用;每个 serve 命令须有自己的目录",
+        MetricsProblem.IN_USE.value,
+    ),
+    MetricsProblem.FOREIGN_FILE: Text(
+        "含有不属于 prometheus-client 的文件 {name},而抓取会读取其中每个 *.db 文件;"
+        "请为指标另设专用目录",
+        MetricsProblem.FOREIGN_FILE.value,
+    ),
+    MetricsProblem.SYSTEM: Text("{name}", MetricsProblem.SYSTEM.value),
+}
+"""Why ``PROMETHEUS_MULTIPROC_DIR`` cannot hold the metrics; the English is the error's own."""
 CANNOT_LISTEN = Text(
     "无法在 {host}:{port} 上监听:{reason}",
     "cannot listen on {host}:{port}: {reason}",

@@ -53,7 +53,11 @@ def serve(host: str, port: int, workers: int, shutdown_timeout: int) -> None:
 def _serve(current: Settings, host: str, port: int, workers: int, shutdown_timeout: int) -> None:
     """The metrics' shared directory is settled before anything imports the metrics:
     prometheus-client chooses where a process keeps its counts when it is imported."""
-    from sanquan.observability.metrics_directory import MetricsDirectoryError, shared_metrics
+    from sanquan.observability.metrics_directory import (
+        MULTIPROCESS,
+        MetricsDirectoryError,
+        shared_metrics,
+    )
 
     if workers > 1 and current.database_url.startswith("sqlite"):
         raise Refused(Problem("WORKERS_NEED_POSTGRESQL", str(m.WORKERS_ON_SQLITE), "--workers"))
@@ -61,7 +65,9 @@ def _serve(current: Settings, host: str, port: int, workers: int, shutdown_timeo
         with shared_metrics(workers) as directory:
             _run(current, host, port, workers, shutdown_timeout, directory)
     except MetricsDirectoryError as error:
-        raise Refused(Problem("SETTING", str(error), "PROMETHEUS_MULTIPROC_DIR")) from None
+        problem = m.METRICS_DIRECTORY[error.problem].format(name=error.name)
+        message = f"{MULTIPROCESS}={error.directory!r}: {problem}"
+        raise Refused(Problem("SETTING", message, MULTIPROCESS)) from None
 
 
 def _run(

@@ -3,7 +3,8 @@ opens each HTTP request's record (:mod:`sanquan.observability.requests`), hands 
 in ``X-Request-Id``, and when the answer has been sent writes one line to the
 ``sanquan.access`` logger and counts the request in the metrics; and the line of each
 WebSocket connection, written by the live endpoint when the socket closes
-(:func:`websocket_closed`)."""
+(:func:`websocket_closed`), or by the security middleware when it refuses the handshake
+(:func:`websocket_refused`)."""
 
 from __future__ import annotations
 
@@ -122,6 +123,7 @@ def websocket_closed(
     client = scope.get("client")
     path = loggable_path(scope.get("path", ""))
     code = close_code if close_code is not None else 1006  # gone without a close frame
+    metrics.WEBSOCKETS.labels("closed", closed_by or "gone").inc()
     fields: dict[str, Any] = {
         "requestId": identifier,
         "method": "WEBSOCKET",
@@ -134,3 +136,27 @@ def websocket_closed(
         "client": client[0] if client else None,
     }
     log.info('%s - "WEBSOCKET %s" %d', client[0] if client else "-", path, code, extra=fields)
+
+
+def websocket_refused(scope: Scope, identifier: str, status: int, code: str) -> None:
+    """The access-log line of a WebSocket handshake refused before the upgrade (a foreign
+    host name or another site's page): ``status`` is the HTTP answer (403, 400), or the
+    close code 1008 where the server could send no answer; ``refusal`` the error's code.
+    Refusals are what an operator looks for when a dashboard's live view stays empty."""
+    client = scope.get("client")
+    path = loggable_path(scope.get("path", ""))
+    metrics.WEBSOCKETS.labels("refused", code).inc()
+    log.info(
+        '%s - "WEBSOCKET %s" %d',
+        client[0] if client else "-",
+        path,
+        status,
+        extra={
+            "requestId": identifier,
+            "method": "WEBSOCKET",
+            "path": path,
+            "status": status,
+            "refusal": code,
+            "client": client[0] if client else None,
+        },
+    )

@@ -68,6 +68,18 @@ POOL_SIZE = Gauge(
     multiprocess_mode="livesum",
 )
 
+WEBSOCKETS = Counter(
+    "sanquan_websockets",
+    "WebSocket connections ended, by outcome: refused at the handshake (reason: its error "
+    "code) or closed after it (reason: the side that closed, or gone without a close).",
+    ["outcome", "reason"],
+)
+WEBSOCKETS_OPEN = Gauge(
+    "sanquan_websockets_open",
+    "WebSocket connections open now (each holds its subscriptions' listeners).",
+    multiprocess_mode="livesum",
+)
+
 ROUTES = {"/graphql": "/graphql", "/healthz": "/healthz", "/metrics": "/metrics"}
 PREFIXES = {"/exports/": "/exports", "/static/": "/static"}
 

@@ -21,6 +21,7 @@ prometheus-client only when a worker has gone.
 
 from __future__ import annotations
 
+import enum
 import fcntl
 import os
 import re
@@ -38,12 +39,28 @@ program's ``archive.db`` there is refused at start, neither deleted nor left to 
 scrape; other files are not touched."""
 
 
-class MetricsDirectoryError(Exception):
-    """``PROMETHEUS_MULTIPROC_DIR`` names something that cannot hold the metrics."""
+class Problem(enum.Enum):
+    """Why a directory cannot hold the metrics: the command line words each in its own
+    language (``sanquan.cli.messages``), so the kind travels, not a sentence."""
 
-    def __init__(self, directory: str, problem: str) -> None:
-        super().__init__(f"{MULTIPROCESS}={directory!r}: {problem}")
-        self.directory, self.problem = directory, problem
+    NOT_A_DIRECTORY = "not a directory"
+    NOT_WRITABLE = "not writable"
+    IN_USE = "in use by another sanquan serve: give each serve command a directory of its own"
+    FOREIGN_FILE = (
+        "holds {name}, which is not prometheus-client's, and a scrape reads every *.db file "
+        "there: give the metrics a directory of their own"
+    )
+    SYSTEM = "{name}"
+    """The system refused otherwise; ``name`` is its own words (``strerror``)."""
+
+
+class MetricsDirectoryError(Exception):
+    """``PROMETHEUS_MULTIPROC_DIR`` names something that cannot hold the metrics; ``name``
+    is the foreign file, or the system's words for :attr:`Problem.SYSTEM`."""
+
+    def __init__(self, directory: str, problem: Problem, name: str = "") -> None:
+        super().__init__(f"{MULTIPROCESS}={directory!r}: {problem.value.format(name=name)}")
+        self.directory, self.problem, self.name = directory, problem, name
 
 
 @contextmanager
@@ -84,32 +101,29 @@ def _owned(directory: Path) -> Iterator[Path]:
         directory.mkdir(parents=True, exist_ok=True)
         handle = (directory / LOCK).open("a")
     except FileExistsError:
-        raise MetricsDirectoryError(str(directory), "not a directory") from None
+        raise MetricsDirectoryError(str(directory), Problem.NOT_A_DIRECTORY) from None
     except PermissionError:  # the lock file could not be made there
-        raise MetricsDirectoryError(str(directory), "not writable") from None
+        raise MetricsDirectoryError(str(directory), Problem.NOT_WRITABLE) from None
     except OSError as error:
-        raise MetricsDirectoryError(str(directory), error.strerror or str(error)) from None
+        raise MetricsDirectoryError(
+            str(directory), Problem.SYSTEM, error.strerror or str(error)
+        ) from None
     with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise MetricsDirectoryError(
-                str(directory),
-                "in use by another sanquan serve: give each serve command a directory of its own",
-            ) from None
+            raise MetricsDirectoryError(str(directory), Problem.IN_USE) from None
         found = sorted(directory.glob("*.db"))
         foreign = [f.name for f in found if not FILES.fullmatch(f.name)]
         if foreign:
-            raise MetricsDirectoryError(
-                str(directory),
-                f"holds {foreign[0]}, which is not prometheus-client's, and a scrape reads "
-                "every *.db file there: give the metrics a directory of their own",
-            )
+            raise MetricsDirectoryError(str(directory), Problem.FOREIGN_FILE, foreign[0])
         try:
             for stale in found:
                 stale.unlink()
         except OSError as error:
-            raise MetricsDirectoryError(str(directory), error.strerror or str(error)) from None
+            raise MetricsDirectoryError(
+                str(directory), Problem.SYSTEM, error.strerror or str(error)
+            ) from None
         yield directory
 
 
