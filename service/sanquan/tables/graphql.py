@@ -4,15 +4,17 @@ reads them, a unit reports on its own tasks."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Annotated, Self
 
 import strawberry
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from sanquan import limits
 from sanquan.api.bounds import INPUT, Code, OptionalName, bounded
-from sanquan.api.context import Info
+from sanquan.api.context import Info, selects
 from sanquan.api.enums import described_enum
 from sanquan.api.errors import UserError, refusals
 from sanquan.api.ids import global_id
@@ -72,7 +74,7 @@ class UnitType(Node):
 
     @strawberry.field(description="Every task this unit answers for, in every plan (一张表).")
     def tasks(self, info: Info) -> list[TaskType]:
-        return [TaskType(row=row) for row in service.unit_tasks(info.context.db, self.row)]
+        return listed(info, service.unit_tasks(info.context.db, self.row))
 
 
 @strawberry.type(name="TaskUnit", description="A unit's part in a task.")
@@ -164,11 +166,7 @@ class TaskType(Node):
             Quarter | None, strawberry.argument(description="Only this quarter's reports.")
         ] = None,
     ) -> list[ProgressReportType]:
-        query = select(ProgressReport).where(ProgressReport.task_id == self.row.id)
-        if quarter is not None:
-            query = query.where(ProgressReport.quarter == str(quarter))
-        rows = info.context.db.scalars(query.order_by(ProgressReport.quarter, ProgressReport.id))
-        return [ProgressReportType(row=row) for row in rows]
+        return [ProgressReportType(row=row) for row in _reports(info, self.row.id, quarter)]
 
 
 @strawberry.type(name="WorkPlan", description="A plan tracked by responsible units.")
@@ -204,8 +202,8 @@ class PlanType(Node):
         return self.row.owner
 
     @strawberry.field(description="The plan's tasks, by number.")
-    def tasks(self) -> list[TaskType]:
-        return [TaskType(row=t) for t in self.row.tasks]
+    def tasks(self, info: Info) -> list[TaskType]:
+        return listed(info, self.row.tasks)
 
     @strawberry.field(description="Tasks no unit has reported on for `quarter`.")
     def tasks_without_report(
@@ -213,24 +211,63 @@ class PlanType(Node):
         info: Info,
         quarter: Annotated[Quarter, strawberry.argument(description="The quarter to check.")],
     ) -> list[TaskType]:
-        reported = set(
-            info.context.db.scalars(
-                select(ProgressReport.task_id).where(ProgressReport.quarter == str(quarter))
+        key = ("reported", str(quarter))
+        if key not in info.context.cache:  # once a request, not once a plan
+            info.context.cache[key] = set(
+                info.context.db.scalars(
+                    select(ProgressReport.task_id).where(ProgressReport.quarter == str(quarter))
+                )
             )
-        )
-        return [TaskType(row=t) for t in self.row.tasks if t.id not in reported]
+        reported: set[int] = info.context.cache[key]
+        return listed(info, [t for t in self.row.tasks if t.id not in reported])
+
+
+LISTED = "tables.listed"
+"""The request's memo of the tasks its lists have shown, by row id."""
+
+
+def listed(info: Info, rows: Iterable[PlanTask]) -> list[TaskType]:
+    """``rows`` as the answer's tasks, noted for the request: the first task whose
+    ``progress`` is asked reads the reports of every task listed so far in one statement,
+    where a statement a task made the tables page 50 statements (a plan's 20 tasks and
+    more, each a round trip under the interpreter lock)."""
+    tasks = [TaskType(row=row) for row in rows]
+    info.context.cache.setdefault(LISTED, set()).update(row.row.id for row in tasks)
+    return tasks
+
+
+def _reports(info: Info, task_id: int, quarter: Quarter | None) -> list[ProgressReport]:
+    """The task's progress reports (of ``quarter`` when given), by quarter then as written,
+    read with those of every task listed and not yet read (:func:`listed`)."""
+    cache = info.context.cache
+    loaded: dict[int, list[ProgressReport]] = cache.setdefault(("progress", str(quarter)), {})
+    if task_id not in loaded:
+        wanted = sorted({task_id} | (cache.get(LISTED, set()) - loaded.keys()))
+        query = select(ProgressReport).where(ProgressReport.task_id.in_(wanted))
+        if quarter is not None:
+            query = query.where(ProgressReport.quarter == str(quarter))
+        for key in wanted:
+            loaded[key] = []
+        order = (ProgressReport.quarter, ProgressReport.id)
+        for row in info.context.db.scalars(query.order_by(*order)):
+            loaded[row.task_id].append(row)
+    return loaded[task_id]
 
 
 @strawberry.type
 class TableQuery:
     @strawberry.field(description="Every plan tracked by responsibility tables.")
     def plans(self, info: Info) -> list[PlanType]:
-        rows = info.context.db.scalars(select(WorkPlan).order_by(WorkPlan.id))
-        return [PlanType(row=row) for row in rows]
+        query = select(WorkPlan).order_by(WorkPlan.id)
+        if not (selects(info, "tasks") or selects(info, "tasksWithoutReport")):
+            return [PlanType(row=row) for row in info.context.db.scalars(query)]
+        plans = list(info.context.db.scalars(query.options(selectinload(WorkPlan.tasks))))
+        listed(info, [task for plan in plans for task in plan.tasks])  # all plans' progress at once
+        return [PlanType(row=row) for row in plans]
 
     @strawberry.field(description="The tasks of one plan, by number, units lead first.")
     def tasks(self, info: Info, plan: Code) -> list[TaskType]:
-        return [TaskType(row=t) for t in service.get_plan(info.context.db, plan).tasks]
+        return listed(info, service.get_plan(info.context.db, plan).tasks)
 
     @strawberry.field(
         description='Every responsible unit, or those of one owner ("" for the municipal '

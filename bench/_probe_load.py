@@ -1,0 +1,402 @@
+"""Load test: ``sanquan serve`` (one process or ``--workers N``) under Locust's users of
+``bench/locustfile.py`` on loopback, bounded in time and in users, then a check that no
+acknowledged submission was lost.
+
+Why: the figures that say whether the service holds a review quarter's traffic are the
+latency percentiles of each kind of request at 50 users, the throughput, the errors, that
+every submission the service acknowledged is in the database afterwards, and that the
+server's memory stays flat over a long run (the soak).
+
+What it does:
+
+1. Loads ``sanquan demo`` into a fresh database (SQLite in a temporary directory, or the
+   PostgreSQL database named by ``--database-url``, which it empties), adds five schools'
+   representatives and seven experts with their tokens, and serves it with
+   ``sanquan serve --workers N`` on a free loopback port.
+2. Creates and opens a session of those five schools with those experts (60 reviewer
+   slots: 5 self-evaluations, 20 peer and 35 expert evaluations).
+3. Runs Locust headless (``--users``, ``--duration``) and samples the resident memory of
+   every server process every ``--sample`` seconds.
+4. Stops the server with SIGTERM and compares every reviewer's last acknowledged submission
+   with what the database holds.
+
+Nothing is asserted about time; the figures are printed (and the targets beside them).
+
+Run: ``.venv/bin/python bench/load.py`` (SQLite, one process),
+``.venv/bin/python bench/load.py --database-url postgresql+psycopg://…/loadtest --workers 2``;
+``--duration 600 --sample 30`` for the soak.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+from sqlalchemy import select
+
+from sanquan.timeutil import current_quarter
+
+SANQUAN = [sys.executable, "-m", "sanquan"]
+LOCUSTFILE = Path(__file__).with_name("locustfile.py")
+QUARTER = "2031Q1"
+"""The load test's session: a quarter after the demo's adopted rotation."""
+SCHOOLS = 5
+EXPERTS = 7
+TARGETS = {"submit final": 100.0, "resubmit": 100.0, "submit draft": 100.0, "results": 150.0}
+"""p95 targets in ms: a submission under 100, the scoreboard under 150, at 50 users."""
+
+CREATE = """mutation($input: CreateReviewSessionInput!) { createReviewSession(input: $input) {
+  reviewSession { id } userErrors { field code message } } }"""
+APPOINT = """mutation($input: AppointExpertsInput!) { appointExperts(input: $input) {
+  userErrors { field code message } } }"""
+OPEN = """mutation($id: ID!) { openReviewSession(input: {sessionId: $id}) {
+  userErrors { field code message } } }"""
+CONCLUDED = """{ reviewSessions(status: CONCLUDED, first: 20) { nodes { id } } }"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def prepare(url: str) -> dict[str, Any]:
+    """Five schools' representatives and seven experts, with tokens, in the demo database."""
+    from sanquan.auth.models import Role
+    from sanquan.auth.tokens import create_account, issue_token
+    from sanquan.db import make_engine, make_session_factory
+    from sanquan.institutions.models import Institution
+
+    engine = make_engine(url)
+    with make_session_factory(engine)() as db:
+        rows = db.execute(select(Institution.id, Institution.code).order_by(Institution.code))
+        schools = list(rows)[-SCHOOLS:]
+        representatives = []
+        for institution_id, code in schools:
+            account = create_account(
+                db, name=f"load-{code}", role=Role.INSTITUTION, institution_code=code
+            )
+            token = issue_token(db, account)
+            representatives.append({"code": code, "id": institution_id, "token": token})
+        experts = []
+        for number in range(EXPERTS):
+            account = create_account(db, name=f"load-expert-{number}", role=Role.EXPERT)
+            experts.append({"id": account.id, "token": issue_token(db, account)})
+        db.commit()
+    engine.dispose()
+    slots = []
+    for school in representatives:
+        key = f"institution:{school['id']}"
+        slots.append({"token": school["token"], "school": school["code"], "source": "SELF"})
+        slots[-1]["key"] = key
+        for other in representatives:
+            if other is not school:
+                slots.append(
+                    {
+                        "token": school["token"],
+                        "school": other["code"],
+                        "source": "PEER",
+                        "key": key,
+                    }
+                )
+    for expert in experts:
+        for school in representatives:
+            slots.append(
+                {
+                    "token": expert["token"],
+                    "school": school["code"],
+                    "source": "EXPERT",
+                    "key": f"expert:{expert['id']}",
+                }
+            )
+    return {"schools": representatives, "experts": experts, "slots": slots}
+
+
+def graphql(base: str, token: str, query: str, variables: dict[str, Any]) -> Any:
+    response = httpx.post(
+        f"{base}/graphql",
+        json={"query": query, "variables": variables},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=60,
+    )
+    response.raise_for_status()
+    body = response.json()
+    if body.get("errors"):
+        raise SystemExit(f"setup failed: {body['errors']}")
+    data = body["data"]
+    payload = next(iter(data.values()))
+    if isinstance(payload, dict) and payload.get("userErrors"):
+        raise SystemExit(f"setup failed: {payload['userErrors']}")
+    return data
+
+
+def open_session(base: str, admin: str, made: dict[str, Any]) -> str:
+    created = graphql(
+        base,
+        admin,
+        CREATE,
+        {
+            "input": {
+                "quarter": QUARTER,
+                "institutionCodes": [s["code"] for s in made["schools"]],
+                "indicatorSet": {"key": "beijing-sanquan", "version": "2019.1"},
+                "minExperts": 5,
+            }
+        },
+    )
+    session_id: str = created["createReviewSession"]["reviewSession"]["id"]
+    experts = [str(e["id"]) for e in made["experts"]]
+    graphql(base, admin, APPOINT, {"input": {"sessionId": session_id, "expertIds": experts}})
+    graphql(base, admin, OPEN, {"id": session_id})
+    return session_id
+
+
+def wait_healthy(base: str, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"the server exited with status {server.returncode}")
+        try:
+            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit("the server did not answer within 120 s")
+
+
+class Memory:
+    """The resident memory of the server and its workers, sampled in a thread."""
+
+    def __init__(self, pid: int, every: float) -> None:
+        self.root = psutil.Process(pid)
+        self.every = every
+        self.samples: list[tuple[float, dict[int, float]]] = []
+        self.roles: dict[int, str] = {}
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.started = time.monotonic()
+
+    def sample(self) -> None:
+        sizes: dict[int, float] = {}
+        for process in [self.root, *self.root.children(recursive=True)]:
+            try:
+                sizes[process.pid] = process.memory_info().rss / 2**20
+                if process.pid not in self.roles:
+                    self.roles[process.pid] = self.role(process)
+            except psutil.NoSuchProcess:
+                continue
+        self.samples.append((time.monotonic() - self.started, sizes))
+
+    def role(self, process: psutil.Process) -> str:
+        if process.pid == self.root.pid:
+            return "server" if not self.root.children() else "supervisor"
+        command = " ".join(process.cmdline())
+        return "resource tracker" if "resource_tracker" in command else "worker"
+
+    def run(self) -> None:
+        while not self.stop.wait(self.every):
+            self.sample()
+
+    def __enter__(self) -> Memory:
+        self.sample()
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop.set()
+        self.thread.join()
+        self.sample()
+
+    def report(self) -> list[str]:
+        pids = sorted({pid for _, sizes in self.samples for pid in sizes})
+        lines = [
+            "resident memory (MiB) per server process, sampled every "
+            f"{self.every:g} s: first / max / last, then the series"
+        ]
+        for pid in pids:
+            series = [sizes[pid] for _, sizes in self.samples if pid in sizes]
+            lines.append(
+                f"  {self.roles.get(pid, 'process')} {pid}: "
+                f"{series[0]:.0f} / {max(series):.0f} / {series[-1]:.0f}  "
+                + " ".join(f"{size:.0f}" for size in series)
+            )
+        return lines
+
+
+def lost_writes(url: str, session_id: str, plan: dict[str, Any]) -> tuple[int, int, int]:
+    """(acknowledged submissions, slots checked, slots whose last acknowledged submission
+    is not what the database holds)."""
+    from sanquan.api.ids import parse_id
+    from sanquan.db import make_engine, make_session_factory
+    from sanquan.institutions.models import Institution
+    from sanquan.review.models import Score, ScoreStatus
+    from sanquan_sdk import Source
+
+    last: dict[int, dict[str, Any]] = {}
+    acknowledged = 0
+    for line in Path(plan["acknowledged"]).read_text().splitlines():
+        ack = json.loads(line)
+        acknowledged += 1
+        if ack["round"] >= last.get(ack["slot"], {"round": -1})["round"]:
+            last[ack["slot"]] = ack
+    key = parse_id(session_id, "ReviewSession")
+    lost = 0
+    engine = make_engine(url)
+    with make_session_factory(engine)() as db:
+        for number, ack in last.items():
+            slot = plan["slots"][number]
+            stored = db.execute(
+                select(Score.value, Score.status)
+                .join(Institution, Institution.id == Score.subject_id)
+                .where(
+                    Score.session_id == key,
+                    Institution.code == slot["school"],
+                    Score.source == Source(slot["source"]),
+                    Score.reviewer_key == slot["key"],
+                )
+            ).all()
+            status = ScoreStatus.SUBMITTED if ack["final"] else ScoreStatus.DRAFT
+            if len(stored) != 20 or set(stored) != {(ack["value"], status)}:
+                lost += 1
+    engine.dispose()
+    return acknowledged, len(last), lost
+
+
+def locust_statistics(prefix: Path) -> list[dict[str, str]]:
+    with Path(f"{prefix}_stats.csv").open(encoding="utf-8") as file:
+        return list(csv.DictReader(file))
+
+
+def report_rows(rows: list[dict[str, str]]) -> list[str]:
+    lines = [
+        f"{'request':<14}{'count':>8}{'errors':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
+        f"{'req/s':>8}  p95 target"
+    ]
+    for row in rows:
+        name = row["Name"]
+        target = TARGETS.get(name)
+        verdict = ""
+        if target is not None and row["95%"] not in ("", "N/A"):
+            verdict = f"< {target:.0f}: {'met' if float(row['95%']) < target else 'MISSED'}"
+        count = int(row["Request Count"])
+        lines.append(
+            f"{name:<14}{count:>8}{row['Failure Count']:>8}{row['50%']:>9}{row['95%']:>9}"
+            f"{row['99%']:>9}{float(row['Requests/s']):>8.1f}  {verdict}"
+        )
+    return lines
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", help="a PostgreSQL database to empty and use")
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--spawn-rate", type=float, default=10)
+    parser.add_argument("--duration", type=int, default=60, help="seconds of load")
+    parser.add_argument("--sample", type=float, default=10, help="seconds between samples")
+    parser.add_argument("--label", default="", help="conditions, printed with the figures")
+    args = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory(prefix="sanquan-load-") as scratch0:
+        scratch = "/tmp/probe/run"; Path(scratch).mkdir(exist_ok=True)
+        directory = Path(scratch)
+        url = args.database_url or f"sqlite:///{directory / 'sanquan.sqlite3'}"
+        env = {**os.environ, "SANQUAN_DATABASE_URL": url, "SANQUAN_DATA_DIR": str(directory), "SANQUAN_LOG_FORMAT": "json"}
+        subprocess.run([*SANQUAN, "demo", "--yes"], env=env, check=True, capture_output=True)
+        demo = dict(
+            line.split("=", 1) for line in (directory / "demo-tokens.env").read_text().split()
+        )
+        made = prepare(url)
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        log = (directory / "server.log").open("wb")
+        server = subprocess.Popen(
+            [*SANQUAN, "serve", "--port", str(port), "--workers", str(args.workers)],
+            env=env,
+            stdout=log,
+            stderr=log,
+        )
+        try:
+            wait_healthy(base, server)
+            admin = demo["SANQUAN_ADMIN_TOKEN"]
+            session_id = open_session(base, admin, made)
+            concluded = [
+                n["id"] for n in graphql(base, admin, CONCLUDED, {})["reviewSessions"]["nodes"]
+            ]
+            plan = {
+                "session": session_id,
+                "concluded": concluded,
+                "slots": made["slots"],
+                "schools": made["schools"],
+                "experts": [e["token"] for e in made["experts"]],
+                "commission": [admin, demo["SANQUAN_VIEWER_TOKEN"]],
+                "quarter": str(current_quarter()),
+                "acknowledged": str(directory / "acknowledged.jsonl"),
+            }
+            plan["cycle"] = plan["quarter"]
+            (directory / "plan.json").write_text(json.dumps(plan))
+            prefix = directory / "locust"
+            with Memory(server.pid, args.sample) as memory:
+                subprocess.run(
+                    [
+                        sys.executable,
+                        "-m",
+                        "locust",
+                        "-f",
+                        str(LOCUSTFILE),
+                        "--headless",
+                        "--users",
+                        str(args.users),
+                        "--spawn-rate",
+                        str(args.spawn_rate),
+                        "--run-time",
+                        f"{args.duration}s",
+                        "--stop-timeout",
+                        "10",
+                        "--host",
+                        base,
+                        "--csv",
+                        str(prefix),
+                        "--only-summary",
+                        "--loglevel",
+                        "WARNING",
+                    ],
+                    env={**env, "SANQUAN_LOAD_PLAN": str(directory / "plan.json")},
+                    check=False,
+                )
+        finally:
+            server.send_signal(signal.SIGTERM)
+            status = server.wait(120)
+            log.close()
+        acknowledged, slots, lost = lost_writes(url, session_id, plan)
+        engine = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
+        print()
+        print(
+            f"load: {engine}, {args.workers} process(es), {args.users} users, "
+            f"{args.duration} s, {psutil.cpu_count()} cores, load average "
+            f"{' '.join(f'{x:.1f}' for x in os.getloadavg())} at the end {args.label}"
+        )
+        print("\n".join(report_rows(locust_statistics(prefix))))
+        print(
+            f"acknowledged submissions {acknowledged}, reviewer slots checked {slots}, "
+            f"lost writes {lost}; server exited with status {status} after SIGTERM"
+        )
+        print("\n".join(memory.report()))
+
+
+if __name__ == "__main__":
+    main()
