@@ -30,21 +30,24 @@ Run: ``.venv/bin/python bench/load.py`` (SQLite, one process),
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import psutil
+from locust.stats import calculate_response_time_percentile
 from sqlalchemy import select
 
 from sanquan.timeutil import current_quarter
@@ -55,6 +58,7 @@ QUARTER = "2031Q1"
 """The load test's session: a quarter after the demo's adopted rotation."""
 SCHOOLS = 5
 EXPERTS = 7
+PERCENTILES = (0.50, 0.95, 0.99)
 TARGETS = {"submit final": 100.0, "resubmit": 100.0, "submit draft": 100.0, "results": 150.0}
 """p95 targets in ms: a submission under 100, the scoreboard under 150, at 50 users."""
 
@@ -276,26 +280,89 @@ def lost_writes(url: str, session_id: str, plan: dict[str, Any]) -> tuple[int, i
     return acknowledged, len(last), lost
 
 
-def locust_statistics(prefix: Path) -> list[dict[str, str]]:
-    with Path(f"{prefix}_stats.csv").open(encoding="utf-8") as file:
-        return list(csv.DictReader(file))
+@dataclass(frozen=True)
+class Kind:
+    """One kind of request's figures: Locust's (the client's, in ms) and the server's own
+    time for the same requests (its access log's ``durationMs``), or none."""
+
+    name: str
+    count: int
+    errors: int
+    client: tuple[float, float, float]
+    per_second: float
+    server: tuple[float, float, float] | None
 
 
-def report_rows(rows: list[dict[str, str]]) -> list[str]:
+def locust_statistics(prefix: Path) -> dict[str, tuple[int, int, tuple[float, ...], float]]:
+    """Per kind of request, then ``all``: count, failures, p50/p95/p99 ms and requests/s
+    over the run, from Locust's final statistics (its JSON, written once every user has
+    stopped; its CSV is written before the last requests in flight have ended, and misses
+    them), the percentiles by Locust's own function over its histogram of response times."""
+    entries = json.loads(Path(f"{prefix}.json").read_text(encoding="utf-8"))
+    start = min(entry["start_time"] for entry in entries)
+    seconds = max(entry["last_request_timestamp"] or start for entry in entries) - start
+    histograms: dict[str, Counter[int]] = {}
+    failures: Counter[str] = Counter()
+    for entry in entries:
+        for name in (entry["name"], "all"):
+            times = histograms.setdefault(name, Counter())
+            times.update({int(float(ms)): n for ms, n in entry["response_times"].items()})
+            failures[name] += entry["num_failures"]
+    found = {}
+    for name, times in histograms.items():
+        count = times.total()
+        percentiles = tuple(
+            float(calculate_response_time_percentile(dict(times), count, p)) for p in PERCENTILES
+        )
+        found[name] = (count, failures[name], percentiles, count / seconds if seconds else 0.0)
+    return found
+
+
+def server_times(log: Path) -> dict[str, tuple[float, float, float]]:
+    """Per kind of request (the lead of its ``X-Request-Id``, set by the locustfile):
+    p50/p95/p99 of the server's own ``durationMs`` in its JSON access log."""
+    durations: dict[str, list[float]] = {}
+    for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
+        if not line.startswith("{"):
+            continue
+        record = json.loads(line)
+        kind, dot, _ = str(record.get("requestId", "")).partition(".")
+        if record.get("logger") == "sanquan.access" and dot:
+            for name in (kind.replace("_", " "), "all"):
+                durations.setdefault(name, []).append(record["durationMs"])
+    found = {}
+    for kind, values in durations.items():
+        if len(values) >= 2:
+            cuts = statistics.quantiles(values, n=100, method="inclusive")
+            found[kind] = (cuts[49], cuts[94], cuts[98])
+    return found
+
+
+def kinds(prefix: Path, log: Path) -> list[Kind]:
+    server = server_times(log)
+    return [
+        Kind(name, count, errors, (p[0], p[1], p[2]), rate, server.get(name))
+        for name, (count, errors, p, rate) in sorted(
+            locust_statistics(prefix).items(), key=lambda item: (item[0] == "all", item[0])
+        )
+    ]
+
+
+def report_rows(rows: list[Kind]) -> list[str]:
     lines = [
         f"{'request':<14}{'count':>8}{'errors':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
-        f"{'req/s':>8}  p95 target"
+        f"{'req/s':>8}  {'server p50/p95/p99 ms':<24}p95 target"
     ]
     for row in rows:
-        name = row["Name"]
-        target = TARGETS.get(name)
+        target = TARGETS.get(row.name)
         verdict = ""
-        if target is not None and row["95%"] not in ("", "N/A"):
-            verdict = f"< {target:.0f}: {'met' if float(row['95%']) < target else 'MISSED'}"
-        count = int(row["Request Count"])
+        if target is not None and row.count:
+            verdict = f"< {target:.0f}: {'met' if row.client[1] < target else 'MISSED'}"
+        server = " / ".join(f"{ms:.0f}" for ms in row.server) if row.server else "-"
+        p50, p95, p99 = row.client
         lines.append(
-            f"{name:<14}{count:>8}{row['Failure Count']:>8}{row['50%']:>9}{row['95%']:>9}"
-            f"{row['99%']:>9}{float(row['Requests/s']):>8.1f}  {verdict}"
+            f"{row.name:<14}{row.count:>8}{row.errors:>8}{p50:>9.0f}{p95:>9.0f}{p99:>9.0f}"
+            f"{row.per_second:>8.1f}  {server:<24}{verdict}"
         )
     return lines
 
@@ -314,7 +381,12 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="sanquan-load-") as scratch:
         directory = Path(scratch)
         url = args.database_url or f"sqlite:///{directory / 'sanquan.sqlite3'}"
-        env = {**os.environ, "SANQUAN_DATABASE_URL": url, "SANQUAN_DATA_DIR": str(directory)}
+        env = {
+            **os.environ,
+            "SANQUAN_DATABASE_URL": url,
+            "SANQUAN_DATA_DIR": str(directory),
+            "SANQUAN_LOG_FORMAT": "json",  # the access log gives the server's own times
+        }
         subprocess.run([*SANQUAN, "demo", "--yes"], env=env, check=True, capture_output=True)
         demo = dict(
             line.split("=", 1) for line in (directory / "demo-tokens.env").read_text().split()
@@ -368,7 +440,7 @@ def main(argv: list[str] | None = None) -> None:
                         "10",
                         "--host",
                         base,
-                        "--csv",
+                        "--json-file",
                         str(prefix),
                         "--only-summary",
                         "--loglevel",
@@ -389,7 +461,7 @@ def main(argv: list[str] | None = None) -> None:
             f"{args.duration} s, {psutil.cpu_count()} cores, load average "
             f"{' '.join(f'{x:.1f}' for x in os.getloadavg())} at the end {args.label}"
         )
-        print("\n".join(report_rows(locust_statistics(prefix))))
+        print("\n".join(report_rows(kinds(prefix, directory / "server.log"))))
         print(
             f"acknowledged submissions {acknowledged}, reviewer slots checked {slots}, "
             f"lost writes {lost}; server exited with status {status} after SIGTERM"
