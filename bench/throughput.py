@@ -62,11 +62,21 @@ TARGET = 300.0
 # --- the server, in its own process -------------------------------------------------------
 
 
-def serve(directory: Path, port: int) -> None:
+LEVERS = {
+    "writer-queue": "SQLite's writers queue on a lock of the process (sanquan.sqlite_writers)",
+    "fast-http": "uvicorn's C parser and event loop (httptools, uvloop)",
+}
+"""What ``--without`` can take out of the served process, to measure each lever against
+the code without it in the same run."""
+
+
+def serve(port: int, without: set[str]) -> None:
     """In the child process: ``sanquan serve`` on ``port`` over the bench's database, with
     the bench's indicator set added to the discovered plugins (it is a plugin object, not
-    an installed package)."""
+    an installed package), less the levers named in ``without``."""
     import sanquan.cli.context
+    import sanquan.db
+    import sanquan.server
     from sanquan.cli import main
 
     discovered = sanquan.cli.context.plugin_host
@@ -77,19 +87,28 @@ def serve(directory: Path, port: int) -> None:
         return found
 
     sanquan.cli.context.plugin_host = with_bench_set
+    if "writer-queue" in without:
+        sanquan.db.queue_writers = lambda connection, database: None
+    if "fast-http" in without:
+
+        class PlainConfig(sanquan.server.WorkerConfig):
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                super().__init__(*args, **{**kwargs, "http": "h11", "loop": "asyncio"})
+
+        sanquan.server.WorkerConfig = PlainConfig  # type: ignore[misc]
     main(["serve", "--host", "127.0.0.1", "--port", str(port)])
 
 
-def start_server(directory: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
+def start_server(directory: Path, port: int, log: Path, without: str) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "SANQUAN_DATABASE_URL": sqlite_url(directory / "bench.sqlite3"),
         "SANQUAN_DATA_DIR": str(directory),
     }
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    with log.open("wb") as output:
+    with log.open("ab") as output:
         return subprocess.Popen(
-            [sys.executable, __file__, "--serve", str(directory), "--port", str(port)],
+            [sys.executable, __file__, "--serve", "--port", str(port), "--without", without],
             env=env,
             stdout=output,
             stderr=subprocess.STDOUT,
@@ -290,75 +309,141 @@ def stored(path: Path, session_id: int) -> tuple[int, dict[tuple[str, str], list
 # --- the run ------------------------------------------------------------------------------
 
 
-def main(argv: list[str] | None = None) -> int:
+@dataclass
+class Variant:
+    """The served code less some levers: its phases, summed over the rounds."""
+
+    without: set[str]
+    health: Phase = field(default_factory=lambda: Phase("GET /healthz"))
+    submissions: Phase = field(default_factory=lambda: Phase("submitScores (vector, 50)"))
+    statuses: list[int] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return "without " + " and ".join(sorted(self.without)) if self.without else "as shipped"
+
+
+def arguments(argv: list[str] | None) -> tuple[argparse.Namespace, list[Variant]]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=6, help="concurrent connections")
     parser.add_argument("--seconds", type=float, default=8.0, help="seconds of each phase")
     parser.add_argument("--rounds", type=int, default=3, help="healthz/submit phase pairs")
+    parser.add_argument(
+        "--compare",
+        action="append",
+        default=[],
+        metavar="LEVERS",
+        help="also serve without these levers (comma-separated: "
+        + ", ".join(LEVERS)
+        + "), alternating with the code as shipped; repeatable",
+    )
     parser.add_argument("--label", default="", help="conditions, printed with the figures")
-    parser.add_argument("--keep", action="store_true", help="leave the server's log printed")
-    parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--log", action="store_true", help="print the end of the server's log")
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--without", default="", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.serve is not None:
-        serve(args.serve, args.port)
+    variants = [Variant(set())]
+    for levers in args.compare:
+        without = set(filter(None, levers.split(",")))
+        if not without <= set(LEVERS):
+            parser.error(f"--compare takes {', '.join(LEVERS)}")
+        variants.append(Variant(without))
+    return args, variants
+
+
+def main(argv: list[str] | None = None) -> int:
+    args, variants = arguments(argv)
+    if args.serve:
+        serve(args.port, set(filter(None, args.without.split(","))))
         return 0
 
     host = PluginHost.discover(extra=[board.BenchPlugin()])
     with tempfile.TemporaryDirectory(prefix="sanquan-throughput-") as tmp:
         directory = Path(tmp)
         world = board.build_world(directory, host)
-        url = world.settings.database_url
-        tokens = expert_tokens(url)
+        tokens = expert_tokens(world.settings.database_url)
         slots = [Slot(token, key, school) for token, key in tokens for school in board.OPEN]
         if args.clients > len(slots):
             raise SystemExit(f"at most {len(slots)} clients: each owns one slot or more")
         codes = [i.code for i in board.bench_indicator_set().indicators]
         base_values = [60.0 + (n % 30) for n in range(len(codes))]
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
+        session_id = global_id("ReviewSession", world.open_id)
         log = directory / "server.log"
-        server = start_server(directory, port, log)
+        first = Phase("first submissions")
         try:
-            wait_healthy(base, server)
-            measured = psutil.Process(server.pid)
-            session_id = global_id("ReviewSession", world.open_id)
-            driver = Driver(base, session_id, slots, codes, base_values)
-            first = Phase("first submissions")
-            for slot in slots:  # the scores exist from here on: every later one is a change
-                asyncio.run(driver_once(driver, slot, first))
-            health, submissions = Phase("GET /healthz"), Phase("submitScores (vector, 50)")
-            for _ in range(args.rounds):
-                asyncio.run(driver.run(health, driver.health, args.clients, args.seconds, measured))
-                asyncio.run(
-                    driver.run(submissions, driver.submit, args.clients, args.seconds, measured)
-                )
+            for round_number in range(args.rounds):
+                for variant in variants:
+                    port = free_port()
+                    driver = Driver(
+                        f"http://127.0.0.1:{port}", session_id, slots, codes, base_values
+                    )
+                    server = start_server(directory, port, log, ",".join(variant.without))
+                    try:
+                        wait_healthy(driver.base, server)
+                        measured = psutil.Process(server.pid)
+                        if round_number == 0 and variant is variants[0]:
+                            for slot in slots:  # every later submission changes its scores
+                                asyncio.run(driver_once(driver, slot, first))
+                        for phase, request in (
+                            (variant.health, driver.health),
+                            (variant.submissions, driver.submit),
+                        ):
+                            asyncio.run(
+                                driver.run(phase, request, args.clients, args.seconds, measured)
+                            )
+                    finally:
+                        server.send_signal(signal.SIGTERM)
+                        variant.statuses.append(server.wait(60))
         finally:
-            server.send_signal(signal.SIGTERM)
-            status = server.wait(60)
+            if args.log:
+                print(log.read_text(errors="replace")[-4000:])
         revisions, values = stored(directory / "bench.sqlite3", world.open_id)
-        if args.keep:
-            print(log.read_text(errors="replace")[-4000:])
-    lost = [s for s in slots if values.get((s.key, s.school)) != s.acknowledged]
-    acknowledged = len(slots) + len(submissions.latencies)  # the first ones and the changes
-    expected = first.changed + submissions.changed
-    print(board.machine(), args.label)
-    print(
-        f"one server process (sanquan serve, durable SQLite: WAL, synchronous=FULL), "
-        f"{args.clients} keep-alive clients in one process, {args.rounds} x {args.seconds:g} s "
-        f"a phase, alternating; load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} "
-        "at the end"
-    )
-    report(health, submissions)
-    print(
-        f"acknowledged submissions {acknowledged}: audit rows {revisions} for "
-        f"{expected} acknowledged changes, {len(lost)} of {len(slots)} slots not holding "
-        f"their last acknowledged values; server exited with status {status} after SIGTERM"
-    )
+    summary(args, variants, first, slots, revisions, values)
     return 0
 
 
-def report(health: Phase, submissions: Phase) -> None:
+def summary(
+    args: argparse.Namespace,
+    variants: list[Variant],
+    first: Phase,
+    slots: list[Slot],
+    revisions: int,
+    values: dict[tuple[str, str], list[float]],
+) -> None:
+    lost = [s for s in slots if values.get((s.key, s.school)) != s.acknowledged]
+    changes = [v.submissions for v in variants]
+    acknowledged = len(slots) + sum(len(p.latencies) for p in changes)
+    expected = first.changed + sum(p.changed for p in changes)
+    print(board.machine(), args.label)
+    print(
+        f"one server process (sanquan serve, durable SQLite: WAL, synchronous=FULL), "
+        f"{args.clients} keep-alive clients in one process, {args.rounds} rounds of "
+        f"{args.seconds:g} s a phase, variants alternating; load average "
+        f"{' '.join(f'{x:.1f}' for x in os.getloadavg())} at the end"
+    )
+    for variant in variants:
+        report(variant)
+    if len(variants) > 1:
+        shipped = variants[0].submissions
+        for variant in variants[1:]:
+            other = variant.submissions
+            print(
+                f"as shipped / {variant.name}: submissions/s "
+                f"{shipped.rate / other.rate:.2f}x, server CPU per submission "
+                f"{shipped.cpu_ms(shipped.server_cpu) / other.cpu_ms(other.server_cpu):.2f}x"
+            )
+    statuses = sorted({status for v in variants for status in v.statuses})
+    print(
+        f"acknowledged submissions {acknowledged}: audit rows {revisions} for "
+        f"{expected} acknowledged changes, {len(lost)} of {len(slots)} slots not holding "
+        f"their last acknowledged values; server exit statuses after SIGTERM {statuses}"
+    )
+
+
+def report(variant: Variant) -> None:
+    health, submissions = variant.health, variant.submissions
+    print(f"-- {variant.name}")
     print(
         f"{'phase':<28}{'requests':>9}{'errors':>7}{'per s':>8}{'p50 ms':>8}{'p95 ms':>8}"
         f"{'p99 ms':>8}{'server CPU ms':>15}{'client CPU ms':>15}{'server cores':>14}"
@@ -385,7 +470,7 @@ async def driver_once(driver: Driver, slot: Slot, phase: Phase) -> None:
     async with httpx.AsyncClient(timeout=30) as client:
         await driver.submit(client, slot, phase)
     if slot.acknowledged is None:
-        raise SystemExit("a first submission was refused: see the server's log (--keep)")
+        raise SystemExit("a first submission was refused: see the server's log (--log)")
 
 
 def free_port() -> int:
