@@ -373,7 +373,10 @@ def main(argv: list[str] | None = None) -> int:
         first = Phase("first submissions")
         try:
             for round_number in range(args.rounds):
-                for variant in variants:
+                # each round starts with the next variant, so that a machine whose load
+                # rises or falls during the run favours none of them
+                turn = round_number % len(variants)
+                for variant in variants[turn:] + variants[:turn]:
                     port = free_port()
                     driver = Driver(
                         f"http://127.0.0.1:{port}", session_id, slots, codes, base_values
@@ -382,7 +385,7 @@ def main(argv: list[str] | None = None) -> int:
                     try:
                         wait_healthy(driver.base, server)
                         measured = psutil.Process(server.pid)
-                        if round_number == 0 and variant is variants[0]:
+                        if not first.latencies and not first.errors:
                             for slot in slots:  # every later submission changes its scores
                                 asyncio.run(driver_once(driver, slot, first))
                         for phase, request in (
