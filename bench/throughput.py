@@ -47,6 +47,7 @@ from sqlalchemy import select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import scoreboard as board
+from load import wait_healthy
 
 from sanquan.api.ids import global_id
 from sanquan.auth.models import Account, Role
@@ -113,20 +114,6 @@ def start_server(directory: Path, port: int, log: Path, without: str) -> subproc
             stdout=output,
             stderr=subprocess.STDOUT,
         )
-
-
-def wait_healthy(base: str, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"the server exited with status {server.returncode}")
-        try:
-            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit("the server did not answer within 60 s")
 
 
 # --- the clients --------------------------------------------------------------------------

@@ -23,14 +23,17 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 BUSY_TIMEOUT_SECONDS = 10.0
 """How long a writer waits for its turn; the same as SQLite's ``busy_timeout``."""
 
 WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 """The statements before which the ``sqlite3`` module begins a transaction."""
+
+T = TypeVar("T")
 
 _locks: dict[str, threading.Lock] = {}
 _locks_guard = threading.Lock()
@@ -52,7 +55,8 @@ class QueuedWriterConnection(sqlite3.Connection):
     holding = False
 
     def cursor(self, factory: Any = None) -> sqlite3.Cursor:  # type: ignore[override]
-        return QueuedWriterCursor(self)
+        """A queued writer's cursor, unless the caller asks for a cursor class of its own."""
+        return QueuedWriterCursor(self) if factory is None else super().cursor(factory)
 
     def begins_write(self, sql: str) -> bool:
         return (
@@ -66,6 +70,15 @@ class QueuedWriterConnection(sqlite3.Connection):
     def take_turn(self) -> None:
         assert self.writers is not None
         self.holding = self.writers.acquire(timeout=BUSY_TIMEOUT_SECONDS)
+
+    def queued(self, sql: str, run: Callable[[str, Any], T], parameters: Any) -> T:
+        """``run(sql, parameters)``, in this process's turn if it begins a write."""
+        if self.begins_write(sql):
+            self.take_turn()
+        try:
+            return run(sql, parameters)
+        finally:
+            self.end_turn()
 
     def end_turn(self) -> None:
         """Called after every statement and every end of a transaction: the lock is let go
@@ -99,22 +112,10 @@ class QueuedWriterCursor(sqlite3.Cursor):
     connection: QueuedWriterConnection
 
     def execute(self, sql: str, parameters: Any = (), /) -> Self:
-        connection = self.connection
-        if connection.begins_write(sql):
-            connection.take_turn()
-        try:
-            return super().execute(sql, parameters)
-        finally:
-            connection.end_turn()
+        return self.connection.queued(sql, super().execute, parameters)
 
     def executemany(self, sql: str, parameters: Any, /) -> Self:
-        connection = self.connection
-        if connection.begins_write(sql):
-            connection.take_turn()
-        try:
-            return super().executemany(sql, parameters)
-        finally:
-            connection.end_turn()
+        return self.connection.queued(sql, super().executemany, parameters)
 
 
 def queue_writers(connection: Any, database: str) -> None:
