@@ -87,6 +87,7 @@ schema: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/scoreboard.py
 	$(BIN)/python bench/floor.py
+	$(BIN)/python bench/throughput.py
 	$(BIN)/python bench/rotation.py
 	$(BIN)/python bench/panels.py
 	$(BIN)/python bench/exports.py

@@ -2,7 +2,8 @@
 
 SQLite (the embedded default) is set up for durability: WAL with ``synchronous=FULL`` so a
 commit that returned is on disk, foreign keys enforced, and a busy timeout so that two
-processes on one file wait for each other instead of failing. PostgreSQL sessions commit
+processes on one file wait for each other instead of failing; the writers of one process
+queue on a lock of the process (:mod:`sanquan.sqlite_writers`). PostgreSQL sessions commit
 with ``synchronous_commit`` on, even where the server's default is off.
 """
 
@@ -17,6 +18,8 @@ from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from sanquan.sqlite_writers import QueuedWriterConnection, queue_writers
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -65,11 +68,17 @@ def make_engine(url: str, *, transactional_ddl: bool = False, **kwargs: Any) -> 
         database = url.split("///", 1)[-1]
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
+        connect_args: dict[str, Any] = {"check_same_thread": False}
+        if not transactional_ddl:
+            connect_args["factory"] = QueuedWriterConnection
+        engine = create_engine(url, connect_args=connect_args, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         if transactional_ddl:
             event.listen(engine, "connect", _sqlite_autocommit)
             event.listen(engine, "begin", _sqlite_begin)
+        else:
+            writers_of = engine.url.database or ""
+            event.listen(engine, "connect", lambda dbapi, _: queue_writers(dbapi, writers_of))
         return engine
     engine = create_engine(url, pool_pre_ping=True, **kwargs)
     event.listen(engine, "connect", _postgresql_commits_wait_for_wal)

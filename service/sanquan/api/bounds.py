@@ -111,7 +111,9 @@ def check_value(
         kind = kind.of_type
     if isinstance(kind, GraphQLList):
         too_many = limit.problems(value, path) if limit is not None else []
-        return too_many or [
+        if too_many or _unchecked(kind.of_type, limit):
+            return too_many
+        return [
             error
             for index, item in enumerate(value)
             for error in check_value(kind.of_type, item, limit, (*path, index))
@@ -124,6 +126,16 @@ def check_value(
     if kind is GraphQLInt and isinstance(value, int) and limit is not None:
         return limit.problems(value, path)
     return []
+
+
+def _unchecked(kind: GraphQLInputType, limit: Limit | None) -> bool:
+    """Whether :func:`check_value` finds nothing to say of any value of ``kind``: a list of
+    50 scores' values is then not walked item by item."""
+    if isinstance(kind, GraphQLNonNull):
+        kind = kind.of_type
+    if isinstance(kind, GraphQLList | GraphQLInputObjectType) or kind is GraphQLString:
+        return False
+    return not (kind is GraphQLInt and limit is not None)
 
 
 def check_arguments(

@@ -98,8 +98,12 @@ class Limits:
             if len(value) > self.max_items:
                 raise RequestError("INPUT_TOO_LARGE", path=path, limit=self.max_items, unit=ITEMS)
             items = value.items() if isinstance(value, dict) else enumerate(value)
+            deepest = depth + 1 > MAX_NESTING
             for key, item in items:
-                self.check(item, f"{path}.{key}", depth + 1)
+                # numbers, booleans and nulls hold nothing to bound: a list of 50 scores'
+                # values is not walked call by call, nor a path written for each
+                if deepest or isinstance(item, str | list | dict):
+                    self.check(item, f"{path}.{key}", depth + 1)
 
 
 LEVELS, CHARS, ITEMS = ("层嵌套", "levels of nesting"), ("字符", "characters"), ("项", "items")

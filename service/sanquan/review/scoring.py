@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
@@ -302,7 +302,18 @@ def evaluate(
                 value=reported.text(),
             )
         ]
-    score = replace(template, value=value, reported=reported.recorded())
+    # The constructor, not dataclasses.replace: replace reads the fields anew each call,
+    # and a 50-score submission called it 50 times (bench/RESULTS.md, "Throughput").
+    score = ScoreValue(
+        subject=template.subject,
+        indicator=template.indicator,
+        source=template.source,
+        value=value,
+        reviewer=template.reviewer,
+        evidence=template.evidence,
+        comment=template.comment,
+        reported=reported.recorded(),
+    )
     return score, problems_of(host, indicator_set, score, path)
 
 

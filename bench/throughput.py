@@ -1,0 +1,473 @@
+"""Benchmark: submissions per second through GraphQL on durable SQLite, served by the real
+``sanquan serve`` in its own process and driven by several keep-alive clients at once from
+this one.
+
+Why: ``bench/floor.py`` times one request after another with client and server in one
+process, which says what a submission costs but not how many the service takes per second
+when reviewers submit together; a throughput is measured with concurrent connections
+against a separate server, and the server's CPU per request says what the figure would be
+on a machine with a core to spare. Every submission is one expert resubmitting 50 changed
+scores (``vector`` form) of one school; each client owns its (expert, school) slots, so
+every acknowledged submission must be what the database holds afterwards, which is checked.
+
+Phases of ``--seconds`` alternate, ``--rounds`` times: ``GET /healthz`` (the baseline of
+the same run: HTTP, the middleware and a ``SELECT 1``) and the submissions. For each, it
+prints requests/s, p50/p95/p99, errors, and the server process's CPU seconds per request
+(``psutil``, user + system, every thread of the server) and the client's. The ratio of the
+two rates and of the two CPU costs survives a machine shared with other work; the absolute
+figures do not. Nothing is asserted about time.
+
+Run: ``.venv/bin/python bench/throughput.py`` (``--clients``, ``--seconds``, ``--rounds``).
+The server is ``sanquan serve`` itself (its access log, metrics, limits and durable SQLite:
+WAL, ``synchronous=FULL``), given the benchmark's 50-indicator set beside the installed
+plugins.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+from sqlalchemy import select
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import scoreboard as board
+from load import wait_healthy
+
+from sanquan.api.ids import global_id
+from sanquan.auth.models import Account, Role
+from sanquan.auth.tokens import issue_token
+from sanquan.config import sqlite_url
+from sanquan.db import make_engine, make_session_factory
+from sanquan.plugins.host import PluginHost
+
+TARGET = 300.0
+"""Submissions per second aimed at (issue 13) on durable SQLite, on the 2-core machine."""
+
+
+# --- the server, in its own process -------------------------------------------------------
+
+
+LEVERS = {
+    "writer-queue": "SQLite's writers queue on a lock of the process (sanquan.sqlite_writers)",
+    "fast-http": "uvicorn's C parser and event loop (httptools, uvloop)",
+}
+"""What ``--without`` can take out of the served process, to measure each lever against
+the code without it in the same run."""
+
+
+def serve(port: int, without: set[str]) -> None:
+    """In the child process: ``sanquan serve`` on ``port`` over the bench's database, with
+    the bench's indicator set added to the discovered plugins (it is a plugin object, not
+    an installed package), less the levers named in ``without``."""
+    import sanquan.cli.context
+    import sanquan.db
+    import sanquan.server
+    from sanquan.cli import main
+
+    discovered = sanquan.cli.context.plugin_host
+
+    def with_bench_set(*, warn: bool = True) -> PluginHost:
+        found = discovered(warn=warn)
+        found._register(board.BenchPlugin(), "bench", "bench", "")
+        return found
+
+    sanquan.cli.context.plugin_host = with_bench_set
+    if "writer-queue" in without:
+        sanquan.db.queue_writers = lambda connection, database: None
+    if "fast-http" in without:
+
+        class PlainConfig(sanquan.server.WorkerConfig):
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                super().__init__(*args, **{**kwargs, "http": "h11", "loop": "asyncio"})
+
+        sanquan.server.WorkerConfig = PlainConfig  # type: ignore[misc]
+    main(["serve", "--host", "127.0.0.1", "--port", str(port)])
+
+
+def start_server(directory: Path, port: int, log: Path, without: str) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "SANQUAN_DATABASE_URL": sqlite_url(directory / "bench.sqlite3"),
+        "SANQUAN_DATA_DIR": str(directory),
+    }
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    with log.open("ab") as output:
+        return subprocess.Popen(
+            [sys.executable, __file__, "--serve", "--port", str(port), "--without", without],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+
+
+# --- the clients --------------------------------------------------------------------------
+
+
+@dataclass
+class Slot:
+    """One expert's scores of one school: owned by one client, so that its last
+    acknowledged values are what the database must hold."""
+
+    token: str
+    key: str
+    """The expert's reviewer key (``expert:<account id>``), as the scores are stored."""
+    school: str
+    turn: int = 0
+    acknowledged: list[float] | None = None
+
+
+@dataclass
+class Phase:
+    name: str
+    seconds: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    changed: int = 0
+    server_cpu: float = 0.0
+    client_cpu: float = 0.0
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies) / self.seconds
+
+    def percentile(self, q: int) -> float:
+        if len(self.latencies) < 2:
+            return float("nan")
+        return statistics.quantiles(self.latencies, n=100)[q - 1] * 1000
+
+    def cpu_ms(self, cpu: float) -> float:
+        return cpu / max(len(self.latencies), 1) * 1000
+
+
+class Driver:
+    """The clients and what they send: ``--clients`` keep-alive connections, each its own
+    ``httpx.AsyncClient`` on one event loop of this process."""
+
+    def __init__(
+        self,
+        base: str,
+        session_id: str,
+        slots: list[Slot],
+        codes: list[str],
+        base_values: list[float],
+    ) -> None:
+        self.base = base
+        self.session_id = session_id
+        self.slots = slots
+        self.codes = codes
+        self.base_values = base_values
+
+    def body(self, slot: Slot) -> tuple[dict[str, Any], list[float]]:
+        shift = ((slot.turn + 1) % 2) * 0.5  # every submission changes all 50 scores
+        values = [value + shift for value in self.base_values]
+        variables = {
+            "input": {
+                "sessionId": self.session_id,
+                "institutionCode": slot.school,
+                "source": "EXPERT",
+                "vector": {"indicators": self.codes, "values": values},
+            }
+        }
+        return {"query": board.SUBMIT, "variables": variables}, values
+
+    async def submit(self, client: httpx.AsyncClient, slot: Slot, phase: Phase) -> None:
+        body, values = self.body(slot)
+        headers = {"Authorization": f"Bearer {slot.token}"}
+        started = time.perf_counter()
+        try:
+            response = await client.post(f"{self.base}/graphql", json=body, headers=headers)
+            answer = response.json() if response.status_code == 200 else {}
+        except (httpx.HTTPError, ValueError):
+            answer = {}
+        elapsed = time.perf_counter() - started
+        payload = (answer.get("data") or {}).get("submitScores") or {}
+        if answer.get("errors") or payload.get("userErrors") or payload.get("changedCount") != 50:
+            phase.errors += 1  # not stored (all or nothing): the slot keeps its values
+            return
+        slot.turn += 1
+        slot.acknowledged = values
+        phase.changed += payload["changedCount"]
+        phase.latencies.append(elapsed)
+
+    async def health(self, client: httpx.AsyncClient, slot: Slot, phase: Phase) -> None:
+        started = time.perf_counter()
+        try:
+            response = await client.get(f"{self.base}/healthz")
+            ok = response.status_code == 200 and response.json() == {"status": "ok"}
+        except (httpx.HTTPError, ValueError):
+            ok = False
+        if ok:
+            phase.latencies.append(time.perf_counter() - started)
+        else:
+            phase.errors += 1
+
+    async def run(
+        self,
+        phase: Phase,
+        request: Callable[[httpx.AsyncClient, Slot, Phase], Awaitable[None]],
+        clients: int,
+        seconds: float,
+        server: psutil.Process,
+    ) -> None:
+        """``clients`` connections, each sending one request after another for
+        ``seconds``; each client cycles through its own slots."""
+        limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+        connections = [httpx.AsyncClient(timeout=30, limits=limits) for _ in range(clients)]
+        try:
+            for client in connections:  # connected before the clock starts
+                await client.get(f"{self.base}/healthz")
+            cpu, used, started = cpu_of(server), time.process_time(), time.perf_counter()
+            until = started + seconds
+
+            async def loop(number: int, client: httpx.AsyncClient) -> None:
+                mine = self.slots[number::clients]
+                turn = 0
+                while time.perf_counter() < until:
+                    await request(client, mine[turn % len(mine)], phase)
+                    turn += 1
+
+            await asyncio.gather(*(loop(n, c) for n, c in enumerate(connections)))
+            phase.seconds += time.perf_counter() - started
+            phase.server_cpu += cpu_of(server) - cpu
+            phase.client_cpu += time.process_time() - used
+        finally:
+            for client in connections:
+                await client.aclose()
+
+
+def cpu_of(process: psutil.Process) -> float:
+    times = process.cpu_times()
+    return float(times.user + times.system)
+
+
+# --- the database -------------------------------------------------------------------------
+
+
+def expert_tokens(url: str) -> list[tuple[str, str]]:
+    """A token for each of the bench's experts (``build_world`` issues the first only),
+    with the expert's reviewer key."""
+    engine = make_engine(url)
+    with make_session_factory(engine)() as db:
+        experts = list(
+            db.scalars(select(Account).where(Account.role == Role.EXPERT).order_by(Account.id))
+        )
+        tokens = [(issue_token(db, expert), f"expert:{expert.id}") for expert in experts]
+        db.commit()
+    engine.dispose()
+    return tokens
+
+
+def stored(path: Path, session_id: int) -> tuple[int, dict[tuple[str, str], list[float]]]:
+    """(audit rows of the session's scores, each (token's expert key, school)'s values in
+    indicator order), read with the sqlite3 module after the server has stopped."""
+    with sqlite3.connect(path) as connection:
+        revisions = connection.execute(
+            "SELECT count(*) FROM score_revisions r JOIN scores s ON s.id = r.score_id "
+            "WHERE s.session_id = ?",
+            (session_id,),
+        ).fetchone()[0]
+        values: dict[tuple[str, str], list[float]] = {}
+        for key, code, value in connection.execute(
+            "SELECT s.reviewer_key, i.code, s.value FROM scores s "
+            "JOIN institutions i ON i.id = s.subject_id "
+            "WHERE s.session_id = ? AND s.source = 'EXPERT' ORDER BY s.indicator_code",
+            (session_id,),
+        ):
+            values.setdefault((key, code), []).append(value)
+    return int(revisions), values
+
+
+# --- the run ------------------------------------------------------------------------------
+
+
+@dataclass
+class Variant:
+    """The served code less some levers: its phases, summed over the rounds."""
+
+    without: set[str]
+    health: Phase = field(default_factory=lambda: Phase("GET /healthz"))
+    submissions: Phase = field(default_factory=lambda: Phase("submitScores (vector, 50)"))
+    statuses: list[int] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return "without " + " and ".join(sorted(self.without)) if self.without else "as shipped"
+
+
+def arguments(argv: list[str] | None) -> tuple[argparse.Namespace, list[Variant]]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=6, help="concurrent connections")
+    parser.add_argument("--seconds", type=float, default=8.0, help="seconds of each phase")
+    parser.add_argument("--rounds", type=int, default=3, help="healthz/submit phase pairs")
+    parser.add_argument(
+        "--compare",
+        action="append",
+        default=[],
+        metavar="LEVERS",
+        help="also serve without these levers (comma-separated: "
+        + ", ".join(LEVERS)
+        + "), alternating with the code as shipped; repeatable",
+    )
+    parser.add_argument("--label", default="", help="conditions, printed with the figures")
+    parser.add_argument("--log", action="store_true", help="print the end of the server's log")
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--without", default="", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    variants = [Variant(set())]
+    for levers in args.compare:
+        without = set(filter(None, levers.split(",")))
+        if not without <= set(LEVERS):
+            parser.error(f"--compare takes {', '.join(LEVERS)}")
+        variants.append(Variant(without))
+    return args, variants
+
+
+def main(argv: list[str] | None = None) -> int:
+    args, variants = arguments(argv)
+    if args.serve:
+        serve(args.port, set(filter(None, args.without.split(","))))
+        return 0
+
+    host = PluginHost.discover(extra=[board.BenchPlugin()])
+    with tempfile.TemporaryDirectory(prefix="sanquan-throughput-") as tmp:
+        directory = Path(tmp)
+        world = board.build_world(directory, host)
+        tokens = expert_tokens(world.settings.database_url)
+        slots = [Slot(token, key, school) for token, key in tokens for school in board.OPEN]
+        if args.clients > len(slots):
+            raise SystemExit(f"at most {len(slots)} clients: each owns one slot or more")
+        codes = [i.code for i in board.bench_indicator_set().indicators]
+        base_values = [60.0 + (n % 30) for n in range(len(codes))]
+        session_id = global_id("ReviewSession", world.open_id)
+        log = directory / "server.log"
+        first = Phase("first submissions")
+        try:
+            for round_number in range(args.rounds):
+                # each round starts with the next variant, so that a machine whose load
+                # rises or falls during the run favours none of them
+                turn = round_number % len(variants)
+                for variant in variants[turn:] + variants[:turn]:
+                    port = free_port()
+                    driver = Driver(
+                        f"http://127.0.0.1:{port}", session_id, slots, codes, base_values
+                    )
+                    server = start_server(directory, port, log, ",".join(variant.without))
+                    try:
+                        wait_healthy(driver.base, server)
+                        measured = psutil.Process(server.pid)
+                        if not first.latencies and not first.errors:
+                            for slot in slots:  # every later submission changes its scores
+                                asyncio.run(driver_once(driver, slot, first))
+                        for phase, request in (
+                            (variant.health, driver.health),
+                            (variant.submissions, driver.submit),
+                        ):
+                            asyncio.run(
+                                driver.run(phase, request, args.clients, args.seconds, measured)
+                            )
+                    finally:
+                        server.send_signal(signal.SIGTERM)
+                        variant.statuses.append(server.wait(60))
+        finally:
+            if args.log:
+                print(log.read_text(errors="replace")[-4000:])
+        revisions, values = stored(directory / "bench.sqlite3", world.open_id)
+    summary(args, variants, first, slots, revisions, values)
+    return 0
+
+
+def summary(
+    args: argparse.Namespace,
+    variants: list[Variant],
+    first: Phase,
+    slots: list[Slot],
+    revisions: int,
+    values: dict[tuple[str, str], list[float]],
+) -> None:
+    lost = [s for s in slots if values.get((s.key, s.school)) != s.acknowledged]
+    changes = [v.submissions for v in variants]
+    acknowledged = len(slots) + sum(len(p.latencies) for p in changes)
+    expected = first.changed + sum(p.changed for p in changes)
+    print(board.machine(), args.label)
+    print(
+        f"one server process (sanquan serve, durable SQLite: WAL, synchronous=FULL), "
+        f"{args.clients} keep-alive clients in one process, {args.rounds} rounds of "
+        f"{args.seconds:g} s a phase, variants alternating; load average "
+        f"{' '.join(f'{x:.1f}' for x in os.getloadavg())} at the end"
+    )
+    for variant in variants:
+        report(variant)
+    if len(variants) > 1:
+        shipped = variants[0].submissions
+        for variant in variants[1:]:
+            other = variant.submissions
+            print(
+                f"as shipped / {variant.name}: submissions/s "
+                f"{shipped.rate / other.rate:.2f}x, server CPU per submission "
+                f"{shipped.cpu_ms(shipped.server_cpu) / other.cpu_ms(other.server_cpu):.2f}x"
+            )
+    statuses = sorted({status for v in variants for status in v.statuses})
+    print(
+        f"acknowledged submissions {acknowledged}: audit rows {revisions} for "
+        f"{expected} acknowledged changes, {len(lost)} of {len(slots)} slots not holding "
+        f"their last acknowledged values; server exit statuses after SIGTERM {statuses}"
+    )
+
+
+def report(variant: Variant) -> None:
+    health, submissions = variant.health, variant.submissions
+    print(f"-- {variant.name}")
+    print(
+        f"{'phase':<28}{'requests':>9}{'errors':>7}{'per s':>8}{'p50 ms':>8}{'p95 ms':>8}"
+        f"{'p99 ms':>8}{'server CPU ms':>15}{'client CPU ms':>15}{'server cores':>14}"
+    )
+    for phase in (health, submissions):
+        print(
+            f"{phase.name:<28}{len(phase.latencies):>9}{phase.errors:>7}{phase.rate:>8.1f}"
+            f"{phase.percentile(50):>8.2f}{phase.percentile(95):>8.2f}{phase.percentile(99):>8.2f}"
+            f"{phase.cpu_ms(phase.server_cpu):>15.2f}{phase.cpu_ms(phase.client_cpu):>15.2f}"
+            f"{phase.server_cpu / phase.seconds:>14.2f}"
+        )
+    server_ms = submissions.cpu_ms(submissions.server_cpu)
+    print(
+        f"submissions/s {submissions.rate:.1f} (target {TARGET:.0f}): "
+        f"{'met' if submissions.rate >= TARGET else 'missed'}; "
+        f"{submissions.rate / health.rate:.3f} of the /healthz rate; server CPU per "
+        f"submission {server_ms:.2f} ms = {server_ms / health.cpu_ms(health.server_cpu):.2f} "
+        f"x a /healthz; at most {1000 / server_ms:.0f}/s from the server's CPU alone "
+        "(one process with a whole core)"
+    )
+
+
+async def driver_once(driver: Driver, slot: Slot, phase: Phase) -> None:
+    async with httpx.AsyncClient(timeout=30) as client:
+        await driver.submit(client, slot, phase)
+    if slot.acknowledged is None:
+        raise SystemExit("a first submission was refused: see the server's log (--log)")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
