@@ -5,6 +5,9 @@ and columns as wide as their content (Chinese characters counted double); the CS
 with a byte-order mark, without which Excel reads Chinese as mojibake. Text that a
 spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@`` first) stays text in both:
 a reviewer's comment must never become a live formula on a commission computer.
+
+openpyxl (and the NumPy it brings) is imported when a file is written, not with this module:
+it is a fifth of a ``sanquan`` process's start, and serving or a CSV needs none of it.
 """
 
 from __future__ import annotations
@@ -12,11 +15,6 @@ from __future__ import annotations
 import csv
 import io
 from enum import StrEnum
-
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from sanquan.exports.table import Cell, ColumnKind, Table, display_width
 
@@ -55,6 +53,8 @@ def cell_text(text: str) -> str:
     >>> cell_text("a\x01b"), len(cell_text("字" * 40_000)) == CELL_LIMIT
     ('a\ufffdb', True)
     """
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     cleaned = ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)
     if len(cleaned) > CELL_LIMIT:
         cleaned = cleaned[: CELL_LIMIT - len(CUT_MARK)] + CUT_MARK
@@ -70,6 +70,10 @@ def render(table: Table, export_format: ExportFormat) -> bytes:
 def to_xlsx(table: Table) -> bytes:
     """One sheet named after the table; text cells are typed as strings explicitly, since
     openpyxl would otherwise store a string starting with ``=`` as a formula."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
     book = Workbook()
     sheet = book.active
     assert sheet is not None  # a new workbook always has one sheet

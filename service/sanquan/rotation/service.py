@@ -60,8 +60,6 @@ from sanquan.rotation.models import (
     RotationEntry,
     RotationPlan,
 )
-from sanquan.rotation.panels import appoint_panels, panel_violations
-from sanquan.rotation.planner import plan_cycle
 from sanquan.rotation.verifier import verify
 from sanquan.timeutil import beijing_today, current_quarter, utcnow
 
@@ -222,7 +220,14 @@ class Planned:
 
 def compute(db: Session, host: PluginHost, options: PlanOptions) -> Planned:
     """Plan the cycle (quarters, sessions, panels) and check it independently; a plan the
-    verifier faults is a bug, never something to adopt."""
+    verifier faults is a bug, never something to adopt.
+
+    The planner and the panels are imported here, not with the module: they bring NumPy
+    and OR-Tools, a fifth of a ``sanquan`` process's start, which serving needs only
+    when a plan is computed."""
+    from sanquan.rotation.panels import appoint_panels, panel_violations
+    from sanquan.rotation.planner import plan_cycle
+
     version = check_options(host, options)
     request = build_request(db, options)
     try:
