@@ -471,6 +471,7 @@ ROWS = [
         grant("unit", other_unit=refused("NOT_YOUR_TASK")),
     ),
     query("Query.plans", "{ plans { key } }", EVERYONE),
+    query("WorkPlan.tasks", "{ plans { tasks { number } } }", EVERYONE, "plans.tasks"),
     query(
         "WorkPlan.tasksWithoutReport",
         '{ plans { tasksWithoutReport(quarter: "2026Q4") { number } } }',
