@@ -47,7 +47,6 @@ from typing import Any
 
 import httpx
 import psutil
-from locust.stats import calculate_response_time_percentile
 from sqlalchemy import select
 
 from sanquan.timeutil import current_quarter
@@ -298,6 +297,11 @@ def locust_statistics(prefix: Path) -> dict[str, tuple[int, int, tuple[float, ..
     over the run, from Locust's final statistics (its JSON, written once every user has
     stopped; its CSV is written before the last requests in flight have ended, and misses
     them), the percentiles by Locust's own function over its histogram of response times."""
+    # Imported here: importing Locust patches the standard library for gevent (threads,
+    # sockets), which would break a server started from this process or one importing it
+    # (bench/throughput.py reuses wait_healthy).
+    from locust.stats import calculate_response_time_percentile
+
     entries = json.loads(Path(f"{prefix}.json").read_text(encoding="utf-8"))
     start = min(entry["start_time"] for entry in entries)
     seconds = max(entry["last_request_timestamp"] or start for entry in entries) - start

@@ -125,6 +125,12 @@ def _run(
         proxy_headers=bool(current.trusted_proxies),
         forwarded_allow_ips=list(current.trusted_proxies) or None,
         timeout_graceful_shutdown=shutdown_timeout,
+        # httptools parses HTTP (a dependency: 4 % less CPU a submission); the event loop is
+        # asyncio's even where uvloop is installed: measured idle, uvloop saved nothing on a
+        # submission (bench/RESULTS.md, "Throughput"), and a process running it beside the
+        # request threads crashed once in the suite.
+        http="httptools",
+        loop="asyncio",
     )
     if not run(config, sock):
         raise Refused(m.DID_NOT_START, status=3, code="STARTUP")
