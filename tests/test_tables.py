@@ -164,6 +164,31 @@ def test_the_tables_page_costs_the_same_statements_however_many_tasks_and_report
     assert counts == [6, 6, 6], sent
 
 
+def test_a_later_mutation_of_one_request_reads_what_an_earlier_one_wrote(world: World) -> None:
+    """The mutations of one request run one after another and share its memo of the
+    tables: the second report's payload must show the second report, not what the first
+    payload read before it was written."""
+    fields = {
+        name: f"""{name}: reportTaskProgress(input: {{plan: "{PLAN}", taskNumber: {number},
+              quarter: "{QUARTER}", status: ON_TRACK, text: "{name}"}}) {{
+              userErrors {{ code }}
+              report {{ unit {{ tasks {{ number progress(quarter: "{QUARTER}") {{ text }}
+                plan {{ key tasksWithoutReport(quarter: "{QUARTER}") {{ number }} }} }} }} }} }}"""
+        for name, number in (("first", 1), ("second", 3))
+    }
+    data = world.api("unit")("mutation {" + "\n".join(fields.values()) + "}")
+    assert data["first"]["userErrors"] == data["second"]["userErrors"] == []
+    tasks = {
+        t["number"]: t
+        for t in data["second"]["report"]["unit"]["tasks"]
+        if t["plan"]["key"] == PLAN
+    }
+    assert tasks[1]["progress"] == [{"text": "first"}]
+    assert tasks[3]["progress"] == [{"text": "second"}]
+    missing = {t["number"] for t in tasks[3]["plan"]["tasksWithoutReport"]}
+    assert not missing & {1, 3}
+
+
 # Rules each pinned by a test that fails on a mutant of tables/service.py that the tests
 # above let through (tests/MUTATION.md).
 

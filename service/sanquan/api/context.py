@@ -38,7 +38,9 @@ class Context:
     base_url: str = ""
     """Scheme, host and root path the client reached us at, for links handed out."""
     cache: dict[Any, Any] = field(default_factory=dict)
-    """Per-request memo for batch loads, so a list of N items costs one query, not N."""
+    """Per-request memo for batch loads, so a list of N items costs one query, not N.
+    Emptied by :meth:`mutate` when it ends a transaction: the mutations of one request run
+    one after another, and a later one's payload must read what the earlier ones wrote."""
     refused: list[DomainError] | None = None
     """The out-of-bounds inputs of the mutation being resolved (see ``api.bounds``):
     :meth:`mutate` answers with them instead of running its action."""
@@ -62,6 +64,7 @@ class Context:
             try:
                 result = action()
                 self.db.commit()
+                self.cache.clear()
                 return result, []
             except (DomainError, DomainErrors) as error:
                 self.db.rollback()
