@@ -65,7 +65,6 @@ TARGET = 300.0
 
 LEVERS = {
     "writer-queue": "SQLite's writers queue on a lock of the process (sanquan.sqlite_writers)",
-    "httptools": "uvicorn's C HTTP parser (httptools) instead of h11",
 }
 """What ``--without`` can take out of the served process, to measure each lever against
 the code without it in the same run."""
@@ -90,13 +89,6 @@ def serve(port: int, without: set[str]) -> None:
     sanquan.cli.context.plugin_host = with_bench_set
     if "writer-queue" in without:
         sanquan.db.queue_writers = lambda connection, database: None
-    if "httptools" in without:
-
-        class PlainConfig(sanquan.server.WorkerConfig):
-            def __init__(self, *args: Any, **kwargs: Any) -> None:
-                super().__init__(*args, **{**kwargs, "http": "h11"})
-
-        sanquan.server.WorkerConfig = PlainConfig  # type: ignore[misc]
     main(["serve", "--host", "127.0.0.1", "--port", str(port)])
 
 

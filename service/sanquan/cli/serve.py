@@ -125,11 +125,11 @@ def _run(
         proxy_headers=bool(current.trusted_proxies),
         forwarded_allow_ips=list(current.trusted_proxies) or None,
         timeout_graceful_shutdown=shutdown_timeout,
-        # httptools parses HTTP (a dependency: 4 % less CPU a submission); the event loop is
-        # asyncio's even where uvloop is installed: measured idle, uvloop saved nothing on a
-        # submission (bench/RESULTS.md, "Throughput"), and a process running it beside the
-        # request threads crashed once in the suite.
-        http="httptools",
+        # h11, even where httptools is installed: httptools takes 7 % less CPU a submission
+        # but reads a header block of any size (20 MB answered 200), and h11 refuses one over
+        # 16 KB before the service sees it. asyncio's loop even where uvloop is installed:
+        # measured idle, uvloop saved nothing on a submission (bench/RESULTS.md).
+        http="h11",
         loop="asyncio",
     )
     if not run(config, sock):
