@@ -15,8 +15,14 @@ A connection made by :func:`connect` starts a write transaction where the ``sqli
 module does (its legacy transaction control, the service's): just before the first
 ``INSERT``, ``UPDATE``, ``DELETE`` or ``REPLACE`` outside a transaction. A writer waits
 at most the busy timeout for the lock, then goes on to SQLite's own waiting, so that a
-thread writing through two connections at once is refused by SQLite after its timeout,
-as before, rather than left waiting on itself.
+thread writing through two connections at once is refused by SQLite, after both timeouts
+(20 s where it was 10), rather than left waiting on itself.
+
+Only the paths the service uses are queued: statements through a cursor, ended by
+``commit``, ``rollback`` or ``close``, as SQLAlchemy drives them. ``Connection.execute``,
+``executescript`` and ``with connection:`` bypass the queue or end a transaction without
+letting go of the lock until the connection's next statement or end; a raw connection
+dropped mid-transaction without ``close`` keeps the lock (SQLAlchemy's pool rolls back).
 """
 
 from __future__ import annotations
