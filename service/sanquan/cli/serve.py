@@ -126,9 +126,10 @@ def _run(
         forwarded_allow_ips=list(current.trusted_proxies) or None,
         timeout_graceful_shutdown=shutdown_timeout,
         # h11, even where httptools is installed: httptools takes 7 % less CPU a submission
-        # but reads a header block of any size (20 MB answered 200), and h11 refuses one over
-        # 16 KB before the service sees it. asyncio's loop even where uvloop is installed:
-        # measured idle, uvloop saved nothing on a submission (bench/RESULTS.md).
+        # but reads a header block of any size (20 MB answered 200), where h11 refuses one
+        # it must gather beyond 16 KB before the service sees it (tests/test_server.py).
+        # asyncio's loop even where uvloop is installed: measured idle, uvloop saved nothing
+        # on a submission (bench/RESULTS.md).
         http="h11",
         loop="asyncio",
     )
