@@ -120,22 +120,18 @@ def websocket_closed(
     accepted (never the token: it came in ``connection_init`` and is not logged), how
     long it was open, how many subscriptions ran on it, and its close code and which side
     closed. A connection is one line, however many messages it carried, as a request is."""
-    client = scope.get("client")
-    path = loggable_path(scope.get("path", ""))
     code = close_code if close_code is not None else 1006  # gone without a close frame
     metrics.WEBSOCKETS.labels("closed", closed_by or "gone").inc()
-    fields: dict[str, Any] = {
-        "requestId": identifier,
-        "method": "WEBSOCKET",
-        "path": path,
-        "account": account,
-        "durationMs": round(seconds * 1000, 3),
-        "subscriptions": subscriptions,
-        "closeCode": code,
-        "closedBy": closed_by,
-        "client": client[0] if client else None,
-    }
-    log.info('%s - "WEBSOCKET %s" %d', client[0] if client else "-", path, code, extra=fields)
+    _websocket_line(
+        scope,
+        identifier,
+        code,
+        account=account,
+        durationMs=round(seconds * 1000, 3),
+        subscriptions=subscriptions,
+        closeCode=code,
+        closedBy=closed_by,
+    )
 
 
 def websocket_refused(scope: Scope, identifier: str, status: int, code: str) -> None:
@@ -143,20 +139,25 @@ def websocket_refused(scope: Scope, identifier: str, status: int, code: str) -> 
     host name or another site's page): ``status`` is the HTTP answer (403, 400), or the
     close code 1008 where the server could send no answer; ``refusal`` the error's code.
     Refusals are what an operator looks for when a dashboard's live view stays empty."""
+    metrics.WEBSOCKETS.labels("refused", code).inc()
+    _websocket_line(scope, identifier, status, status=status, refusal=code)
+
+
+def _websocket_line(scope: Scope, identifier: str, shown: int, **fields: Any) -> None:
+    """A WebSocket's access-log line: ``shown`` (a close code or a status) ends its text;
+    ``fields`` go with its id, path and client."""
     client = scope.get("client")
     path = loggable_path(scope.get("path", ""))
-    metrics.WEBSOCKETS.labels("refused", code).inc()
     log.info(
         '%s - "WEBSOCKET %s" %d',
         client[0] if client else "-",
         path,
-        status,
+        shown,
         extra={
             "requestId": identifier,
             "method": "WEBSOCKET",
             "path": path,
-            "status": status,
-            "refusal": code,
+            **fields,
             "client": client[0] if client else None,
         },
     )

@@ -226,19 +226,24 @@ LISTED = "tables.listed"
 """The request's memo of the tasks its lists have shown, by row id."""
 
 
+def noted(info: Info, rows: Iterable[PlanTask]) -> None:
+    """Note ``rows`` for the request: the first task whose ``progress`` is asked reads the
+    reports of every task noted so far in one statement, where a statement a task made the
+    tables page 50 statements (a plan's 20 tasks and more, each a round trip under the
+    interpreter lock)."""
+    info.context.cache.setdefault(LISTED, set()).update(row.id for row in rows)
+
+
 def listed(info: Info, rows: Iterable[PlanTask]) -> list[TaskType]:
-    """``rows`` as the answer's tasks, noted for the request: the first task whose
-    ``progress`` is asked reads the reports of every task listed so far in one statement,
-    where a statement a task made the tables page 50 statements (a plan's 20 tasks and
-    more, each a round trip under the interpreter lock)."""
-    tasks = [TaskType(row=row) for row in rows]
-    info.context.cache.setdefault(LISTED, set()).update(row.row.id for row in tasks)
-    return tasks
+    """``rows`` as the answer's tasks, :func:`noted`."""
+    tasks = list(rows)
+    noted(info, tasks)
+    return [TaskType(row=row) for row in tasks]
 
 
 def _reports(info: Info, task_id: int, quarter: Quarter | None) -> list[ProgressReport]:
     """The task's progress reports (of ``quarter`` when given), by quarter then as written,
-    read with those of every task listed and not yet read (:func:`listed`)."""
+    read with those of every task noted and not yet read (:func:`noted`)."""
     cache = info.context.cache
     loaded: dict[int, list[ProgressReport]] = cache.setdefault(("progress", str(quarter)), {})
     if task_id not in loaded:
@@ -262,7 +267,7 @@ class TableQuery:
         if not (selects(info, "tasks") or selects(info, "tasksWithoutReport")):
             return [PlanType(row=row) for row in info.context.db.scalars(query)]
         plans = list(info.context.db.scalars(query.options(selectinload(WorkPlan.tasks))))
-        listed(info, [task for plan in plans for task in plan.tasks])  # all plans' progress at once
+        noted(info, (task for plan in plans for task in plan.tasks))  # all plans' at once
         return [PlanType(row=row) for row in plans]
 
     @strawberry.field(description="The tasks of one plan, by number, units lead first.")
