@@ -412,8 +412,72 @@ def submit_scores(
     Resubmitting identical scores changes nothing and writes no history; a changed value
     or a draft becoming final writes one revision per score.
     """
-    lock_session(db, submission.session_id, Lock.SHARED)
     session = scoring_session(db, submission.session_id, actor.account_id)
+    checked = _checked(db, host, actor, submission, session, today, max_scores)
+    # Every score is checked before the write lock is taken: the plugins' checks are most
+    # of a submission's work, and on SQLite the lock is the whole database's, so writers
+    # held it for all of that, one after another (bench/RESULTS.md, "Load"). Under the
+    # lock the session is read again; anything about it that changed meanwhile (it
+    # closed, a deadline moved, the panel changed) is checked anew, on the fresh state.
+    lock_session(db, submission.session_id, Lock.SHARED)
+    locked = scoring_session(db, submission.session_id, actor.account_id)
+    if locked != session:
+        checked = _checked(db, host, actor, submission, locked, today, max_scores)
+    existing: dict[str, Row[Any]] = {
+        # locked: two representatives of one school may submit at once
+        row.indicator_code: row
+        for row in db.execute(_REVIEWER_SCORES_LOCKED, checked.reviewer)
+    }
+    errors = checked.errors
+    if not submission.final:
+        for index, entry in enumerate(submission.entries):
+            previous = existing.get(entry.indicator)
+            if (
+                previous is not None
+                and previous.status is ScoreStatus.SUBMITTED
+                and index not in checked.repeated
+            ):
+                errors[index].append(
+                    DomainError(
+                        ErrorCode.ALREADY_SUBMITTED,
+                        ("scores", index, "indicator"),
+                        value=entry.indicator,
+                    )
+                )
+    raise_all([error for found in errors for error in found])
+    subject, key, scored = checked.subject, checked.key, checked.scored
+    now = utcnow()
+    ids, changes = _write(db, actor, submission, subject.id, key, existing, scored, now)
+    record_revisions(db, changes, actor.account_id, now)
+    return SubmissionOutcome(session.id, ids, len(changes))
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A submission checked against its session, before anything is locked or written:
+    the school scored, the reviewer's key, the scores on their scales and the problems
+    found, by the index of the score (``ALREADY_SUBMITTED`` is added under the lock)."""
+
+    subject: Member
+    key: str
+    reviewer: dict[str, object]
+    scored: list[ScoreValue]
+    errors: list[list[DomainError]]
+    repeated: set[int]
+    """The indexes of scores whose indicator an earlier score of the submission named."""
+
+
+def _checked(
+    db: Session,
+    host: PluginHost,
+    actor: Principal,
+    submission: Submission,
+    session: ScoringSession,
+    today: date,
+    max_scores: int,
+) -> Checked:
+    """Who may score whom and whether the session takes scores (raised at once), then
+    every score on its indicator's scale and through the plugins' checks (collected)."""
     subject = session.member(submission.institution_code) or _outsider(
         db, submission.institution_code
     )
@@ -426,26 +490,24 @@ def submit_scores(
         raise DomainError(ErrorCode.TOO_MANY_SCORES, ("scores",), maximum=max_scores)
     indicator_set = pinned_set(host, session)
     key = reviewer_key(submission.source, actor)
-    reviewer = _reviewer(submission, subject.id, key)
-    existing: dict[str, Row[Any]] = {
-        # locked: two representatives of one school may submit at once
-        row.indicator_code: row
-        for row in db.execute(_REVIEWER_SCORES_LOCKED, reviewer)
-    }
-    errors: list[DomainError] = []
+    errors: list[list[DomainError]] = []
     seen: set[str] = set()
+    repeated: set[int] = set()
     scored: list[ScoreValue] = []
     for index, entry in enumerate(entries):
         path = ("scores", index)
         if entry.indicator in seen:
+            repeated.add(index)
             errors.append(
-                DomainError(
-                    ErrorCode.DUPLICATE_INDICATOR, (*path, "indicator"), value=entry.indicator
-                )
+                [
+                    DomainError(
+                        ErrorCode.DUPLICATE_INDICATOR, (*path, "indicator"), value=entry.indicator
+                    )
+                ]
             )
             continue
         seen.add(entry.indicator)
-        errors.extend(_text_problems(entry, path))
+        found = _text_problems(entry, path)
         template = ScoreValue(
             subject=subject.code,
             indicator=entry.indicator,
@@ -456,29 +518,15 @@ def submit_scores(
             comment=entry.comment,
         )
         try:  # not a context manager per score: entering one cost more than the check
-            checked, problems = evaluate(host, indicator_set, template, entry.reported, path)
+            value, problems = evaluate(host, indicator_set, template, entry.reported, path)
         except PluginError as error:
             raise plugin_failed(error, path, SUBMISSION_NOT_STORED) from error
-        errors.extend(problems)
-        if checked is not None:
-            scored.append(checked)
-        previous = existing.get(entry.indicator)
-        if (
-            previous is not None
-            and previous.status is ScoreStatus.SUBMITTED
-            and not submission.final
-        ):
-            errors.append(
-                DomainError(
-                    ErrorCode.ALREADY_SUBMITTED, (*path, "indicator"), value=entry.indicator
-                )
-            )
-    raise_all(errors)
-
-    now = utcnow()
-    ids, changes = _write(db, actor, submission, subject.id, key, existing, scored, now)
-    record_revisions(db, changes, actor.account_id, now)
-    return SubmissionOutcome(session.id, ids, len(changes))
+        found.extend(problems)
+        errors.append(found)
+        if value is not None:
+            scored.append(value)
+    reviewer = _reviewer(submission, subject.id, key)
+    return Checked(subject, key, reviewer, scored, errors, repeated)
 
 
 def _write(
