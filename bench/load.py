@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import signal
 import socket
@@ -74,6 +75,16 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def arrival_window(spawn_rate: float) -> float:
+    """Seconds between Locust's batches of users at ``spawn_rate``: each user of a batch
+    makes its first request at a moment drawn from that window (``locustfile.py``).
+
+    >>> arrival_window(10), arrival_window(2.5), arrival_window(0.5)
+    (1.0, 0.8, 2.0)
+    """
+    return max(1, math.floor(spawn_rate)) / spawn_rate
 
 
 def prepare(url: str) -> dict[str, Any]:
@@ -420,6 +431,8 @@ def main(argv: list[str] | None = None) -> None:
                 "experts": [e["token"] for e in made["experts"]],
                 "commission": [admin, demo["SANQUAN_VIEWER_TOKEN"]],
                 "quarter": str(current_quarter()),
+                # Locust starts floor(rate) users together every floor(rate)/rate seconds
+                "arrival_window": arrival_window(args.spawn_rate),
                 "acknowledged": str(directory / "acknowledged.jsonl"),
             }
             plan["cycle"] = plan["quarter"]

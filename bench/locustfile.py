@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import gevent
 from locust import HttpUser, between, task
 
 PLAN: dict[str, Any] = json.loads(Path(os.environ["SANQUAN_LOAD_PLAN"]).read_text())
@@ -69,6 +70,18 @@ class GraphQLUser(HttpUser):
     wait_time = between(0.5, 1.5)
     token = ""
 
+    def arrive(self) -> None:
+        """Wait a moment drawn from the plan's arrival window before the first request.
+
+        Locust starts users in batches, ``floor(spawn rate)`` of them in the same
+        millisecond once a second, and each opens with a request at once: at 10 users/s
+        that is ten first requests together, four of them the commission's three heavy
+        reads in a row, every second of the ramp. People opening their pages at a rate
+        of ten a second arrive spread over that second; this spreads each batch over the
+        interval between batches, which is what the spawn rate says.
+        """
+        gevent.sleep(random.uniform(0.0, PLAN["arrival_window"]))
+
     def graphql(self, name: str, query: str, variables: dict[str, Any]) -> Any:
         # The request's kind leads its X-Request-Id, so that bench/load.py finds the
         # server's own time for each kind in its access log (Locust's figures include the
@@ -102,6 +115,7 @@ class Reviewer(GraphQLUser):
     weight = 5
 
     def on_start(self) -> None:
+        self.arrive()
         taken = next(SLOTS, None)
         if taken is None:  # more reviewers than slots: this one only reads
             self.slot, self.entry = -1, {}
@@ -145,6 +159,7 @@ class School(GraphQLUser):
     weight = 2
 
     def on_start(self) -> None:
+        self.arrive()
         school = random.choice(PLAN["schools"])
         self.token, self.code = school["token"], school["code"]
         self.sessions()
@@ -165,6 +180,7 @@ class Expert(GraphQLUser):
     weight = 1
 
     def on_start(self) -> None:
+        self.arrive()
         self.token = random.choice(PLAN["experts"])
 
     @task(2)
@@ -184,6 +200,7 @@ class Commission(GraphQLUser):
     def on_start(self) -> None:
         """The dashboard opens on the calendar; the tables and a session's results are a
         page away."""
+        self.arrive()
         self.token = random.choice(PLAN["commission"])
         self.rotation()
         self.tables()

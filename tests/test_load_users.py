@@ -54,6 +54,7 @@ def test_every_kind_of_user_runs_without_errors(
         "quarter": "2027Q1",
         "cycle": "2027Q1",
         "acknowledged": str(tmp_path / "acknowledged.jsonl"),
+        "arrival_window": 1.0,  # 12 users at 12/s: one batch, spread over a second
     }
     (tmp_path / "plan.json").write_text(json.dumps(plan))
     with served(create_app(settings, host)) as base:
