@@ -388,6 +388,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--spawn-rate", type=float, default=10)
+    parser.add_argument(
+        "--arrival-window",
+        type=float,
+        help="seconds over which each batch of users makes its first requests "
+        "(default: the interval between Locust's batches; 0: all at once, as Locust starts them)",
+    )
     parser.add_argument("--duration", type=int, default=60, help="seconds of load")
     parser.add_argument("--sample", type=float, default=10, help="seconds between samples")
     parser.add_argument("--label", default="", help="conditions, printed with the figures")
@@ -432,7 +438,11 @@ def main(argv: list[str] | None = None) -> None:
                 "commission": [admin, demo["SANQUAN_VIEWER_TOKEN"]],
                 "quarter": str(current_quarter()),
                 # Locust starts floor(rate) users together every floor(rate)/rate seconds
-                "arrival_window": arrival_window(args.spawn_rate),
+                "arrival_window": (
+                    arrival_window(args.spawn_rate)
+                    if args.arrival_window is None
+                    else args.arrival_window
+                ),
                 "acknowledged": str(directory / "acknowledged.jsonl"),
             }
             plan["cycle"] = plan["quarter"]
@@ -474,7 +484,8 @@ def main(argv: list[str] | None = None) -> None:
         engine = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
         print()
         print(
-            f"load: {engine}, {args.workers} process(es), {args.users} users, "
+            f"load: {engine}, {args.workers} process(es), {args.users} users "
+            f"(arriving {args.spawn_rate:g}/s, each batch over {plan['arrival_window']:g} s), "
             f"{args.duration} s, {psutil.cpu_count()} cores, load average "
             f"{' '.join(f'{x:.1f}' for x in os.getloadavg())} at the end {args.label}"
         )
