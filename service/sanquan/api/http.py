@@ -100,9 +100,13 @@ class Limits:
             items = value.items() if isinstance(value, dict) else enumerate(value)
             deepest = depth + 1 > MAX_NESTING
             for key, item in items:
-                # numbers, booleans and nulls hold nothing to bound: a list of 50 scores'
-                # values is not walked call by call, nor a path written for each
-                if deepest or isinstance(item, str | list | dict):
+                # numbers, booleans and nulls hold nothing to bound, and a text only its
+                # length: a list of 50 scores' values or codes is not walked call by call,
+                # nor a path written for each
+                if isinstance(item, str) and not deepest:
+                    if len(item) > self.max_chars:
+                        self.check(item, f"{path}.{key}", depth + 1)
+                elif deepest or isinstance(item, list | dict):
                     self.check(item, f"{path}.{key}", depth + 1)
 
 

@@ -7,9 +7,9 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
-from sqlalchemy import BindParameter, Row, Table, bindparam, exists, insert, select, update
+from sqlalchemy import BindParameter, Table, bindparam, exists, insert, select, update
 from sqlalchemy.orm import Session
 
 from sanquan.auth.models import Role
@@ -54,10 +54,11 @@ log = logging.getLogger(__name__)
 _SDK_CODES = {code.value: code for code in ErrorCode}
 
 
-@dataclass(frozen=True)
-class ScoreEntry:
+class ScoreEntry(NamedTuple):
     """One indicator of a submission: a ``value``, a ``level`` or a ``figure``, as the
-    indicator's scale asks."""
+    indicator's scale asks. A named tuple, not a frozen dataclass: a submission makes one
+    per score, and a frozen dataclass's constructor sets each field through
+    ``object.__setattr__``."""
 
     indicator: str
     value: float | None = None
@@ -210,22 +211,25 @@ def scoring_session(
     """The session ``session_id`` as a submission by ``account_id`` sees it, or
     ``UNKNOWN_SESSION`` at ``path``: one statement, one row per school."""
     given = {"session_id": session_id, "account_id": account_id}
-    rows = db.execute(_SESSION_FOR_SCORING, given).all()
+    rows = db.connection().execute(_SESSION_FOR_SCORING, given).all()
     if not rows:
         raise DomainError(ErrorCode.UNKNOWN_SESSION, path, value=session_id)
-    first = rows[0]
+    # unpacked, not read by name: a row's column by name costs ten times a tuple's item
+    status, key, version, self_deadline, peer_deadline, expert_deadline, on_panel = rows[0][:7]
     return ScoringSession(
         id=session_id,
-        status=first.status,
-        indicator_set_key=first.indicator_set_key,
-        indicator_set_version=first.indicator_set_version,
+        status=status,
+        indicator_set_key=key,
+        indicator_set_version=version,
         deadlines={
-            Source.SELF: first.self_deadline,
-            Source.PEER: first.peer_deadline,
-            Source.EXPERT: first.expert_deadline,
+            Source.SELF: self_deadline,
+            Source.PEER: peer_deadline,
+            Source.EXPERT: expert_deadline,
         },
-        members=tuple(Member(r.id, r.code, r.name) for r in rows if r.id is not None),
-        on_panel=bool(first.on_panel),
+        members=tuple(
+            Member(school, code, name) for *_, school, code, name in rows if school is not None
+        ),
+        on_panel=bool(on_panel),
     )
 
 
@@ -264,10 +268,41 @@ def check_open(session: ScoringSession, source: Source, today: date) -> None:
         )
 
 
+class Unscored(Protocol):
+    """A score but for its value: what :func:`evaluate` needs besides the report. A
+    :class:`~sanquan_sdk.ScoreValue` is one; a submission passes an :class:`Entry`."""
+
+    @property
+    def subject(self) -> str: ...
+    @property
+    def indicator(self) -> str: ...
+    @property
+    def source(self) -> Source: ...
+    @property
+    def reviewer(self) -> str: ...
+    @property
+    def evidence(self) -> str: ...
+    @property
+    def comment(self) -> str: ...
+
+
+class Entry(NamedTuple):
+    """One score of a submission before its report is read. A named tuple rather than a
+    :class:`~sanquan_sdk.ScoreValue` with a dummy value: the frozen dataclass's
+    constructor, once per score, cost a submission more than reading its reports."""
+
+    subject: str
+    indicator: str
+    source: Source
+    reviewer: str
+    evidence: str
+    comment: str
+
+
 def evaluate(
     host: PluginHost,
     indicator_set: IndicatorSet,
-    template: ScoreValue,
+    template: Unscored,
     reported: Reported,
     path: tuple[str | int, ...],
 ) -> tuple[ScoreValue | None, list[DomainError]]:
@@ -423,11 +458,8 @@ def submit_scores(
     locked = scoring_session(db, submission.session_id, actor.account_id)
     if locked != session:
         checked = _checked(db, host, actor, submission, locked, today, max_scores)
-    existing: dict[str, Row[Any]] = {
-        # locked: two representatives of one school may submit at once
-        row.indicator_code: row
-        for row in db.execute(_REVIEWER_SCORES_LOCKED, checked.reviewer)
-    }
+    # locked: two representatives of one school may submit at once
+    existing = _stored(db.connection().execute(_REVIEWER_SCORES_LOCKED, checked.reviewer).all())
     errors = checked.errors
     if not submission.final:
         for index, entry in enumerate(submission.entries):
@@ -508,14 +540,8 @@ def _checked(
             continue
         seen.add(entry.indicator)
         found = _text_problems(entry, path)
-        template = ScoreValue(
-            subject=subject.code,
-            indicator=entry.indicator,
-            source=submission.source,
-            value=0.0,
-            reviewer=key,
-            evidence=entry.evidence,
-            comment=entry.comment,
+        template = Entry(
+            subject.code, entry.indicator, submission.source, key, entry.evidence, entry.comment
         )
         try:  # not a context manager per score: entering one cost more than the check
             value, problems = evaluate(host, indicator_set, template, entry.reported, path)
@@ -535,43 +561,40 @@ def _write(
     submission: Submission,
     subject_id: int,
     key: str,
-    existing: dict[str, Row[Any]],
+    existing: dict[str, StoredScore],
     scored: list[ScoreValue],
     now: datetime,
 ) -> tuple[list[int], list[Change]]:
     """Store the checked scores in a constant number of statements, each sent once with
     all its rows: an ``UPDATE`` of the changed scores by id, an ``INSERT`` of the new ones
-    and a read of their ids. ``existing`` holds plain rows, not ORM objects: the
+    and a read of their ids. ``existing`` holds plain tuples, not ORM objects: the
     unit of work's flush built every statement row by row, and hydrating and tracking 50
     objects cost more than writing them. Returns the score ids in the submission's order
     and what changed."""
     status = ScoreStatus.SUBMITTED if submission.final else ScoreStatus.DRAFT
-    created: list[dict[str, object]] = []
-    updated: list[dict[str, object]] = []
+    session_id = submission.session_id
+    created: list[tuple[object, ...]] = []
+    updated: list[tuple[object, ...]] = []
     changes: list[Change] = []
     ids = {code: row.id for code, row in existing.items()}
     for entry, value in zip(submission.entries, scored, strict=True):
-        new: Audited = (value.value, status, value.reported, entry.comment, entry.evidence)
-        columns = {
-            "value": value.value,
-            "reported": value.reported,
-            "comment": entry.comment,
-            "evidence": entry.evidence,
-        }
         row = existing.get(entry.indicator)
         if row is None:
-            created.append({"indicator_code": entry.indicator, **columns})
+            created.append(
+                (entry.indicator, value.value, value.reported, entry.comment, entry.evidence)
+            )
             continue
-        old: Audited = (row.value, row.status, row.reported, row.comment, row.evidence)
+        new: Audited = (value.value, status, value.reported, entry.comment, entry.evidence)
+        old = row.audited
         if old != new:
-            changes.append(Change(row.id, submission.session_id, old, new))
-            updated.append({"score_id": row.id, **columns})
+            changes.append(Change(row.id, session_id, old, new))
+            updated.append((row.id, value.value, value.reported, entry.comment, entry.evidence))
     written = {"submitted_by_id": actor.account_id, "updated_at": now, "status": status}
     _UPDATE_BY_ID.execute(db, updated, shared=written)
     if created:
         expert = submission.source is Source.EXPERT
         reviewer = {
-            "session_id": submission.session_id,
+            "session_id": session_id,
             "subject_id": subject_id,
             "source": submission.source,
             "reviewer_key": key,
@@ -579,12 +602,12 @@ def _write(
             "reviewer_account_id": actor.account_id if expert else None,
         }
         _INSERT_SCORES.execute(db, created, shared={**reviewer, **written})
-        codes = [str(row["indicator_code"]) for row in created]
+        codes = [str(row[0]) for row in created]
         given = {**_reviewer(submission, subject_id, key), "codes": codes}
-        for row in db.execute(_REVIEWER_SCORES_OF, given):
-            ids[row.indicator_code] = row.id
-            new = (row.value, row.status, row.reported, row.comment, row.evidence)
-            changes.append(Change(row.id, submission.session_id, None, new))
+        created_now = db.connection().execute(_REVIEWER_SCORES_OF, given).all()
+        for code, stored in _stored(created_now).items():
+            ids[code] = stored.id
+            changes.append(Change(stored.id, session_id, None, stored.audited))
     return [ids[entry.indicator] for entry in submission.entries], changes
 
 
@@ -602,22 +625,27 @@ def _typed(table: Table, names: Sequence[str]) -> dict[str, BindParameter[Any]]:
     return {name: bindparam(name, type_=table.c[name].type) for name in names}
 
 
-def _insert_all(table: Table) -> BulkStatement:
-    """An ``INSERT`` of every column but the key, each row giving every value."""
+def _insert_all(table: Table, columns: Sequence[str]) -> BulkStatement:
+    """An ``INSERT`` of every column but the key, each row giving ``columns`` (the rest
+    are shared by every row)."""
     return BulkStatement(
-        insert(table).values(_typed(table, [c.name for c in table.c if not c.primary_key]))
+        insert(table).values(_typed(table, [c.name for c in table.c if not c.primary_key])),
+        columns,
     )
 
+
+WRITTEN = ("value", "reported", "comment", "evidence")
+"""The audited columns that differ from score to score (``status`` is the submission's)."""
 
 _UPDATE_BY_ID = BulkStatement(
     update(_SCORES)
     .where(_SCORES.c.id == bindparam("score_id", type_=_SCORES.c.id.type))
-    .values(_typed(_SCORES, (*AUDITED, "submitted_by_id", "updated_at")))
+    .values(_typed(_SCORES, (*AUDITED, "submitted_by_id", "updated_at"))),
+    ("score_id", *WRITTEN),
 )
 """A score's changed columns by its id: sent with many rows, one ``executemany`` without
 the ORM's bulk bookkeeping or SQLAlchemy's row-by-row parameter building."""
-_INSERT_SCORES = _insert_all(_SCORES)
-_INSERT_REVISIONS = _insert_all(_REVISIONS)
+_INSERT_SCORES = _insert_all(_SCORES, ("indicator_code", *WRITTEN))
 
 
 _REVIEWER_SCORES = select(
@@ -636,6 +664,27 @@ _REVIEWER_SCORES_OF = _REVIEWER_SCORES.where(
 )
 
 
+class StoredScore(NamedTuple):
+    """A reviewer's stored score, as a submission compares with it: a plain tuple read
+    once from its row, since reading a SQLAlchemy row's column by name costs about ten
+    times reading a tuple's field, and a submission read a few hundred."""
+
+    id: int
+    audited: Audited
+
+    @property
+    def status(self) -> ScoreStatus:
+        return self.audited[1]
+
+
+def _stored(rows: Sequence[Any]) -> dict[str, StoredScore]:
+    """The scores of :data:`_REVIEWER_SCORES` rows by their indicator's code."""
+    return {
+        code: StoredScore(score_id, (value, status, reported, comment, evidence))
+        for score_id, code, value, status, reported, comment, evidence in rows
+    }
+
+
 def _reviewer(submission: Submission, subject_id: int, key: str) -> dict[str, object]:
     return {
         "session_id": submission.session_id,
@@ -645,10 +694,9 @@ def _reviewer(submission: Submission, subject_id: int, key: str) -> dict[str, ob
     }
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(NamedTuple):
     """A score just created (``old`` is ``None``) or changed: its audited columns before
-    and after."""
+    and after. A named tuple: a submission makes one per changed score."""
 
     score_id: int
     session_id: int
@@ -668,15 +716,7 @@ def record_revisions(
     session's live subscribers hear of the changes once the transaction commits."""
     if not changes:
         return
-    nothing = (None, None, None, None, None)
-    rows = [
-        {
-            "score_id": change.score_id,
-            **dict(zip(OLD_COLUMNS, change.old or nothing, strict=True)),
-            **dict(zip(NEW_COLUMNS, change.new, strict=True)),
-        }
-        for change in changes
-    ]
+    rows = [(change.score_id, *(change.old or _NOTHING), *change.new) for change in changes]
     shared = {"changed_by_id": account_id, "changed_at": when, "reason": reason}
     _INSERT_REVISIONS.execute(db, rows, shared=shared)
     announce(db, changes[0].session_id)
@@ -684,3 +724,8 @@ def record_revisions(
 
 OLD_COLUMNS = tuple(f"old_{name}" for name in AUDITED)
 NEW_COLUMNS = tuple(f"new_{name}" for name in AUDITED)
+_NOTHING = (None,) * len(AUDITED)
+"""The old columns of a score just created."""
+_INSERT_REVISIONS = _insert_all(_REVISIONS, ("score_id", *OLD_COLUMNS, *NEW_COLUMNS))
+"""An audit row a change: the score, its audited columns before and after; who, when and
+why are the same for every row of a call."""

@@ -95,10 +95,11 @@ def lock_session(db: Session, session_id: int, lock: Lock) -> None:
     a transaction's first write do not hold it: a no-op write as the very first statement
     takes it, so everything read afterwards stays true until the commit."""
     given = {"session_id": session_id}
-    if db.get_bind().dialect.name == "sqlite":
-        db.execute(_TAKE_WRITE_LOCK, given)
+    connection = db.connection()  # plain Core: the session's own execute adds nothing here
+    if connection.dialect.name == "sqlite":
+        connection.execute(_TAKE_WRITE_LOCK, given)
         return
-    db.execute(_ROW_LOCKS[lock], given)
+    connection.execute(_ROW_LOCKS[lock], given)
 
 
 _SESSIONS = ReviewSession.metadata.tables[ReviewSession.__tablename__]
