@@ -487,6 +487,31 @@ def test_every_problem_of_a_submission_is_reported_after_a_repeated_indicator(
     ]
 
 
+def test_a_draft_over_submitted_scores_reports_every_problem_in_the_scores_order(
+    world: World, db: Session
+) -> None:
+    # The order clients see: by score; within a score its scale and the plugins'
+    # checks, then ALREADY_SUBMITTED; a repeated indicator only as a repeat.
+    session_id = open_session(world, THREE)
+    thu = world.api("thu")
+    assert submit(thu, session_id, "ruc", "PEER", scores_for("PEER", 70))["userErrors"] == []
+    entries: list[dict[str, Any]] = [
+        {"indicator": "T01", "value": 101},
+        {"indicator": "T01", "value": 80},
+        {"indicator": "T99", "value": 80},
+        {"indicator": "T02", "value": 71},
+    ]
+    result = submit(thu, session_id, "ruc", "PEER", entries, final=False)
+    assert [(e["code"], e["field"]) for e in result["userErrors"]] == [
+        ("OUT_OF_SCALE", ["scores", "0", "value"]),
+        ("ALREADY_SUBMITTED", ["scores", "0", "indicator"]),
+        ("DUPLICATE_INDICATOR", ["scores", "1", "indicator"]),
+        ("UNKNOWN_INDICATOR", ["scores", "2", "indicator"]),
+        ("ALREADY_SUBMITTED", ["scores", "3", "indicator"]),
+    ]
+    assert count(db, ScoreRevision) == 20
+
+
 def test_concluding_an_incomplete_session_lists_what_is_missing(world: World) -> None:
     session_id = open_session(world, THREE)
     submit(world.api("thu"), session_id, "thu", "SELF", scores_for("SELF", 90))
