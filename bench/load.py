@@ -78,12 +78,9 @@ def free_port() -> int:
 
 
 def arrival_window(spawn_rate: float) -> float:
-    """Seconds between Locust's batches of users at ``spawn_rate``: each user of a batch
-    makes its first request at a moment drawn from that window (``locustfile.py``).
-
-    >>> arrival_window(10), arrival_window(2.5), arrival_window(0.5)
-    (1.0, 0.8, 2.0)
-    """
+    """Seconds between Locust's batches of users at ``spawn_rate`` (1 s at 10/s, 0.8 s at
+    2.5/s, 2 s at 0.5/s): each user of a batch makes its first request at a moment drawn
+    from that window (``locustfile.py``)."""
     return max(1, math.floor(spawn_rate)) / spawn_rate
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from sanquan.api.ids import parse_id
@@ -303,3 +303,20 @@ def test_a_draft_checked_before_a_final_is_stored_is_refused_after_it(
             select(Score.value, Score.status).where(Score.session_id == session_id)
         )
         assert {tuple(row) for row in stored} == {(92.0, ScoreStatus.SUBMITTED)}
+
+
+def test_postgresql_transactions_read_what_was_committed_before_their_locks(
+    database_url: str,
+) -> None:
+    """A submission reads its session again once it holds the lock a conclusion or a panel
+    change waits for; under REPEATABLE READ it would read its first snapshot again and
+    miss them. The service's transactions are READ COMMITTED even where the server's
+    default is not."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite runs the service's reads outside a transaction until it writes")
+    stricter = {"options": "-c default_transaction_isolation=repeatable\\ read"}
+    engine = make_engine(database_url, connect_args=stricter)
+    with engine.connect() as connection:
+        assert connection.scalar(text("SHOW default_transaction_isolation")) == ("repeatable read")
+        assert connection.scalar(text("SHOW transaction_isolation")) == "read committed"
+    engine.dispose()

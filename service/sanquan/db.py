@@ -80,6 +80,11 @@ def make_engine(url: str, *, transactional_ddl: bool = False, **kwargs: Any) -> 
             writers_of = engine.url.database or ""
             event.listen(engine, "connect", lambda dbapi, _: queue_writers(dbapi, writers_of))
         return engine
+    # READ COMMITTED whatever the server's default: what a request reads again after it
+    # takes a lock (a submission's session, under the lock that a conclusion waits for)
+    # must be what was committed before the lock, not the transaction's first snapshot,
+    # which a server defaulting to REPEATABLE READ would keep.
+    kwargs.setdefault("isolation_level", "READ COMMITTED")
     engine = create_engine(url, pool_pre_ping=True, **kwargs)
     event.listen(engine, "connect", _postgresql_commits_wait_for_wal)
     return engine
