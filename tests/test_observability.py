@@ -19,6 +19,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from sanquan.auth.tokens import PREFIX
+from sanquan.config import default_execution_threads
 from sanquan.observability.operations import LEARNT_NAMES
 from sanquan.observability.requests import TOKEN_PREFIX
 from tests.commands import in_process
@@ -262,7 +263,8 @@ def test_metrics_count_requests_latency_errors_and_the_pool(server: Server) -> N
     assert value(errors, "sanquan_errors_total", code="UNAUTHENTICATED", kind="graphql") >= 2
     assert value(errors, "sanquan_errors_total", code="FORBIDDEN", kind="graphql") == 1
     size = value(metrics["sanquan_db_pool_size"], "sanquan_db_pool_size")
-    assert size == 4 + 2, "the execution threads and two more"
+    threads = default_execution_threads(server.env["SANQUAN_DATABASE_URL"])
+    assert size == threads + 2, "the execution threads and two more"
     checked_out = value(metrics["sanquan_db_pool_checked_out"], "sanquan_db_pool_checked_out")
     assert 0 <= checked_out <= size
 

@@ -125,7 +125,7 @@ def test_each_engine_has_its_default_number_of_execution_threads(
     assert Settings.from_env().execution_threads == threads
     monkeypatch.setenv("SANQUAN_EXECUTION_THREADS", "6")
     assert Settings.from_env().execution_threads == 6
-    assert Settings(database_url=url, execution_threads=2).execution_threads == 2
+    assert Settings(database_url=url, execution_threads=3).execution_threads == 3
 
 
 @pytest.mark.engine_independent

@@ -195,20 +195,21 @@ class Settings:
         return public is not None and name == public.lower()
 
 
-SQLITE_THREADS = 4
-POSTGRESQL_THREADS = 4
+SQLITE_THREADS = 2
+POSTGRESQL_THREADS = 2
 
 
 def default_execution_threads(database_url: str) -> int:
     """How many requests run at once unless ``SANQUAN_EXECUTION_THREADS`` says otherwise.
 
-    Four on both engines, measured: a PostgreSQL request's thread waits for the server's
-    answers, which suggested more threads, and on a loaded machine 16 looked better; on an
-    idle 2-core machine at 50 users, one PostgreSQL process answered a resubmission at p95
-    100 ms with 4 threads, 190 ms with 8 and 310–560 ms with 16 (``bench/RESULTS.md``),
-    as more threads only queue for the one interpreter lock. What lifted one process there
-    was fewer round trips a request (the token's lookup in the operation's transaction).
-    The engines keep a constant each, so that a machine with more cores can change one.
+    Two on both engines, measured: one process runs Python on one core at a time (the
+    interpreter lock), so a request's thread overlaps only with another's waits on the
+    database or the disk, and every thread beyond that queues for the lock, slowing the
+    request holding it. On an idle 2-core machine at 50 users (``bench/load.py``), the
+    p95 of a resubmission was 37 ms with 2 threads, 48 with 3 and 99 with 4 on SQLite,
+    and 61, 72 and 110 ms on PostgreSQL; 8 and 16 threads had given 190 and 310–560 ms
+    there (``bench/RESULTS.md``). One heavy request still leaves a thread to the others.
+    The engines keep a constant each, so that a machine with other cores can change one.
     """
     return SQLITE_THREADS if database_url.startswith("sqlite") else POSTGRESQL_THREADS
 
