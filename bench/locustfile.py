@@ -75,9 +75,9 @@ class GraphQLUser(HttpUser):
 
         Locust starts users in batches, ``floor(spawn rate)`` of them in the same
         millisecond once a second, and each opens with a request at once: at 10 users/s
-        that is ten first requests together, four of them the commission's three heavy
-        reads in a row, every second of the ramp. People opening their pages at a rate
-        of ten a second arrive spread over that second; this spreads each batch over the
+        that is ten first requests together, two of them commission users opening with
+        three heavy reads in a row, every second of the ramp. People opening their pages
+        at ten a second arrive spread over that second; this spreads each batch over the
         interval between batches, which is what the spawn rate says.
         """
         gevent.sleep(random.uniform(0.0, PLAN["arrival_window"]))
