@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from datetime import date
+from functools import partial
 
 import pytest
 from sqlalchemy import Engine, select, text
@@ -83,23 +84,14 @@ def engine_name(sessions: sessionmaker[Session]) -> str:
     return bind.dialect.name
 
 
-def paused_writer(
-    sessions: sessionmaker[Session],
-    host: PluginHost,
-    account_id: int,
-    session_id: int,
-    subject: str,
-    source: Source,
-    value: float,
-    final: bool = True,
-) -> tuple[threading.Thread, list[str]]:
-    """:func:`resubmit` started in the thread "paused"; the codes of the errors that
-    refuse it are collected in the list returned."""
+def paused_writer(write: Callable[[], None]) -> tuple[threading.Thread, list[str]]:
+    """``write`` (a :func:`resubmit`) started in the thread "paused"; the codes of the
+    errors that refuse it are collected in the list returned."""
     refused: list[str] = []
 
     def run() -> None:
         try:
-            resubmit(sessions, host, account_id, session_id, subject, source, value, final)
+            write()
         except DomainError as error:
             refused.append(error.code)
         except DomainErrors as several:
@@ -139,6 +131,18 @@ def ruc_peer_mean(sessions: sessionmaker[Session]) -> float | None:
         )
 
 
+def with_second_representative(world: World, db: Session) -> tuple[int, Account]:
+    """An open session of 清华, 人大 and 北京科技大学, and a second account for 清华."""
+    session_id = parse_id(
+        open_session(world, [SCHOOLS[s] for s in ("thu", "ruc", "ustb")]), "ReviewSession"
+    )
+    second = create_account(
+        db, name="thu-2", role=Role.INSTITUTION, institution_code=SCHOOLS["thu"]
+    )
+    db.commit()
+    return session_id, second
+
+
 UNDER_THE_LOCK = ["problems_of", "_write"]
 """Where a submission is paused with the session's lock held: checking its scores through
 the plugins, and writing them."""
@@ -154,8 +158,9 @@ def test_conclusion_waits_for_a_submission_in_flight(
 ) -> None:
     session_id = parse_id(run_full_session(world, conclude=False), "ReviewSession")
     reached, release = paused_after(monkeypatch, pause)
+    thu = world.account_ids["thu"]
     writer, refused = paused_writer(
-        sessions, host, world.account_ids["thu"], session_id, "ruc", Source.PEER, 10.0
+        partial(resubmit, sessions, host, thu, session_id, "ruc", Source.PEER, 10.0)
     )
     assert reached.wait(20)
     concluder = conclude_in(sessions, host, session_id, 1.0)
@@ -177,17 +182,12 @@ def test_two_representatives_editing_one_score_keep_the_audit_chain(
     host: PluginHost,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    session_id = parse_id(
-        open_session(world, [SCHOOLS[s] for s in ("thu", "ruc", "ustb")]), "ReviewSession"
-    )
-    second = create_account(
-        db, name="thu-2", role=Role.INSTITUTION, institution_code=SCHOOLS["thu"]
-    )
-    db.commit()
+    session_id, second = with_second_representative(world, db)
     submit(world.api("thu"), str(session_id), "thu", "SELF", scores_for("SELF", 90.0))
     reached, release = paused_after(monkeypatch, pause)
+    thu = world.account_ids["thu"]
     first, _ = paused_writer(
-        sessions, host, world.account_ids["thu"], session_id, "thu", Source.SELF, 91.0
+        partial(resubmit, sessions, host, thu, session_id, "thu", Source.SELF, 91.0)
     )
     assert reached.wait(20)
     other = threading.Thread(
@@ -234,7 +234,9 @@ def test_a_panel_change_waits_for_an_experts_submission_being_checked(
     session_id = parse_id(session, "ReviewSession")
     expert = world.account_ids["expert1"]
     reached, release = paused_after(monkeypatch, "problems_of")
-    writer, refused = paused_writer(sessions, host, expert, session_id, "ruc", Source.EXPERT, 70.0)
+    writer, refused = paused_writer(
+        partial(resubmit, sessions, host, expert, session_id, "ruc", Source.EXPERT, 70.0)
+    )
     assert reached.wait(20)
     panel = [i for i in world.expert_ids if i != str(expert)]
     answers: list[object] = []
@@ -271,17 +273,11 @@ def test_a_draft_being_checked_and_a_final_of_the_same_school(
     it. On PostgreSQL the draft holds a shared lock on the session and no score yet: the
     final goes first, and the draft, reading the scores under their lock, is refused as
     ALREADY_SUBMITTED, whole. Either way the final scores are what is stored."""
-    session_id = parse_id(
-        open_session(world, [SCHOOLS[s] for s in ("thu", "ruc", "ustb")]), "ReviewSession"
-    )
-    second = create_account(
-        db, name="thu-2", role=Role.INSTITUTION, institution_code=SCHOOLS["thu"]
-    )
-    db.commit()
+    session_id, second = with_second_representative(world, db)
     reached, release = paused_after(monkeypatch, "problems_of")
     thu = world.account_ids["thu"]
     writer, refused = paused_writer(
-        sessions, host, thu, session_id, "thu", Source.SELF, 91.0, False
+        partial(resubmit, sessions, host, thu, session_id, "thu", Source.SELF, 91.0, False)
     )
     assert reached.wait(20)
     final = threading.Thread(

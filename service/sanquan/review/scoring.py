@@ -456,7 +456,9 @@ def submit_scores(
     session = scoring_session(db, submission.session_id, actor.account_id)
     checked = _checked(db, host, actor, submission, session, today, max_scores)
     # locked: two representatives of one school may submit at once
-    existing = _stored(db.connection().execute(_REVIEWER_SCORES_LOCKED, checked.reviewer).all())
+    subject, key, scored = checked.subject, checked.key, checked.scored
+    reviewer = _reviewer(submission, subject.id, key)
+    existing = _stored(db.connection().execute(_REVIEWER_SCORES_LOCKED, reviewer).all())
     errors = checked.errors
     if not submission.final:
         for index, entry in enumerate(submission.entries):
@@ -474,7 +476,6 @@ def submit_scores(
                     )
                 )
     raise_all([error for found in errors for error in found])
-    subject, key, scored = checked.subject, checked.key, checked.scored
     now = utcnow()
     ids, changes = _write(db, actor, submission, subject.id, key, existing, scored, now)
     record_revisions(db, changes, actor.account_id, now)
@@ -490,7 +491,6 @@ class Checked:
 
     subject: Member
     key: str
-    reviewer: dict[str, object]
     scored: list[ScoreValue]
     errors: list[list[DomainError]]
     repeated: set[int]
@@ -549,8 +549,7 @@ def _checked(
         errors.append(found)
         if value is not None:
             scored.append(value)
-    reviewer = _reviewer(submission, subject.id, key)
-    return Checked(subject, key, reviewer, scored, errors, repeated)
+    return Checked(subject, key, scored, errors, repeated)
 
 
 def _write(
