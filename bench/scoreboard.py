@@ -162,6 +162,10 @@ class BenchPlugin:
         return [bench_indicator_set()]
 
 
+PLUGIN = BenchPlugin()
+"""The plugin object the entry point of a served benchmark names (``throughput.py``)."""
+
+
 # --- the database -------------------------------------------------------------------------
 
 

@@ -1,6 +1,6 @@
 """Benchmark: submissions per second through GraphQL on durable SQLite, served by the real
-``sanquan serve`` in its own process and driven by several keep-alive clients at once from
-this one.
+``sanquan serve`` in its own process (``--workers N``: N processes on one file) and driven
+by several keep-alive clients at once from this one.
 
 Why: ``bench/floor.py`` times one request after another with client and server in one
 process, which says what a submission costs but not how many the service takes per second
@@ -12,15 +12,16 @@ every acknowledged submission must be what the database holds afterwards, which 
 
 Phases of ``--seconds`` alternate, ``--rounds`` times: ``GET /healthz`` (the baseline of
 the same run: HTTP, the middleware and a ``SELECT 1``) and the submissions. For each, it
-prints requests/s, p50/p95/p99, errors, and the server process's CPU seconds per request
-(``psutil``, user + system, every thread of the server) and the client's. The ratio of the
+prints requests/s, p50/p95/p99, errors, and the server's CPU seconds per request
+(``psutil``, user + system, every thread of the server and of its workers) and the
+client's. The ratio of the
 two rates and of the two CPU costs survives a machine shared with other work; the absolute
 figures do not. Nothing is asserted about time.
 
-Run: ``.venv/bin/python bench/throughput.py`` (``--clients``, ``--seconds``, ``--rounds``).
-The server is ``sanquan serve`` itself (its access log, metrics, limits and durable SQLite:
-WAL, ``synchronous=FULL``), given the benchmark's 50-indicator set beside the installed
-plugins.
+Run: ``.venv/bin/python bench/throughput.py`` (``--clients``, ``--seconds``, ``--rounds``,
+``--workers``). The server is ``sanquan serve`` itself (its access log, metrics, limits and
+durable SQLite: WAL, ``synchronous=FULL``), given the benchmark's 50-indicator set beside
+the installed plugins through an entry point of its own.
 """
 
 from __future__ import annotations
@@ -70,38 +71,59 @@ LEVERS = {
 the code without it in the same run."""
 
 
-def serve(port: int, without: set[str]) -> None:
-    """In the child process: ``sanquan serve`` on ``port`` over the bench's database, with
-    the bench's indicator set added to the discovered plugins (it is a plugin object, not
-    an installed package), less the levers named in ``without``."""
-    import sanquan.cli.context
+def serve(port: int, without: set[str], workers: int) -> None:
+    """In the child process: ``sanquan serve`` on ``port`` over the bench's database, in
+    ``workers`` processes, less the levers named in ``without`` (in one process only: a
+    lever is taken out of this process, and workers are fresh interpreters). The bench's
+    indicator set is found through the entry point :func:`start_server` writes."""
     import sanquan.db
-    import sanquan.server
     from sanquan.cli import main
 
-    discovered = sanquan.cli.context.plugin_host
-
-    def with_bench_set(*, warn: bool = True) -> PluginHost:
-        found = discovered(warn=warn)
-        found._register(board.BenchPlugin(), "bench", "bench", "")
-        return found
-
-    sanquan.cli.context.plugin_host = with_bench_set
     if "writer-queue" in without:
         sanquan.db.queue_writers = lambda connection, database: None
-    main(["serve", "--host", "127.0.0.1", "--port", str(port)])
+    main(["serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)])
 
 
-def start_server(directory: Path, port: int, log: Path, without: str) -> subprocess.Popen[bytes]:
+ENTRY_POINT = """[sanquan.plugins]
+bench = scoreboard:PLUGIN
+"""
+
+
+def bench_distribution(directory: Path) -> Path:
+    """A directory holding a distribution's metadata whose entry point offers the bench's
+    set, so that every process of the server, workers included, discovers it as it
+    discovers an installed plugin; on ``PYTHONPATH`` with this folder (``scoreboard``)."""
+    info = directory / "entry" / "sanquan_bench_set-0.dist-info"
+    info.mkdir(parents=True, exist_ok=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: sanquan-bench-set\nVersion: 0\n")
+    (info / "entry_points.txt").write_text(ENTRY_POINT)
+    return info.parent
+
+
+def start_server(
+    directory: Path, port: int, log: Path, without: str, workers: int
+) -> subprocess.Popen[bytes]:
+    here = Path(__file__).resolve().parent
     env = {
         **os.environ,
         "SANQUAN_DATABASE_URL": sqlite_url(directory / "bench.sqlite3"),
         "SANQUAN_DATA_DIR": str(directory),
+        "PYTHONPATH": os.pathsep.join([str(bench_distribution(directory)), str(here)]),
     }
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     with log.open("ab") as output:
         return subprocess.Popen(
-            [sys.executable, __file__, "--serve", "--port", str(port), "--without", without],
+            [
+                sys.executable,
+                __file__,
+                "--serve",
+                "--port",
+                str(port),
+                "--without",
+                without,
+                "--workers",
+                str(workers),
+            ],
             env=env,
             stdout=output,
             stderr=subprocess.STDOUT,
@@ -244,8 +266,12 @@ class Driver:
 
 
 def cpu_of(process: psutil.Process) -> float:
-    times = process.cpu_times()
-    return float(times.user + times.system)
+    """CPU seconds of the server: its process and its workers (alive through a phase)."""
+    total = 0.0
+    for each in (process, *process.children(recursive=True)):
+        times = each.cpu_times()
+        total += times.user + times.system
+    return total
 
 
 # --- the database -------------------------------------------------------------------------
@@ -316,12 +342,15 @@ def arguments(argv: list[str] | None) -> tuple[argparse.Namespace, list[Variant]
         + ", ".join(LEVERS)
         + "), alternating with the code as shipped; repeatable",
     )
+    parser.add_argument("--workers", type=int, default=1, help="server processes")
     parser.add_argument("--label", default="", help="conditions, printed with the figures")
     parser.add_argument("--log", action="store_true", help="print the end of the server's log")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--without", default="", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.compare and args.workers > 1:
+        parser.error("--compare takes levers out of one process: leave out --workers")
     variants = [Variant(set())]
     for levers in args.compare:
         without = set(filter(None, levers.split(",")))
@@ -334,7 +363,7 @@ def arguments(argv: list[str] | None) -> tuple[argparse.Namespace, list[Variant]
 def main(argv: list[str] | None = None) -> int:
     args, variants = arguments(argv)
     if args.serve:
-        serve(args.port, set(filter(None, args.without.split(","))))
+        serve(args.port, set(filter(None, args.without.split(","))), args.workers)
         return 0
 
     host = PluginHost.discover(extra=[board.BenchPlugin()])
@@ -360,7 +389,9 @@ def main(argv: list[str] | None = None) -> int:
                     driver = Driver(
                         f"http://127.0.0.1:{port}", session_id, slots, codes, base_values
                     )
-                    server = start_server(directory, port, log, ",".join(variant.without))
+                    server = start_server(
+                        directory, port, log, ",".join(variant.without), args.workers
+                    )
                     try:
                         wait_healthy(driver.base, server)
                         measured = psutil.Process(server.pid)
@@ -399,7 +430,7 @@ def summary(
     expected = first.changed + sum(p.changed for p in changes)
     print(board.machine(), args.label)
     print(
-        f"one server process (sanquan serve, durable SQLite: WAL, synchronous=FULL), "
+        f"sanquan serve --workers {args.workers} (durable SQLite: WAL, synchronous=FULL), "
         f"{args.clients} keep-alive clients in one process, {args.rounds} rounds of "
         f"{args.seconds:g} s a phase, variants alternating; load average "
         f"{' '.join(f'{x:.1f}' for x in os.getloadavg())} at the end"
@@ -443,8 +474,8 @@ def report(variant: Variant) -> None:
         f"{'met' if submissions.rate >= TARGET else 'missed'}; "
         f"{submissions.rate / health.rate:.3f} of the /healthz rate; server CPU per "
         f"submission {server_ms:.2f} ms = {server_ms / health.cpu_ms(health.server_cpu):.2f} "
-        f"x a /healthz; at most {1000 / server_ms:.0f}/s from the server's CPU alone "
-        "(one process with a whole core)"
+        f"x a /healthz; at most {1000 / server_ms:.0f}/s for each whole core the server gets "
+        "(one process uses one at most)"
     )
 
 

@@ -1,7 +1,7 @@
-"""Several server processes on one PostgreSQL database (``sanquan serve --workers N``, and
-separate ``serve`` commands as behind a load balancer): every connection without Nagle's
-delay, the invariants of ``test_concurrency.py`` across processes, and a stop that lets the
-requests in flight finish."""
+"""Several server processes on one database, PostgreSQL or an SQLite file (``sanquan serve
+--workers N``, and separate ``serve`` commands as behind a load balancer): every connection
+without Nagle's delay, the invariants of ``test_concurrency.py`` across processes, and a
+stop that lets the requests in flight finish."""
 
 from __future__ import annotations
 
@@ -45,11 +45,6 @@ SCORES = """query($id: ID!, $code: String!) { reviewSession(id: $id) {
   scores(institutionCode: $code, source: SELF, first: 200) { nodes { indicator value } } } }"""
 
 
-def postgresql_only(database_url: str) -> None:
-    if database_url.startswith("sqlite"):
-        pytest.skip("several processes need PostgreSQL; on SQLite they are refused")
-
-
 @contextmanager
 def serving(env: dict[str, str], *options: str) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
     port = free_port()
@@ -89,17 +84,18 @@ def add_representative(db: Session, school: str, name: str) -> str:
 
 
 @pytest.mark.engine_independent
-def test_several_workers_are_refused_on_sqlite(env: dict[str, str]) -> None:
+def test_several_workers_are_refused_on_a_database_in_memory(env: dict[str, str]) -> None:
+    """Each worker would have an SQLite database in memory of its own."""
     port = free_port()
     done = subprocess.run(  # noqa: PLW1510 - the status is what is tested
         [*SANQUAN, "--lang", "en", "serve", "--workers", "2", "--port", str(port)],
-        env=env,
+        env={**env, "SANQUAN_DATABASE_URL": "sqlite://"},
         capture_output=True,
         text=True,
         timeout=WAIT,
     )
     assert done.returncode == 2
-    assert "--workers above 1 needs PostgreSQL" in done.stderr
+    assert "--workers above 1 needs a database file" in done.stderr
     assert "SANQUAN_DATABASE_URL" in done.stderr
     with socket.socket() as probe:
         assert probe.connect_ex(("127.0.0.1", port)) != 0, "it listened before refusing"
@@ -117,11 +113,10 @@ def request_on_new_connection(port: int) -> socket.socket:
     return client
 
 
-def test_every_worker_answers_without_nagle(env: dict[str, str], database_url: str) -> None:
+def test_every_worker_answers_without_nagle(env: dict[str, str]) -> None:
     """The regression that removed ``--workers`` once: uvicorn's own socket for several
     workers leaves ``TCP_NODELAY`` off on every connection (about 40 ms a response).
     Read back from the server's sockets, in each worker."""
-    postgresql_only(database_url)
     with serving(env, "--workers", "2") as (port, process):
         checked: dict[int, list[int]] = {}
         deadline = time.monotonic() + START_WITHIN  # the second worker may start later
@@ -146,13 +141,10 @@ def running(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
-def test_workers_stop_when_their_supervisor_is_killed(
-    env: dict[str, str], database_url: str
-) -> None:
+def test_workers_stop_when_their_supervisor_is_killed(env: dict[str, str]) -> None:
     """A supervisor killed with SIGKILL cannot pass a signal on: its workers notice they
     were handed to another parent and stop as on SIGTERM, instead of serving the port and
     holding their database connections with nothing left to stop them."""
-    postgresql_only(database_url)
     with serving(env, "--workers", "2") as (port, process):
         workers: set[int] = set()
         deadline = time.monotonic() + START_WITHIN  # the second worker may start later
@@ -205,9 +197,8 @@ class Writer:
 
 
 def test_writers_on_different_processes_keep_the_invariants(
-    world: World, env: dict[str, str], database_url: str, db: Session
+    world: World, env: dict[str, str], db: Session
 ) -> None:
-    postgresql_only(database_url)
     session_id = run_full_session(world, conclude=False)
     session_key = parse_id(session_id, "ReviewSession")
     second = add_representative(db, "thu", "thu-2")
@@ -403,8 +394,6 @@ def test_sigterm_lets_the_requests_in_flight_finish(
     """SIGTERM while submissions are in flight (held by a lock the test takes): new
     connections are refused at once, every submission held completes with 200 and is
     stored, and the server exits with status 0."""
-    if workers > 1:
-        postgresql_only(database_url)
     session_id = run_full_session(world, conclude=False)
     session_key = parse_id(session_id, "ReviewSession")
     reviewers = [("thu", "thu", "SELF"), ("ruc", "thu", "PEER"), ("expert1", "ruc", "EXPERT")]

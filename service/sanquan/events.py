@@ -4,19 +4,23 @@ progress (``Subscription.sessionProgress``).
 A write calls :func:`announce` inside its transaction; subscribers hear of it only once
 that transaction has committed, and never of one rolled back. On PostgreSQL the
 announcement is a ``NOTIFY`` (PostgreSQL delivers it at commit, to every process that
-listens: :class:`PostgresListener` keeps one connection per process on ``LISTEN``); on
-SQLite, one process's embedded file, the session remembers it and the :class:`Hub` hears
-of it after the commit. Either way the hub wakes the subscribers of that session at most
-once per :data:`INTERVAL`, so a burst of submissions costs each subscriber one rebuild
-per interval, not one per submission.
+listens: :class:`PostgresListener` keeps one connection per process on ``LISTEN``). On
+SQLite the session remembers it and the :class:`Hub` hears of it after the commit; the
+other processes serving the same file (``--workers``, a second ``serve``, a command) hear
+of it through :class:`SqliteWatcher`, which polls the sessions' ``change_serial`` while
+anyone subscribes. Either way the hub wakes the subscribers of that session at most once
+per :data:`INTERVAL`, so a burst of submissions costs each subscriber one rebuild per
+interval, not one per submission.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager, suppress
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, func, select
@@ -33,6 +37,10 @@ RECONNECT = (0.5, 10.0)
 """Seconds before the listener's first reconnection attempt, and at most between two."""
 STARTUP_WAIT = 5.0
 """Seconds the service waits at start-up for its listener to be on ``LISTEN``."""
+POLL = 0.1
+"""Seconds between two looks of :class:`SqliteWatcher` at the file, while anyone
+subscribes: another process's change reaches a subscriber within this, plus the
+interval."""
 _PENDING = "sanquan.announced"
 
 
@@ -107,11 +115,14 @@ class Hub:
         :class:`PostgresListener` feeding the hub meanwhile."""
         self.bind(asyncio.get_running_loop())
         listening = None
-        if make_url(database_url).get_backend_name() == "postgresql":
+        url = make_url(database_url)
+        if url.get_backend_name() == "postgresql":
             self.listener = PostgresListener(database_url, self)
             listening = asyncio.create_task(self.listener.run())
             with suppress(TimeoutError):  # serve anyway: it keeps trying, and says so
                 await asyncio.wait_for(self.listener.connected.wait(), STARTUP_WAIT)
+        elif url.database and url.database != ":memory:":  # a file other processes may share
+            listening = asyncio.create_task(SqliteWatcher(url.database, self).run())
         try:
             yield
         finally:
@@ -163,6 +174,11 @@ class Hub:
             if topic.timer is not None:
                 topic.timer.cancel()
             del self._topics[changes.session_id]
+
+    @property
+    def followed(self) -> tuple[int, ...]:
+        """The sessions someone subscribes to (read on the loop)."""
+        return tuple(self._topics)
 
     @property
     def subscriber_count(self) -> int:
@@ -242,6 +258,70 @@ class PostgresListener:
                 if notice.payload.isdigit():
                     self.hub.publish(int(notice.payload))
             await connection.execute("SELECT 1")  # a silent, dead connection fails here
+
+
+class SqliteWatcher:
+    """One read-only connection per process on the SQLite file, which learns of the
+    sessions changed by other processes: every :data:`POLL` seconds while anyone
+    subscribes, ``PRAGMA data_version`` tells whether another connection committed; if so
+    (or a session is newly followed), the followed sessions' ``change_serial`` says
+    which. The process's own commits are heard at once through the hub, and again here:
+    the subscription sends nothing when a rebuild finds the same progress."""
+
+    def __init__(self, path: str, hub: Hub) -> None:
+        self.path = path
+        self.hub = hub
+        self.seen: dict[int, int] = {}
+        """The last ``change_serial`` read of each followed session."""
+        self.version: int | None = None
+        self._connection: sqlite3.Connection | None = None
+
+    async def run(self) -> None:
+        """Watch until cancelled; a failed look is logged and tried again."""
+        try:
+            while True:
+                await asyncio.sleep(POLL)
+                followed = self.hub.followed
+                if not followed:
+                    self.seen.clear()
+                    continue
+                try:
+                    changed = await asyncio.to_thread(self.look, followed)
+                except sqlite3.Error as error:
+                    log.warning("progress watcher: %s; trying again", error)
+                    self.close()
+                    continue
+                if changed:
+                    self.hub.publish_many(changed)
+        finally:
+            self.close()
+
+    def look(self, followed: tuple[int, ...]) -> list[int]:
+        """The followed sessions changed since the last look (all of them at the first)."""
+        if self._connection is None:
+            uri = f"{Path(self.path).resolve().as_uri()}?mode=ro"
+            self._connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        version = self._connection.execute("PRAGMA data_version").fetchone()[0]
+        new = [key for key in followed if key not in self.seen]
+        if version == self.version and not new:
+            return []
+        self.version = version
+        marks = ",".join("?" * len(followed))
+        serials = dict(
+            self._connection.execute(
+                f"SELECT id, change_serial FROM review_sessions WHERE id IN ({marks})", followed
+            ).fetchall()
+        )
+        now = {key: serials.get(key, -1) for key in followed}  # -1: no such session
+        changed = [key for key in followed if self.seen.get(key) != now[key]]
+        self.seen = now
+        return changed
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+        self.version = None
 
 
 HEARTBEAT = 30.0

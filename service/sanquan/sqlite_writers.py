@@ -1,20 +1,26 @@
-"""SQLite's writers of one process take turns on a lock of the process, which wakes the
-next as soon as one commits, instead of each polling SQLite's busy lock.
+"""SQLite's writers take turns on a queue of their database file, which hands the write
+lock to the next as soon as one commits, instead of each polling SQLite's busy lock.
 
 Why: SQLite lets one transaction write at a time. A connection that finds the write lock
 taken is kept waiting by SQLite's busy handler, which sleeps 1, 2, 5, 10 … up to 100 ms
 between tries without knowing when the holder commits. With the service's execution
 threads submitting together, most of a write's time went on those sleeps: one process
 took 32 submissions/s from six clients where one client alone got 130 (bench/RESULTS.md,
-"Throughput"). Here a connection about to begin a write transaction first takes the
-lock of its database file, held until the transaction ends (commit, rollback, close), so
-the writers of one process queue on a lock that hands over at once; SQLite's own lock
-still guards the file (and other processes: the command line, a backup) as before.
+"Throughput"). Here a connection about to begin a write transaction first takes its
+file's turn, held until the transaction ends (commit, rollback, close): the writers of one
+process queue on a lock of the process, which hands over at once, and the one holding it
+then takes an exclusive ``flock`` on ``<database>-writers`` beside the file, which queues
+the processes serving the same file (``sanquan serve --workers``, a command run beside
+the service). The kernel lets go of a ``flock`` when its process dies, so a killed worker
+never leaves the others waiting. Waiting for another process's turn polls every 0.1 ms at
+first, up to every 1 ms: the kernel offers no wait with a time limit on a ``flock``.
+SQLite's own lock still guards the file as before (and guards it alone where the side file
+cannot be made, on a read-only directory).
 
 A connection made by :func:`connect` starts a write transaction where the ``sqlite3``
 module does (its legacy transaction control, the service's): just before the first
 ``INSERT``, ``UPDATE``, ``DELETE`` or ``REPLACE`` outside a transaction. A writer waits
-at most the busy timeout for the lock, then goes on to SQLite's own waiting, so that a
+at most the busy timeout for its turn, then goes on to SQLite's own waiting, so that a
 thread writing through two connections at once is refused by SQLite, after both timeouts
 (20 s where it was 10), rather than left waiting on itself.
 
@@ -27,8 +33,11 @@ dropped mid-transaction without ``close`` keeps the lock (SQLAlchemy's pool roll
 
 from __future__ import annotations
 
+import fcntl
+import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Self, TypeVar
@@ -39,25 +48,87 @@ BUSY_TIMEOUT_SECONDS = 10.0
 WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 """The statements before which the ``sqlite3`` module begins a transaction."""
 
+POLL_SECONDS = (0.0001, 0.001)
+"""The first and the longest pause between two looks at another process's turn."""
+
 T = TypeVar("T")
 
-_locks: dict[str, threading.Lock] = {}
-_locks_guard = threading.Lock()
+
+class WritersTurn:
+    """One database file's turn to write: a lock of the process for its threads, then an
+    exclusive ``flock`` on the side file ``<database>-writers`` for the processes."""
+
+    def __init__(self, database: Path) -> None:
+        self.threads = threading.Lock()
+        self.path = database.with_name(database.name + "-writers")
+        self._file: int | None = None
+        self._opened_by = 0
+
+    def locked(self) -> bool:
+        """Whether a writer of this process holds the turn."""
+        return self.threads.locked()
+
+    def acquire(self, timeout: float) -> bool:
+        """Wait at most ``timeout`` seconds for the turn; ``False`` if it did not come."""
+        deadline = time.monotonic() + timeout
+        if not self.threads.acquire(timeout=timeout):
+            return False
+        if self._between_processes(deadline):
+            return True
+        self.threads.release()
+        return False
+
+    def release(self) -> None:
+        if self._file is not None:
+            fcntl.flock(self._file, fcntl.LOCK_UN)
+        self.threads.release()
+
+    def _between_processes(self, deadline: float) -> bool:
+        """Take the side file's ``flock``, called holding the lock of the threads."""
+        file = self._side_file()
+        if file is None:
+            return True  # no side file (read-only directory): SQLite's lock alone
+        pause, longest = POLL_SECONDS
+        while True:
+            try:
+                fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    return False
+                time.sleep(pause)
+                pause = min(pause * 2, longest)
+
+    def _side_file(self) -> int | None:
+        """The side file, opened once per process: a ``flock`` belongs to an open file,
+        which a forked child would share with its parent, so a child opens its own."""
+        if self._file is not None and self._opened_by == os.getpid():
+            return self._file
+        try:
+            self._file = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        except OSError:
+            self._file = None
+        self._opened_by = os.getpid()
+        return self._file
 
 
-def _lock_of(database: str) -> threading.Lock:
-    """The process's one lock for the database file ``database`` (every engine on it
+_turns: dict[Path, WritersTurn] = {}
+_turns_guard = threading.Lock()
+
+
+def _turn_of(database: str) -> WritersTurn:
+    """The process's one turn for the database file ``database`` (every engine on it
     shares it)."""
-    key = str(Path(database).resolve())
-    with _locks_guard:
-        return _locks.setdefault(key, threading.Lock())
+    path = Path(database).resolve()
+    with _turns_guard:
+        return _turns.setdefault(path, WritersTurn(path))
 
 
 class QueuedWriterConnection(sqlite3.Connection):
     """A ``sqlite3`` connection that takes its file's writer lock before it begins a write
     transaction and lets go of it when the transaction ends."""
 
-    writers: threading.Lock | None = None
+    writers: WritersTurn | None = None
     holding = False
 
     def cursor(self, factory: Any = None) -> sqlite3.Cursor:  # type: ignore[override]
@@ -75,7 +146,7 @@ class QueuedWriterConnection(sqlite3.Connection):
 
     def take_turn(self) -> None:
         assert self.writers is not None
-        self.holding = self.writers.acquire(timeout=BUSY_TIMEOUT_SECONDS)
+        self.holding = self.writers.acquire(BUSY_TIMEOUT_SECONDS)
 
     def queued(self, sql: str, run: Callable[[str, Any], T], parameters: Any) -> T:
         """``run(sql, parameters)``, in this process's turn if it begins a write."""
@@ -127,7 +198,7 @@ class QueuedWriterCursor(sqlite3.Cursor):
 def queue_writers(connection: Any, database: str) -> None:
     """Make ``connection`` (a :class:`QueuedWriterConnection`, as the engine's
     ``connect_args`` ask ``sqlite3.connect`` for) queue behind the other writers of
-    ``database`` in this process. An in-memory database (one per connection) has no other
-    writer to queue behind."""
+    ``database``. An in-memory database (one per connection) has no other writer to queue
+    behind."""
     if isinstance(connection, QueuedWriterConnection) and database not in ("", ":memory:"):
-        connection.writers = _lock_of(database)
+        connection.writers = _turn_of(database)

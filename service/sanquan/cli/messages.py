@@ -70,33 +70,33 @@ MIGRATE_HELP = Text("将数据库升级到当前结构。", "Bring the database 
 MIGRATED = Text("数据库已是当前结构:{url}", "database is current: {url}")
 SERVE_HELP = Text(
     "提供 GraphQL 服务(先升级数据库)。\n\n"
-    "使用 PostgreSQL 时可用 --workers 在同一端口运行多个进程,或在反向代理后运行多个命令。"
+    "--workers 在同一端口运行多个进程(SQLite 或 PostgreSQL),也可在反向代理后运行多个命令。"
     "收到 SIGTERM 或 Ctrl-C 后不再接受新连接,处理完已收到的请求再退出。"
     "只信任 SANQUAN_TRUSTED_PROXIES 所列地址发来的 X-Forwarded-* 请求头。",
     "Serve the GraphQL API, migrating the database first.\n\n"
-    "With PostgreSQL, --workers runs several processes on one port, or run several commands "
-    "behind a reverse proxy. On SIGTERM or Ctrl-C it stops accepting connections, finishes "
-    "the requests it has and exits. "
+    "--workers runs several processes on one port (SQLite or PostgreSQL), or run several "
+    "commands behind a reverse proxy. On SIGTERM or Ctrl-C it stops accepting connections, "
+    "finishes the requests it has and exits. "
     "X-Forwarded-* headers are believed only from the addresses in SANQUAN_TRUSTED_PROXIES.",
 )
 HOST_HELP = Text("监听的地址。", "Address to listen on.")
 PORT_HELP = Text("监听的端口(0:任一空闲端口)。", "Port to listen on (0: any free port).")
 WORKERS_HELP = Text(
-    "服务进程数;多于 1 个时须使用 PostgreSQL(SANQUAN_DATABASE_URL)。",
-    "Number of server processes; more than one needs PostgreSQL (SANQUAN_DATABASE_URL).",
+    "服务进程数;在 SQLite 上各进程轮流写入,在 PostgreSQL 上可在多台机器运行。",
+    "Number of server processes; on SQLite they take turns to write, on PostgreSQL they may "
+    "also run on several machines.",
 )
 SHUTDOWN_TIMEOUT_HELP = Text(
     "停止时等待处理中请求完成的最长秒数,超时则中止这些请求。",
     "At most this many seconds for the requests in flight to finish when stopping; "
     "those still running then are cancelled.",
 )
-WORKERS_ON_SQLITE = Text(
-    "--workers 多于 1 个时须使用 PostgreSQL:SQLite 一次只允许一个写入者,"
-    "且实时进度只通知写入所在进程的订阅者。请设置 SANQUAN_DATABASE_URL=postgresql+psycopg://…,"
-    "或去掉 --workers。",
-    "--workers above 1 needs PostgreSQL: SQLite takes one writer at a time, and its live "
-    "progress reaches only the subscribers of the process that wrote. Set "
-    "SANQUAN_DATABASE_URL=postgresql+psycopg://… or leave out --workers.",
+WORKERS_IN_MEMORY = Text(
+    "--workers 多于 1 个时数据库须是文件:内存中的 SQLite 数据库每个连接各有一个。"
+    "请将 SANQUAN_DATABASE_URL 设为 SQLite 文件或 PostgreSQL,或去掉 --workers。",
+    "--workers above 1 needs a database file: an SQLite database in memory is one per "
+    "connection. Set SANQUAN_DATABASE_URL to an SQLite file or PostgreSQL, or leave out "
+    "--workers.",
 )
 METRICS_DIRECTORY = {
     MetricsProblem.NOT_A_DIRECTORY: Text("不是目录", MetricsProblem.NOT_A_DIRECTORY.value),

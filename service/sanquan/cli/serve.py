@@ -36,9 +36,10 @@ SHUTDOWN_TIMEOUT = 30
 )
 def serve(host: str, port: int, workers: int, shutdown_timeout: int) -> None:
     """Plugins are loaded first, so that a conflict between them stops the command before
-    the database is touched or an address is announced. Several workers need PostgreSQL:
-    SQLite takes one writer at a time, and its live progress reaches only the subscribers
-    of the process that wrote. With ``SANQUAN_LOG_FORMAT=json`` every line the command
+    the database is touched or an address is announced. Several workers may serve one
+    SQLite file: its writers take turns across processes (:mod:`sanquan.sqlite_writers`)
+    and each process watches the file for the others' changes to live progress
+    (:mod:`sanquan.events`). With ``SANQUAN_LOG_FORMAT=json`` every line the command
     writes is a JSON object, a refusal too (``{"errors": [...]}``)."""
     from sanquan.cli.context import settings
 
@@ -59,8 +60,8 @@ def _serve(current: Settings, host: str, port: int, workers: int, shutdown_timeo
         shared_metrics,
     )
 
-    if workers > 1 and current.database_url.startswith("sqlite"):
-        raise Refused(Problem("WORKERS_NEED_POSTGRESQL", str(m.WORKERS_ON_SQLITE), "--workers"))
+    if workers > 1 and in_memory(current.database_url):
+        raise Refused(Problem("WORKERS_NEED_A_FILE", str(m.WORKERS_IN_MEMORY), "--workers"))
     try:
         with shared_metrics(workers) as directory:
             _run(current, host, port, workers, shutdown_timeout, directory)
@@ -68,6 +69,15 @@ def _serve(current: Settings, host: str, port: int, workers: int, shutdown_timeo
         problem = m.METRICS_DIRECTORY[error.problem].format(name=error.name)
         message = f"{MULTIPROCESS}={error.directory!r}: {problem}"
         raise Refused(Problem("SETTING", message, MULTIPROCESS)) from None
+
+
+def in_memory(url: str) -> bool:
+    """Whether ``url`` is an SQLite database in memory: one per connection, so every
+    worker would serve a database of its own."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    return parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:")
 
 
 def _run(

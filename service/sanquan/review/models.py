@@ -65,6 +65,11 @@ class ReviewSession(Base):
     """Secret key of the opaque ids under which another expert's scores are shown (R14):
     random per session and never shown, so that nobody can recompute the ids from row ids
     and learn the order, and so the expert, of those scores."""
+    change_serial: Mapped[int] = mapped_column(default=0)
+    """On SQLite, one more for every transaction that locked the session to write
+    (:func:`sanquan.review.sessions.lock_session`): the processes serving one SQLite file
+    poll it to learn which sessions another process changed (:mod:`sanquan.events`).
+    PostgreSQL announces changes by ``NOTIFY`` and leaves it at 0."""
 
     members: Mapped[list[SessionInstitution]] = relationship(
         back_populates="session",

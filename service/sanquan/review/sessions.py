@@ -92,8 +92,10 @@ def get_session(
 
 def lock_session(db: Session, session_id: int, lock: Lock) -> None:
     """PostgreSQL has row locks. SQLite has one write lock per database, and reads before
-    a transaction's first write do not hold it: a no-op write as the very first statement
-    takes it, so everything read afterwards stays true until the commit."""
+    a transaction's first write do not hold it: a write as the very first statement takes
+    it, so everything read afterwards stays true until the commit. That write counts the
+    session's ``change_serial``, which tells the other processes serving the same file
+    that the session changed (a rolled-back transaction counts nothing)."""
     given = {"session_id": session_id}
     connection = db.connection()  # plain Core: the session's own execute adds nothing here
     if connection.dialect.name == "sqlite":
@@ -104,9 +106,11 @@ def lock_session(db: Session, session_id: int, lock: Lock) -> None:
 
 _SESSIONS = ReviewSession.metadata.tables[ReviewSession.__tablename__]
 _TAKE_WRITE_LOCK = (
-    update(_SESSIONS).where(_SESSIONS.c.id == bindparam("session_id")).values(id=_SESSIONS.c.id)
+    update(_SESSIONS)
+    .where(_SESSIONS.c.id == bindparam("session_id"))
+    .values(change_serial=_SESSIONS.c.change_serial + 1)
 )
-"""SQLite's no-op write; plain Core (nothing of the ORM's to synchronise), built once."""
+"""SQLite's locking write; plain Core (nothing of the ORM's to synchronise), built once."""
 _ROW_LOCKS = {
     lock: select(_SESSIONS.c.id)
     .where(_SESSIONS.c.id == bindparam("session_id"))
