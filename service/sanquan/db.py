@@ -14,7 +14,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event, make_url
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -65,7 +65,7 @@ def make_engine(url: str, *, transactional_ddl: bool = False, **kwargs: Any) -> 
     transaction itself (the recipe SQLAlchemy documents for pysqlite). The service keeps
     the module's behaviour: its writers take the lock with their first statement."""
     if url.startswith("sqlite"):
-        database = url.split("///", 1)[-1]
+        database = make_url(url).database  # decoded, without the query
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         connect_args: dict[str, Any] = {"check_same_thread": False}
