@@ -6,15 +6,18 @@ token, no connection; the conclusion is the last message."""
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from sanquan.app import create_app
@@ -184,6 +187,49 @@ def test_two_processes_hear_each_other(world: World, env: dict[str, str]) -> Non
         for process in processes:
             process.kill()
             process.wait()
+
+
+def copy_into(database_url: str, folder: Path) -> None:
+    """The test's SQLite database copied into ``folder`` by SQLite's backup (the source's
+    WAL included), as ``sanquan.sqlite3``, the name the service gives it there."""
+    source = make_url(database_url).database
+    assert source is not None
+    folder.mkdir()
+    with (
+        closing(sqlite3.connect(source)) as reader,
+        closing(sqlite3.connect(folder / "sanquan.sqlite3")) as written,
+    ):
+        reader.backup(written)
+
+
+@pytest.mark.engine_independent
+def test_two_processes_on_a_data_folder_of_any_name_hear_each_other(
+    world: World, env: dict[str, str], tmp_path: Path
+) -> None:
+    """A data folder named with a space, ``#``, ``?`` and ``%``, as an operator may name
+    one: both processes serve the database inside it, not a file named after the folder's
+    name cut at the ``?``, and each one's watcher finds it through a ``file:`` URI."""
+    session_id = open_session(world, [SCHOOLS[s] for s in SESSION])
+    folder = tmp_path / "评审 #2?q=1%41"
+    copy_into(env["SANQUAN_DATABASE_URL"], folder)
+    env = {k: v for k, v in env.items() if k != "SANQUAN_DATABASE_URL"}
+    env["SANQUAN_DATA_DIR"] = str(folder)
+    ports = free_port(), free_port()
+    processes = [start(env, port, options=("--workers", "2")) for port in ports]
+    try:
+        one, other = (Server(f"http://127.0.0.1:{port}", None) for port in ports)
+        with follow(one, world, session_id) as client:
+            assert client.progress()["submitted"] == 0
+            scores = scores_for("EXPERT", 75)
+            answer = other.submit(world.tokens["expert1"], session_id, "ruc", "EXPERT", scores)
+            assert answer["userErrors"] == []
+            assert source_of(client.progress(timeout=2), "ruc", "EXPERT")["submitted"] == N
+    finally:
+        for process in processes:
+            process.kill()
+            process.wait()
+    assert not (tmp_path / "评审 #2").exists()  # the name cut at the "?"
+    assert (folder / "sanquan.sqlite3-writers").is_file()  # their turn, beside the database
 
 
 @pytest.mark.engine_independent

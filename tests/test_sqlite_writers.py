@@ -5,16 +5,27 @@ by a process killed while writing."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import signal
+import sqlite3
 import subprocess
 import sys
+import tempfile
 import threading
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, make_url, text
 
+from sanquan.config import sqlite_url
 from sanquan.db import make_engine
 from sanquan.sqlite_writers import QueuedWriterConnection, WritersTurn
+from tests.required import unavailable
 
 pytestmark = pytest.mark.engine_independent
 
@@ -220,3 +231,161 @@ def test_the_turn_is_a_side_file_beside_the_database(engine: Engine, tmp_path: P
     turn = writers_lock(engine)
     assert turn.path == (tmp_path / "writers.sqlite3-writers").resolve()
     assert turn.path.is_file()
+
+
+def test_a_wait_interrupted_by_a_signal_leaves_the_turn_free(engine: Engine) -> None:
+    """A signal handler that raises while a writer waits for another process's turn (as
+    Ctrl-C does): the writer gives up its place among the threads, so the process's next
+    writer is not kept waiting by a turn nobody holds."""
+    turn = writers_lock(engine)
+    other = holder(engine)
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise InterruptedError("the operator pressed Ctrl-C")
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.05)
+        with pytest.raises(InterruptedError):
+            turn.acquire(WAIT)
+        assert not turn.locked()
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        other.kill()
+        other.wait()
+    assert turn.acquire(WAIT)
+    turn.release()
+
+
+FORKER = """
+import os, sys
+from sqlalchemy import text
+from sanquan.db import make_engine
+
+engine = make_engine(sys.argv[1])
+connection = engine.connect()
+connection.execute(text("UPDATE counter SET n = n + 1"))  # holds the turn while it forks
+child = os.fork()
+if child == 0:
+    writers = connection.connection.driver_connection.writers
+    print("child", writers.locked(), flush=True)
+    sys.stdin.readline()
+    os._exit(0)
+print("forked", flush=True)
+sys.stdin.readline()
+"""
+"""A process that forks while one of its writers holds the turn (a plugin or a test
+running work in a ``multiprocessing`` child), then waits to be killed."""
+
+
+def test_a_forked_child_neither_inherits_the_turn_nor_keeps_it_for_a_killed_parent(
+    engine: Engine,
+) -> None:
+    """The child starts with the turn free among its own threads, and does not keep the
+    parent's ``flock`` alive: once the parent is killed, the others write, while the
+    child still runs."""
+    turn = writers_lock(engine)
+    parent = subprocess.Popen(
+        [sys.executable, "-c", FORKER, str(engine.url)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert parent.stdin is not None and parent.stdout is not None
+    try:
+        said = {parent.stdout.readline(), parent.stdout.readline()}
+        assert said == {"forked\n", "child False\n"}
+        parent.kill()
+        parent.wait()
+        assert turn.acquire(WAIT), "the child kept the killed parent's turn"
+        turn.release()
+    finally:
+        parent.kill()
+        parent.stdin.close()  # the child, still reading it, ends
+        parent.wait()
+
+
+SERVICE_USER = 65534
+"""The account the service runs as in the test of ownership: ``nobody``, not root."""
+
+
+@pytest.fixture
+def service_folder() -> Iterator[Path]:
+    """A folder of the service's account holding its database: the service runs as an
+    account of its own, an operator's command (``sudo sanquan token create``) as root."""
+    if os.geteuid() != 0:
+        unavailable("acting as the service's account and as root needs root")
+    folder = Path(tempfile.mkdtemp(prefix="sanquan-service-"))
+    try:
+        database = folder / "sanquan.sqlite3"
+        with closing(sqlite3.connect(database)) as made:
+            made.execute("PRAGMA journal_mode=WAL")
+            made.execute("CREATE TABLE counter (id INTEGER PRIMARY KEY, n INTEGER)")
+            made.execute("INSERT INTO counter VALUES (1, 0)")
+            made.commit()
+        for path in (folder, *folder.iterdir()):
+            os.chown(path, SERVICE_USER, SERVICE_USER)
+        folder.chmod(0o755)
+        yield folder
+    finally:
+        shutil.rmtree(folder)
+
+
+def as_root_under_umask_077(url: str) -> None:
+    """One write by an operator's command run as root with a strict umask."""
+    done = subprocess.run(  # noqa: PLW1510 - the status is checked below
+        [sys.executable, "-c", ADDER, url, "1"], preexec_fn=lambda: os.umask(0o077)
+    )
+    assert done.returncode == 0
+
+
+def left_by_root(url: str) -> None:
+    """The side file as root left it before it was given the database's owner."""
+    side = Path(str(make_url(url).database) + "-writers")
+    side.touch(0o644)
+    side.chmod(0o644)
+
+
+@contextmanager
+def writing_as_the_service_account(url: str) -> Iterator[None]:
+    """A process of the service's account (forked from this one, whose interpreter may
+    lie where that account may not read) holding a write transaction on ``url``."""
+    engine = make_engine(url)
+    said, says = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child reports through the pipe
+        try:
+            os.setgroups([])
+            os.setgid(SERVICE_USER)
+            os.setuid(SERVICE_USER)
+            with engine.connect() as connection:
+                connection.execute(text("UPDATE counter SET n = n + 1"))
+                os.write(says, b"writing\n")
+                time.sleep(WAIT)  # killed before
+        except BaseException:
+            traceback.print_exc()
+        finally:
+            os._exit(0)
+    os.close(says)
+    try:
+        assert os.read(said, 100) == b"writing\n"
+        yield
+    finally:
+        os.kill(child, signal.SIGKILL)
+        os.waitpid(child, 0)
+        os.close(said)
+
+
+@pytest.mark.parametrize("first", [as_root_under_umask_077, left_by_root])
+def test_the_service_account_queues_on_a_side_file_root_made(
+    service_folder: Path, first: Callable[[str], None]
+) -> None:
+    """Whoever made the side file first, the service's account takes its turn on it:
+    made by root, it belongs to the database's owner, as SQLite's own ``-wal`` and
+    ``-shm`` do; one that the service may only read still takes a ``flock``."""
+    url = sqlite_url(service_folder / "sanquan.sqlite3")
+    first(url)
+    with writing_as_the_service_account(url):
+        turn = writers_lock(make_engine(url))
+        assert not turn.acquire(0.2), "the service's account wrote without taking its turn"

@@ -84,12 +84,19 @@ def add_representative(db: Session, school: str, name: str) -> str:
 
 
 @pytest.mark.engine_independent
-def test_several_workers_are_refused_on_a_database_in_memory(env: dict[str, str]) -> None:
-    """Each worker would have an SQLite database in memory of its own."""
+@pytest.mark.parametrize(
+    "url", ["sqlite://", "sqlite:///file::memory:?uri=true", "sqlite:///x.db?mode=memory"]
+)
+def test_several_workers_are_refused_on_a_database_in_memory(
+    env: dict[str, str], url: str, tmp_path: Path
+) -> None:
+    """Each worker would have an SQLite database in memory of its own, in whichever way
+    the URL names one (a URI's ``file::memory:`` or ``mode=memory`` too)."""
     port = free_port()
     done = subprocess.run(  # noqa: PLW1510 - the status is what is tested
         [*SANQUAN, "--lang", "en", "serve", "--workers", "2", "--port", str(port)],
-        env={**env, "SANQUAN_DATABASE_URL": "sqlite://"},
+        env={**env, "SANQUAN_DATABASE_URL": url},
+        cwd=tmp_path,
         capture_output=True,
         text=True,
         timeout=WAIT,
@@ -99,6 +106,7 @@ def test_several_workers_are_refused_on_a_database_in_memory(env: dict[str, str]
     assert "SANQUAN_DATABASE_URL" in done.stderr
     with socket.socket() as probe:
         assert probe.connect_ex(("127.0.0.1", port)) != 0, "it listened before refusing"
+    assert list(tmp_path.glob("*-writers")) == []
 
 
 def request_on_new_connection(port: int) -> socket.socket:

@@ -28,6 +28,7 @@ from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import make_url
 
+from sanquan.db import MEMORY, in_memory
 from sanquan.errors import Localized
 
 
@@ -47,24 +48,6 @@ class BackupError(Exception):
 
 FILE = "FILE"
 DATABASE_SETTING = "SANQUAN_DATABASE_URL"
-MEMORY = ":memory:"
-"""SQLite's name for a database that lives in the memory of the process that opened it."""
-
-
-def in_memory(url: str) -> bool:
-    """Whether the SQLite URL ``url`` names a database in memory: no file, nothing that
-    another process (a backup) could read, gone when its process ends.
-
-    >>> [in_memory(u) for u in ("sqlite://", "sqlite:///:memory:", "sqlite:///var/a.db")]
-    [True, True, False]
-    """
-    parsed = make_url(url)
-    database = parsed.database or ""
-    return (
-        database in ("", MEMORY)
-        or database.startswith("file::memory:")
-        or parsed.query.get("mode") == "memory"
-    )
 
 
 def file_argument(raw: str, command: str) -> Path:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from sanquan.errors import Localized
 from sanquan.limits import CSV_LENGTH, LONGEST_LIST
@@ -215,4 +215,12 @@ def default_execution_threads(database_url: str) -> int:
 
 
 def sqlite_url(path: Path) -> str:
-    return f"sqlite:///{path.resolve()}"
+    """The URL of the SQLite file at ``path``, its path percent-encoded: SQLAlchemy ends a
+    URL's path at a ``?`` (its query follows) and decodes ``%``, so that a data folder
+    named ``评审 #2?q=1`` would otherwise put the database in a file named ``评审 #2``.
+
+    >>> from sqlalchemy import make_url
+    >>> make_url(sqlite_url(Path("/srv/评审 #2?q=1%41/sanquan.sqlite3"))).database
+    '/srv/评审 #2?q=1%41/sanquan.sqlite3'
+    """
+    return f"sqlite:///{quote(str(path.resolve()), safe='/')}"

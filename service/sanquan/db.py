@@ -14,7 +14,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event, make_url
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -56,6 +56,30 @@ def enum_column(kind: type[StrEnum]) -> Enum:
     return Enum(kind, native_enum=False, length=20)
 
 
+MEMORY = ":memory:"
+"""SQLite's name for a database that lives in the memory of the process that opened it."""
+
+
+def in_memory(url: str) -> bool:
+    """Whether the SQLite URL ``url`` names a database in memory: no file, nothing that
+    another process (a backup, another worker) could open, gone when its process ends. A
+    URI names one in more ways than ``:memory:``, and each must be told apart from a file,
+    or a worker would serve a database of its own and its writers queue on a side file
+    named after it.
+
+    >>> urls = ("sqlite://", "sqlite:///file::memory:?uri=true", "sqlite:///x.db?mode=memory")
+    >>> [in_memory(u) for u in (*urls, "sqlite:///:memory:", "sqlite:///var/a.db")]
+    [True, True, True, True, False]
+    """
+    parsed = make_url(url)
+    database = parsed.database or ""
+    return (
+        database in ("", MEMORY)
+        or database.startswith("file::memory:")
+        or parsed.query.get("mode") == "memory"
+    )
+
+
 def make_engine(url: str, *, transactional_ddl: bool = False, **kwargs: Any) -> Engine:
     """An engine for ``url``; creates the SQLite file's directory when needed.
 
@@ -65,8 +89,8 @@ def make_engine(url: str, *, transactional_ddl: bool = False, **kwargs: Any) -> 
     transaction itself (the recipe SQLAlchemy documents for pysqlite). The service keeps
     the module's behaviour: its writers take the lock with their first statement."""
     if url.startswith("sqlite"):
-        database = url.split("///", 1)[-1]
-        if database and database != ":memory:":
+        database = "" if in_memory(url) else make_url(url).database or ""  # decoded
+        if database:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         connect_args: dict[str, Any] = {"check_same_thread": False}
         if not transactional_ddl:
@@ -77,8 +101,7 @@ def make_engine(url: str, *, transactional_ddl: bool = False, **kwargs: Any) -> 
             event.listen(engine, "connect", _sqlite_autocommit)
             event.listen(engine, "begin", _sqlite_begin)
         else:
-            writers_of = engine.url.database or ""
-            event.listen(engine, "connect", lambda dbapi, _: queue_writers(dbapi, writers_of))
+            event.listen(engine, "connect", lambda dbapi, _: queue_writers(dbapi, database))
         return engine
     # READ COMMITTED whatever the server's default: what a request reads again after it
     # takes a lock (a submission's session, under the lock that a conclusion waits for)

@@ -27,6 +27,8 @@ from sqlalchemy import event, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from sanquan.db import in_memory
+
 log = logging.getLogger(__name__)
 
 CHANNEL = "sanquan_progress"
@@ -121,7 +123,7 @@ class Hub:
             listening = asyncio.create_task(self.listener.run())
             with suppress(TimeoutError):  # serve anyway: it keeps trying, and says so
                 await asyncio.wait_for(self.listener.connected.wait(), STARTUP_WAIT)
-        elif url.database and url.database != ":memory:":  # a file other processes may share
+        elif url.database and not in_memory(database_url):  # a file others may share
             listening = asyncio.create_task(SqliteWatcher(url.database, self).run())
         try:
             yield

@@ -33,6 +33,7 @@ dropped mid-transaction without ``close`` keeps the lock (SQLAlchemy's pool roll
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import sqlite3
@@ -48,6 +49,9 @@ BUSY_TIMEOUT_SECONDS = 10.0
 WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 """The statements before which the ``sqlite3`` module begins a transaction."""
 
+SIDE_SUFFIX = "-writers"
+"""The side file's name: the database's, and this."""
+
 POLL_SECONDS = (0.0001, 0.001)
 """The first and the longest pause between two looks at another process's turn."""
 
@@ -60,28 +64,46 @@ class WritersTurn:
 
     def __init__(self, database: Path) -> None:
         self.threads = threading.Lock()
-        self.path = database.with_name(database.name + "-writers")
+        self.path = database.with_name(database.name + SIDE_SUFFIX)
         self._file: int | None = None
-        self._opened_by = 0
 
     def locked(self) -> bool:
         """Whether a writer of this process holds the turn."""
         return self.threads.locked()
 
     def acquire(self, timeout: float) -> bool:
-        """Wait at most ``timeout`` seconds for the turn; ``False`` if it did not come."""
+        """Wait at most ``timeout`` seconds for the turn; ``False`` if it did not come. A
+        wait that fails (a signal's handler raising, as Ctrl-C does) gives the threads'
+        lock back before it raises, or no writer of the process would get the turn again."""
         deadline = time.monotonic() + timeout
         if not self.threads.acquire(timeout=timeout):
             return False
-        if self._between_processes(deadline):
-            return True
-        self.threads.release()
-        return False
+        try:
+            taken = self._between_processes(deadline)
+        except BaseException:
+            self.threads.release()
+            raise
+        if not taken:
+            self.threads.release()
+        return taken
 
     def release(self) -> None:
+        try:
+            if self._file is not None:
+                fcntl.flock(self._file, fcntl.LOCK_UN)
+        finally:
+            self.threads.release()
+
+    def forget_after_fork(self) -> None:
+        """In a forked child: the turn free among its threads, and the parent's side file
+        closed. A ``flock`` belongs to the open file, which the child shares: kept open, it
+        would hold the parent's turn for as long as the child lives, even once the parent
+        is killed (closing the child's copy leaves the parent's lock as it is)."""
+        self.threads = threading.Lock()
         if self._file is not None:
-            fcntl.flock(self._file, fcntl.LOCK_UN)
-        self.threads.release()
+            with contextlib.suppress(OSError):
+                os.close(self._file)
+            self._file = None
 
     def _between_processes(self, deadline: float) -> bool:
         """Take the side file's ``flock``, called holding the lock of the threads."""
@@ -100,20 +122,49 @@ class WritersTurn:
                 pause = min(pause * 2, longest)
 
     def _side_file(self) -> int | None:
-        """The side file, opened once per process: a ``flock`` belongs to an open file,
-        which a forked child would share with its parent, so a child opens its own."""
-        if self._file is not None and self._opened_by == os.getpid():
-            return self._file
-        try:
-            self._file = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-        except OSError:
-            self._file = None
-        self._opened_by = os.getpid()
+        """The side file, opened once per process (a forked child opens its own,
+        :meth:`forget_after_fork`); tried again at the next write if it could not be."""
+        if self._file is None:
+            self._file = _open_side_file(self.path)
         return self._file
+
+
+def _open_side_file(path: Path) -> int | None:
+    """The side file ``path``, made if missing. Made, it takes the database's permissions
+    and, by root, its owner, as SQLite does with its ``-wal`` and ``-shm``: an operator's
+    command run as root (or under a strict umask) would otherwise make a file the
+    service's account cannot open, and leave it to SQLite's busy waiting. A file the
+    process may only read (left so by an earlier version) still takes a ``flock``."""
+    try:
+        made = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+    except FileExistsError:
+        for access in (os.O_RDWR, os.O_RDONLY):
+            with contextlib.suppress(OSError):
+                return os.open(path, access | os.O_CLOEXEC)
+        return None
+    except OSError:
+        return None  # a read-only directory, a full disk: SQLite's lock alone
+    with contextlib.suppress(OSError):
+        database = path.with_name(path.name.removesuffix(SIDE_SUFFIX)).stat()
+        os.fchmod(made, database.st_mode & 0o666)
+        if os.geteuid() == 0:
+            os.fchown(made, database.st_uid, database.st_gid)
+    return made
 
 
 _turns: dict[Path, WritersTurn] = {}
 _turns_guard = threading.Lock()
+
+
+def _forget_turns_after_fork() -> None:
+    """In a forked child, whatever thread of the parent held a lock: none is held."""
+    global _turns_guard  # noqa: PLW0603 - a lock the child's own threads start with free
+    _turns_guard = threading.Lock()
+    for turn in _turns.values():
+        turn.forget_after_fork()
+
+
+os.register_at_fork(after_in_child=_forget_turns_after_fork)
 
 
 def _turn_of(database: str) -> WritersTurn:

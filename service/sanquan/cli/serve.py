@@ -54,13 +54,15 @@ def serve(host: str, port: int, workers: int, shutdown_timeout: int) -> None:
 def _serve(current: Settings, host: str, port: int, workers: int, shutdown_timeout: int) -> None:
     """The metrics' shared directory is settled before anything imports the metrics:
     prometheus-client chooses where a process keeps its counts when it is imported."""
+    from sanquan.db import in_memory
     from sanquan.observability.metrics_directory import (
         MULTIPROCESS,
         MetricsDirectoryError,
         shared_metrics,
     )
 
-    if workers > 1 and in_memory(current.database_url):
+    sqlite = current.database_url.startswith("sqlite")
+    if workers > 1 and sqlite and in_memory(current.database_url):
         raise Refused(Problem("WORKERS_NEED_A_FILE", str(m.WORKERS_IN_MEMORY), "--workers"))
     try:
         with shared_metrics(workers) as directory:
@@ -69,15 +71,6 @@ def _serve(current: Settings, host: str, port: int, workers: int, shutdown_timeo
         problem = m.METRICS_DIRECTORY[error.problem].format(name=error.name)
         message = f"{MULTIPROCESS}={error.directory!r}: {problem}"
         raise Refused(Problem("SETTING", message, MULTIPROCESS)) from None
-
-
-def in_memory(url: str) -> bool:
-    """Whether ``url`` is an SQLite database in memory: one per connection, so every
-    worker would serve a database of its own."""
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(url)
-    return parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:")
 
 
 def _run(
