@@ -290,3 +290,71 @@ def test_a_token_revoked_during_the_meeting_ends_the_stream(
         message = client.receive(timeout=2)
     assert message["type"] == "error"
     assert [e["extensions"]["code"] for e in message["payload"]] == ["UNAUTHENTICATED"]
+
+
+@pytest.mark.engine_independent
+def test_the_sqlite_watcher_outlives_a_failing_look(tmp_path: Path) -> None:
+    """A look that fails (here the file has no sessions table yet, then an unexpected
+    error) is logged and tried again; once it succeeds, a change made by another
+    connection reaches the subscriber. A watcher that ended would leave the process deaf
+    to the other processes until it restarts."""
+    import asyncio
+
+    from sanquan.events import Hub, SqliteWatcher
+
+    path = tmp_path / "watched.sqlite3"
+    with closing(sqlite3.connect(path)) as other:
+        other.execute("PRAGMA journal_mode=WAL")
+        other.execute("CREATE TABLE unrelated (id INTEGER PRIMARY KEY)")
+        other.commit()
+
+    looks: list[str] = []
+
+    async def scenario() -> list[str]:
+        hub = Hub(interval=0.01)
+        hub.bind(asyncio.get_running_loop())
+        watcher = SqliteWatcher(str(path), hub)
+        real_look = watcher.look
+
+        def look(followed: tuple[int, ...]) -> list[int]:
+            if len(looks) == 1:
+                looks.append("unexpected")
+                raise RuntimeError("an error of no known kind")
+            try:
+                found = real_look(followed)
+            except sqlite3.Error:
+                looks.append("no table")
+                raise
+            looks.append("looked")
+            return found
+
+        watcher.look = look  # type: ignore[method-assign]
+        changes = hub.subscribe(7)
+        watching = asyncio.create_task(watcher.run())
+        try:
+            while looks.count("unexpected") == 0:
+                await asyncio.sleep(0.05)
+            with closing(sqlite3.connect(path)) as other:
+                other.execute("CREATE TABLE review_sessions (id INTEGER, change_serial INTEGER)")
+                other.execute("INSERT INTO review_sessions VALUES (7, 0)")
+                other.commit()
+            await asyncio.wait_for(changes.wait(), WAIT_FOR_WATCHER)  # the first sight
+            with closing(sqlite3.connect(path)) as other:
+                other.execute("UPDATE review_sessions SET change_serial = 1 WHERE id = 7")
+                other.commit()
+            await asyncio.wait_for(changes.wait(), WAIT_FOR_WATCHER)  # the change
+            assert not watching.done()
+        finally:
+            watching.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await watching
+        return looks
+
+    seen = asyncio.run(scenario())
+    assert seen[:2] == ["no table", "unexpected"]
+    assert "looked" in seen
+
+
+WAIT_FOR_WATCHER = 30
+"""Seconds to wait for the watcher's next look, its pauses after failures included (a
+bound on a wait, not a timed assertion)."""

@@ -279,20 +279,28 @@ class SqliteWatcher:
         self._connection: sqlite3.Connection | None = None
 
     async def run(self) -> None:
-        """Watch until cancelled; a failed look is logged and tried again."""
+        """Watch until cancelled. A failed look is logged and tried again after a pause
+        that doubles up to :data:`RECONNECT`'s longest (a lasting failure writes one line
+        every 10 s, not ten a second), and then every subscriber is woken, as what changed
+        meanwhile is unknown: a watcher that ended would leave the process deaf to the
+        others until it restarts."""
+        pause = POLL
         try:
             while True:
-                await asyncio.sleep(POLL)
+                await asyncio.sleep(pause)
                 followed = self.hub.followed
                 if not followed:
                     self.seen.clear()
                     continue
                 try:
                     changed = await asyncio.to_thread(self.look, followed)
-                except sqlite3.Error as error:
-                    log.warning("progress watcher: %s; trying again", error)
+                except Exception as error:  # a failing look must not end the watching
+                    pause = min(max(pause * 2, RECONNECT[0]), RECONNECT[1])
+                    log.warning("progress watcher: %s; trying again in %.1f s", error, pause)
                     self.close()
+                    self.seen.clear()  # the next look publishes every followed session
                     continue
+                pause = POLL
                 if changed:
                     self.hub.publish_many(changed)
         finally:
