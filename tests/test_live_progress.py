@@ -299,6 +299,7 @@ def test_the_sqlite_watcher_outlives_a_failing_look(tmp_path: Path) -> None:
     connection reaches the subscriber. A watcher that ended would leave the process deaf
     to the other processes until it restarts."""
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     from sanquan.events import Hub, SqliteWatcher
 
@@ -350,7 +351,8 @@ def test_the_sqlite_watcher_outlives_a_failing_look(tmp_path: Path) -> None:
                 await watching
         return looks
 
-    seen = asyncio.run(scenario())
+    with ThreadPoolExecutor(1) as thread:  # a loop of its own, whatever runs in this one
+        seen = thread.submit(asyncio.run, scenario()).result()
     assert seen[:2] == ["no table", "unexpected"]
     assert "looked" in seen
 

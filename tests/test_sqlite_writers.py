@@ -13,8 +13,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
-import traceback
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
@@ -347,34 +345,44 @@ def left_by_root(url: str) -> None:
     side.chmod(0o644)
 
 
+SERVICE_WRITER = """
+import os, sys, time
+from sqlalchemy import text
+from sanquan.db import make_engine
+
+engine = make_engine(sys.argv[1])
+with engine.connect() as connection:  # every module a write needs, imported as root
+    connection.execute(text("SELECT n FROM counter"))
+engine.dispose()
+account = int(sys.argv[2])
+os.setgroups([])
+os.setgid(account)
+os.setuid(account)
+with engine.connect() as connection:
+    connection.execute(text("UPDATE counter SET n = n + 1"))
+    print("writing", flush=True)
+    time.sleep(60)  # killed before
+"""
+"""A writer that starts as root, whose interpreter may lie where the service's account may
+not read, imports what it needs, becomes that account and holds a write transaction. A
+process of its own: forking the test's process, with its threads and open databases,
+would carry them into the child."""
+
+
 @contextmanager
 def writing_as_the_service_account(url: str) -> Iterator[None]:
-    """A process of the service's account (forked from this one, whose interpreter may
-    lie where that account may not read) holding a write transaction on ``url``."""
-    engine = make_engine(url)
-    said, says = os.pipe()
-    child = os.fork()
-    if child == 0:  # pragma: no cover - the child reports through the pipe
-        try:
-            os.setgroups([])
-            os.setgid(SERVICE_USER)
-            os.setuid(SERVICE_USER)
-            with engine.connect() as connection:
-                connection.execute(text("UPDATE counter SET n = n + 1"))
-                os.write(says, b"writing\n")
-                time.sleep(WAIT)  # killed before
-        except BaseException:
-            traceback.print_exc()
-        finally:
-            os._exit(0)
-    os.close(says)
+    """A process of the service's account holding a write transaction on ``url``."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", SERVICE_WRITER, url, str(SERVICE_USER)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
-        assert os.read(said, 100) == b"writing\n"
+        assert child.stdout is not None and child.stdout.readline() == "writing\n"
         yield
     finally:
-        os.kill(child, signal.SIGKILL)
-        os.waitpid(child, 0)
-        os.close(said)
+        child.kill()
+        child.wait()
 
 
 @pytest.mark.parametrize("first", [as_root_under_umask_077, left_by_root])

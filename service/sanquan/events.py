@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import threading
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
@@ -277,6 +278,8 @@ class SqliteWatcher:
         """The last ``change_serial`` read of each followed session."""
         self.version: int | None = None
         self._connection: sqlite3.Connection | None = None
+        self._using = threading.Lock()
+        """Held while the connection is used or closed: looks run in a thread."""
 
     async def run(self) -> None:
         """Watch until cancelled. A failed look is logged and tried again after a pause
@@ -308,6 +311,10 @@ class SqliteWatcher:
 
     def look(self, followed: tuple[int, ...]) -> list[int]:
         """The followed sessions changed since the last look (all of them at the first)."""
+        with self._using:
+            return self._look(followed)
+
+    def _look(self, followed: tuple[int, ...]) -> list[int]:
         if self._connection is None:
             uri = f"{Path(self.path).resolve().as_uri()}?mode=ro"
             self._connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
@@ -328,10 +335,14 @@ class SqliteWatcher:
         return changed
 
     def close(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
-        self.version = None
+        """Close the connection; a look still running in its thread (the watcher was
+        cancelled while it looked) finishes first, as a connection closed under a running
+        statement is not safe."""
+        with self._using:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+            self.version = None
 
 
 HEARTBEAT = 30.0
