@@ -267,10 +267,10 @@ connection.execute(text("UPDATE counter SET n = n + 1"))  # holds the turn while
 child = os.fork()
 if child == 0:
     writers = connection.connection.driver_connection.writers
-    print("child", writers.locked(), flush=True)
+    os.write(1, f"child {writers.locked()}\\n".encode())  # one write: lines never interleave
     sys.stdin.readline()
     os._exit(0)
-print("forked", flush=True)
+os.write(1, b"forked\\n")
 sys.stdin.readline()
 """
 """A process that forks while one of its writers holds the turn (a plugin or a test
