@@ -94,7 +94,7 @@ def sqlite_file(url: str) -> Path:
     SQLite database in memory (a restore would otherwise write a file named ``:memory:``
     and a backup look for one)."""
     parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and in_memory(url):
+    if in_memory(url):
         raise BackupError(
             "IN_MEMORY",
             Localized(

@@ -61,17 +61,21 @@ MEMORY = ":memory:"
 
 
 def in_memory(url: str) -> bool:
-    """Whether the SQLite URL ``url`` names a database in memory: no file, nothing that
-    another process (a backup, another worker) could open, gone when its process ends. A
-    URI names one in more ways than ``:memory:``, and each must be told apart from a file,
-    or a worker would serve a database of its own and its writers queue on a side file
-    named after it.
+    """Whether ``url`` names an SQLite database in memory: no file, nothing that another
+    process (a backup, another worker) could open, gone when its process ends. A URI
+    names one in more ways than ``:memory:``, and each must be told apart from a file, or
+    a worker would serve a database of its own and its writers queue on a side file named
+    after it. Any other engine's database is not in memory.
 
     >>> urls = ("sqlite://", "sqlite:///file::memory:?uri=true", "sqlite:///x.db?mode=memory")
     >>> [in_memory(u) for u in (*urls, "sqlite:///:memory:", "sqlite:///var/a.db")]
     [True, True, True, True, False]
+    >>> in_memory("postgresql+psycopg://host/")
+    False
     """
     parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return False
     database = parsed.database or ""
     return (
         database in ("", MEMORY)

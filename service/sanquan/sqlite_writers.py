@@ -64,6 +64,7 @@ class WritersTurn:
 
     def __init__(self, database: Path) -> None:
         self.threads = threading.Lock()
+        self.database = database
         self.path = database.with_name(database.name + SIDE_SUFFIX)
         self._file: int | None = None
 
@@ -125,12 +126,12 @@ class WritersTurn:
         """The side file, opened once per process (a forked child opens its own,
         :meth:`forget_after_fork`); tried again at the next write if it could not be."""
         if self._file is None:
-            self._file = _open_side_file(self.path)
+            self._file = _open_side_file(self.path, self.database)
         return self._file
 
 
-def _open_side_file(path: Path) -> int | None:
-    """The side file ``path``, made if missing. Made, it takes the database's permissions
+def _open_side_file(path: Path, database: Path) -> int | None:
+    """The side file ``path``, made if missing. Made, it takes ``database``'s permissions
     and, by root, its owner, as SQLite does with its ``-wal`` and ``-shm``: an operator's
     command run as root (or under a strict umask) would otherwise make a file the
     service's account cannot open, and leave it to SQLite's busy waiting. A file the
@@ -145,10 +146,10 @@ def _open_side_file(path: Path) -> int | None:
     except OSError:
         return None  # a read-only directory, a full disk: SQLite's lock alone
     with contextlib.suppress(OSError):
-        database = path.with_name(path.name.removesuffix(SIDE_SUFFIX)).stat()
-        os.fchmod(made, database.st_mode & 0o666)
+        owner = database.stat()
+        os.fchmod(made, owner.st_mode & 0o666)
         if os.geteuid() == 0:
-            os.fchown(made, database.st_uid, database.st_gid)
+            os.fchown(made, owner.st_uid, owner.st_gid)
     return made
 
 

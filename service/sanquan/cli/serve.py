@@ -61,8 +61,7 @@ def _serve(current: Settings, host: str, port: int, workers: int, shutdown_timeo
         shared_metrics,
     )
 
-    sqlite = current.database_url.startswith("sqlite")
-    if workers > 1 and sqlite and in_memory(current.database_url):
+    if workers > 1 and in_memory(current.database_url):
         raise Refused(Problem("WORKERS_NEED_A_FILE", str(m.WORKERS_IN_MEMORY), "--workers"))
     try:
         with shared_metrics(workers) as directory:
