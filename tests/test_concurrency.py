@@ -143,9 +143,9 @@ def with_second_representative(world: World, db: Session) -> tuple[int, Account]
     return session_id, second
 
 
-UNDER_THE_LOCK = ["problems_of", "_write"]
-"""Where a submission is paused with the session's lock held: checking its scores through
-the plugins, and writing them."""
+UNDER_THE_LOCK = ["_checked", "_write"]
+"""Where a submission is paused with the session's lock held: its scores checked against
+the session as the lock found it, and written."""
 
 
 @pytest.mark.parametrize("pause", UNDER_THE_LOCK)
@@ -198,7 +198,7 @@ def test_two_representatives_editing_one_score_keep_the_audit_chain(
     # Both engines hold the first's locks while it writes. While it checks its scores,
     # SQLite holds its one write lock; PostgreSQL holds a shared lock on the session and
     # has yet to lock the scores it will change, so the other goes first.
-    goes_first = pause == "problems_of" and engine_name(sessions) == "postgresql"
+    goes_first = pause == "_checked" and engine_name(sessions) == "postgresql"
     other.join(15.0 if goes_first else 1.0)
     assert other.is_alive() is not goes_first
     release.set()
@@ -221,6 +221,78 @@ def test_two_representatives_editing_one_score_keep_the_audit_chain(
     assert chain == list(zip([None, *values], values, strict=False))
 
 
+def thu_score_of_ruc(sessions: sessionmaker[Session]) -> float | None:
+    """清华's stored peer score of 中国人民大学 on T01."""
+    with sessions() as db:
+        return db.scalar(
+            select(Score.value).where(
+                Score.indicator_code == "T01",
+                Score.source == Source.PEER,
+                Score.subject_id
+                == select(Institution.id)
+                .where(Institution.code == SCHOOLS["ruc"])
+                .scalar_subquery(),
+                Score.reviewer_institution_id
+                == select(Institution.id)
+                .where(Institution.code == SCHOOLS["thu"])
+                .scalar_subquery(),
+            )
+        )
+
+
+def test_a_conclusion_while_scores_are_evaluated_before_the_lock_refuses_them(
+    world: World,
+    sessions: sessionmaker[Session],
+    host: PluginHost,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A submission's scores go through the plugins before it takes the session's lock
+    (what they check does not change with the session): a conclusion meanwhile goes
+    ahead, and the submission, checking the session again under the lock, is refused
+    whole, its scores neither stored nor in the results."""
+    session_id = parse_id(run_full_session(world, conclude=False), "ReviewSession")
+    before = thu_score_of_ruc(sessions)
+    reached, release = paused_after(monkeypatch, "_evaluated_early")
+    thu = world.account_ids["thu"]
+    writer, refused = paused_writer(
+        partial(resubmit, sessions, host, thu, session_id, "ruc", Source.PEER, 10.0)
+    )
+    assert reached.wait(20)
+    concluder = conclude_in(sessions, host, session_id, 20.0)
+    assert not concluder.is_alive(), "a conclusion waited for scores not yet locked"
+    release.set()
+    writer.join(20)
+    assert refused == [ErrorCode.SESSION_CONCLUDED]
+    assert before is not None and thu_score_of_ruc(sessions) == before
+    assert ruc_peer_mean(sessions) != pytest.approx(42.0)  # 42 had the 10 been counted
+
+
+def test_an_expert_removed_while_scores_are_evaluated_before_the_lock_is_refused(
+    world: World,
+    sessions: sessionmaker[Session],
+    host: PluginHost,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The panel is read again under the lock: an expert removed while the plugins
+    checked the scores is refused, and stores nothing."""
+    session = open_session(world, [SCHOOLS[s] for s in ("thu", "ruc", "ustb")])
+    session_id = parse_id(session, "ReviewSession")
+    expert = world.account_ids["expert1"]
+    reached, release = paused_after(monkeypatch, "_evaluated_early")
+    writer, refused = paused_writer(
+        partial(resubmit, sessions, host, expert, session_id, "ruc", Source.EXPERT, 70.0)
+    )
+    assert reached.wait(20)
+    panel = [i for i in world.expert_ids if i != str(expert)]
+    answer = world.api("admin")(APPOINT, {"input": {"sessionId": session, "expertIds": panel}})
+    assert answer["appointExperts"]["userErrors"] == []
+    release.set()
+    writer.join(20)
+    assert refused == [ErrorCode.NOT_A_REVIEWER]
+    with sessions() as db:
+        assert db.scalar(select(Score.id).where(Score.reviewer_account_id == expert)) is None
+
+
 def test_a_panel_change_waits_for_an_experts_submission_being_checked(
     world: World,
     sessions: sessionmaker[Session],
@@ -233,7 +305,7 @@ def test_a_panel_change_waits_for_an_experts_submission_being_checked(
     session = open_session(world, [SCHOOLS[s] for s in ("thu", "ruc", "ustb")])
     session_id = parse_id(session, "ReviewSession")
     expert = world.account_ids["expert1"]
-    reached, release = paused_after(monkeypatch, "problems_of")
+    reached, release = paused_after(monkeypatch, "_checked")
     writer, refused = paused_writer(
         partial(resubmit, sessions, host, expert, session_id, "ruc", Source.EXPERT, 70.0)
     )
@@ -274,7 +346,7 @@ def test_a_draft_being_checked_and_a_final_of_the_same_school(
     final goes first, and the draft, reading the scores under their lock, is refused as
     ALREADY_SUBMITTED, whole. Either way the final scores are what is stored."""
     session_id, second = with_second_representative(world, db)
-    reached, release = paused_after(monkeypatch, "problems_of")
+    reached, release = paused_after(monkeypatch, "_checked")
     thu = world.account_ids["thu"]
     writer, refused = paused_writer(
         partial(resubmit, sessions, host, thu, session_id, "thu", Source.SELF, 91.0, False)

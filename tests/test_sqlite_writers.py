@@ -5,6 +5,7 @@ by a process killed while writing."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import signal
@@ -13,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
@@ -174,6 +176,38 @@ def test_a_writer_of_another_process_holds_the_turn_until_it_commits(engine: Eng
         other.wait()
     with engine.connect() as connection:
         assert connection.execute(text("SELECT n FROM counter")).scalar() == 1
+
+
+def test_a_turn_that_comes_after_its_writer_gave_up_is_let_go(engine: Engine) -> None:
+    """A writer that stops waiting leaves its process's waiter blocked in the kernel: the
+    turn, when it comes, is let go at once, and until then keeps the process's next
+    writer out as any holder would (``flock`` on a descriptor of the waiter's own)."""
+    turn = writers_lock(engine)
+    other = holder(engine)
+    try:
+        assert not turn.acquire(0.2)  # given up; the waiter still waits
+        assert other.stdin is not None and other.stdout is not None
+        other.stdin.write("commit\n")
+        other.stdin.flush()
+        assert other.stdout.readline() == "committed\n"
+    finally:
+        other.kill()
+        other.wait()
+    waiter = turn._waiter  # when it has answered the given-up wait
+    assert waiter is not None
+    for _ in range(WAIT * 100):
+        if waiter.served:
+            break
+        time.sleep(0.01)
+    assert waiter.served == 1
+    with turn.path.open("rb") as side:  # an open file of its own, as another process's
+        fcntl.flock(side, fcntl.LOCK_EX | fcntl.LOCK_NB)  # let go: nobody keeps it
+    assert turn.acquire(WAIT)
+    try:
+        with turn.path.open("rb") as side, pytest.raises(BlockingIOError):
+            fcntl.flock(side, fcntl.LOCK_EX | fcntl.LOCK_NB)  # the turn is this process's
+    finally:
+        turn.release()
 
 
 def test_a_process_killed_while_writing_leaves_the_turn_free(engine: Engine) -> None:

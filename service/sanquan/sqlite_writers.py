@@ -12,8 +12,13 @@ process queue on a lock of the process, which hands over at once, and the one ho
 then takes an exclusive ``flock`` on ``<database>-writers`` beside the file, which queues
 the processes serving the same file (``sanquan serve --workers``, a command run beside
 the service). The kernel lets go of a ``flock`` when its process dies, so a killed worker
-never leaves the others waiting. Waiting for another process's turn polls every 0.1 ms at
-first, up to every 1 ms: the kernel offers no wait with a time limit on a ``flock``.
+never leaves the others waiting. A writer that finds another process's turn taken hands
+the wait to a thread of its process blocked in ``flock``, which the kernel wakes the moment
+the turn is let go, and waits on that thread at most the time it has: the kernel offers no
+wait with a time limit on a ``flock``, and polling for it (every 0.1 ms at first, up to
+every 1 ms, as this did) let a turn lie free half a millisecond on average between two
+processes' writers, which with two processes capped the submissions at 195/s with a core to
+spare (``bench/RESULTS.md``).
 SQLite's own lock still guards the file as before (and guards it alone where the side file
 cannot be made, on a read-only directory).
 
@@ -36,6 +41,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import queue
 import sqlite3
 import threading
 import time
@@ -52,9 +58,6 @@ WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 SIDE_SUFFIX = "-writers"
 """The side file's name: the database's, and this."""
 
-POLL_SECONDS = (0.0001, 0.001)
-"""The first and the longest pause between two looks at another process's turn."""
-
 T = TypeVar("T")
 
 
@@ -67,6 +70,10 @@ class WritersTurn:
         self.database = database
         self.path = database.with_name(database.name + SIDE_SUFFIX)
         self._file: int | None = None
+        self._waiter: _FlockWaiter | None = None
+        self._held: int | None = None
+        """The descriptor whose ``flock`` the process's writer holds: the side file's, or
+        the waiter's own."""
 
     def locked(self) -> bool:
         """Whether a writer of this process holds the turn."""
@@ -89,9 +96,10 @@ class WritersTurn:
         return taken
 
     def release(self) -> None:
+        held, self._held = self._held, None
         try:
-            if self._file is not None:
-                fcntl.flock(self._file, fcntl.LOCK_UN)
+            if held is not None:
+                fcntl.flock(held, fcntl.LOCK_UN)
         finally:
             self.threads.release()
 
@@ -101,6 +109,11 @@ class WritersTurn:
         would hold the parent's turn for as long as the child lives, even once the parent
         is killed (closing the child's copy leaves the parent's lock as it is)."""
         self.threads = threading.Lock()
+        self._held = None
+        if self._waiter is not None:  # its thread is the parent's: none runs in the child
+            with contextlib.suppress(OSError):
+                os.close(self._waiter.file)
+            self._waiter = None
         if self._file is not None:
             with contextlib.suppress(OSError):
                 os.close(self._file)
@@ -111,16 +124,21 @@ class WritersTurn:
         file = self._side_file()
         if file is None:
             return True  # no side file (read-only directory): SQLite's lock alone
-        pause, longest = POLL_SECONDS
-        while True:
-            try:
-                fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return True
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    return False
-                time.sleep(pause)
-                pause = min(pause * 2, longest)
+        try:
+            fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            self._held = file
+            return True
+        except BlockingIOError:
+            pass
+        if self._waiter is None:
+            own = _open_side_file(self.path, self.database)
+            if own is None:
+                return False  # SQLite's own waiting
+            self._waiter = _FlockWaiter(own)
+        if not self._waiter.take(deadline):
+            return False
+        self._held = self._waiter.file
+        return True
 
     def _side_file(self) -> int | None:
         """The side file, opened once per process (a forked child opens its own,
@@ -128,6 +146,80 @@ class WritersTurn:
         if self._file is None:
             self._file = _open_side_file(self.path, self.database)
         return self._file
+
+
+class _Ticket:
+    """One writer's request to the waiter: settled once, either taken (or failed) by the
+    waiter or abandoned by the writer, whichever comes first under ``guard``."""
+
+    def __init__(self) -> None:
+        self.guard = threading.Lock()
+        self.done = threading.Event()
+        self.taken = False
+        self.abandoned = False
+
+
+class _FlockWaiter:
+    """A daemon thread of the process that takes the side file's ``flock`` for the
+    process's writers, one request after another, waiting in the kernel. Only the writer
+    holding the threads' lock asks, so at most one request waits, plus any abandoned (a
+    writer's time ran out, or a signal's handler raised): the waiter lets go of the turn
+    at once when it comes for an abandoned request. It locks through a descriptor of its
+    own, a second open file: a ``flock`` taken for an abandoned request then keeps the
+    process's next writer out, as another process's would, where through the shared one
+    that writer's non-blocking try would have succeeded and the waiter's letting go
+    would have freed the turn under it. A daemon, so that a turn never let go (a hung
+    process holding it) does not keep the process from exiting."""
+
+    def __init__(self, file: int) -> None:
+        self.file = file
+        self.requests: queue.SimpleQueue[_Ticket] = queue.SimpleQueue()
+        self.served = 0
+        """Requests answered so far, abandoned ones let go of: what a test waits for."""
+        threading.Thread(target=self._serve, name="sanquan-writers-turn", daemon=True).start()
+
+    def take(self, deadline: float) -> bool:
+        """Wait until ``deadline`` (``time.monotonic``) for the turn; ``False`` if it did
+        not come (or the ``flock`` failed)."""
+        ticket = _Ticket()
+        self.requests.put(ticket)
+        try:
+            ticket.done.wait(max(deadline - time.monotonic(), 0.0))
+        except BaseException:  # a signal's handler raised: the turn, if it came, goes back
+            if self._settle(ticket):
+                self._let_go(ticket)
+            raise
+        return self._settle(ticket)
+
+    @staticmethod
+    def _settle(ticket: _Ticket) -> bool:
+        """Whether the turn came for ``ticket``; if no answer came, it is abandoned."""
+        with ticket.guard:
+            if not ticket.done.is_set():
+                ticket.abandoned = True
+                return False
+        return ticket.taken
+
+    def _serve(self) -> None:
+        while True:
+            ticket = self.requests.get()
+            try:
+                fcntl.flock(self.file, fcntl.LOCK_EX)
+                taken = True
+            except OSError:
+                taken = False  # the writer goes on to SQLite's own waiting
+            with ticket.guard:
+                ticket.taken = taken
+                ticket.done.set()
+                abandoned = ticket.abandoned
+            if abandoned:
+                self._let_go(ticket)
+            self.served += 1
+
+    def _let_go(self, ticket: _Ticket) -> None:
+        if ticket.taken:
+            with contextlib.suppress(OSError):
+                fcntl.flock(self.file, fcntl.LOCK_UN)
 
 
 def _open_side_file(path: Path, database: Path) -> int | None:

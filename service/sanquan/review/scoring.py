@@ -447,14 +447,17 @@ def submit_scores(
     Resubmitting identical scores changes nothing and writes no history; a changed value
     or a draft becoming final writes one revision per score.
     """
-    # The lock first, then every read and check: the plugins' checks are most of a
-    # submission's work, and on SQLite, where the lock is the database's one write lock,
-    # writers checking their scores side by side only fought over the interpreter lock:
-    # checked before the lock, one process took 154 submissions/s where it takes 168
-    # with them under it (bench/RESULTS.md). A conclusion or a panel change waits.
+    # The scores through their indicators' scales and the plugins' checks first, then the
+    # lock, then every read and check that the database can change. On SQLite, where the
+    # lock is the database's one write lock, the checks (pure: the input, the reviewer and
+    # the session's pinned set) held it for a third of a submission's time in it, while
+    # the writers of other processes waited (bench/RESULTS.md, "Turn"). Nothing found
+    # early is reported before the checks under the lock: who may score whom first, as
+    # before. A conclusion or a panel change waits for the lock.
+    early = _evaluated_early(db, host, actor, submission, max_scores)
     lock_session(db, submission.session_id, Lock.SHARED)
     session = scoring_session(db, submission.session_id, actor.account_id)
-    checked = _checked(db, host, actor, submission, session, today, max_scores)
+    checked = _checked(db, host, actor, submission, session, today, max_scores, early)
     # locked: two representatives of one school may submit at once
     subject, key, scored = checked.subject, checked.key, checked.scored
     reviewer = _reviewer(submission, subject.id, key)
@@ -482,6 +485,47 @@ def submit_scores(
     return SubmissionOutcome(session.id, ids, len(changes))
 
 
+class Evaluated(NamedTuple):
+    """Each score of a submission evaluated against its session's pinned set, before the
+    lock: valid under it for the same set, reviewer key and school."""
+
+    indicator_set: IndicatorSet
+    key: str
+    subject_code: str
+    results: list[tuple[ScoreValue | None, list[DomainError]]]
+
+
+def _evaluated_early(
+    db: Session, host: PluginHost, actor: Principal, submission: Submission, max_scores: int
+) -> Evaluated | None:
+    """The submission's scores evaluated before the lock, or ``None`` where they cannot
+    be yet (no such session, its set not installed, a plugin failing, a submission of
+    more scores than allowed): :func:`_checked` then evaluates them under the lock, in
+    the order of checks it always had, and so reports what this found or raised."""
+    entries = submission.entries
+    if not 0 < len(entries) <= max_scores:
+        return None
+    try:
+        session = scoring_session(db, submission.session_id, actor.account_id)
+        indicator_set = pinned_set(host, session)
+    except DomainError:
+        return None
+    key = reviewer_key(submission.source, actor)
+    code = submission.institution_code.strip()
+    results = []
+    for index, entry in enumerate(entries):
+        template = Entry(
+            code, entry.indicator, submission.source, key, entry.evidence, entry.comment
+        )
+        try:
+            results.append(
+                evaluate(host, indicator_set, template, entry.reported, ("scores", index))
+            )
+        except PluginError:
+            return None
+    return Evaluated(indicator_set, key, code, results)
+
+
 @dataclass(frozen=True)
 class Checked:
     """A submission checked against its session, before anything is written:
@@ -505,9 +549,12 @@ def _checked(
     session: ScoringSession,
     today: date,
     max_scores: int,
+    early: Evaluated | None = None,
 ) -> Checked:
     """Who may score whom and whether the session takes scores (raised at once), then
-    every score on its indicator's scale and through the plugins' checks (collected)."""
+    every score on its indicator's scale and through the plugins' checks (collected;
+    taken from ``early`` where it evaluated them against the same set for the same
+    reviewer and school)."""
     subject = session.member(submission.institution_code) or _outsider(
         db, submission.institution_code
     )
@@ -520,6 +567,12 @@ def _checked(
         raise DomainError(ErrorCode.TOO_MANY_SCORES, ("scores",), maximum=max_scores)
     indicator_set = pinned_set(host, session)
     key = reviewer_key(submission.source, actor)
+    if early is not None and (early.indicator_set, early.key, early.subject_code) != (
+        indicator_set,
+        key,
+        subject.code,
+    ):
+        early = None
     errors: list[list[DomainError]] = []
     seen: set[str] = set()
     repeated: set[int] = set()
@@ -541,10 +594,13 @@ def _checked(
         template = Entry(
             subject.code, entry.indicator, submission.source, key, entry.evidence, entry.comment
         )
-        try:  # not a context manager per score: entering one cost more than the check
-            value, problems = evaluate(host, indicator_set, template, entry.reported, path)
-        except PluginError as error:
-            raise plugin_failed(error, path, SUBMISSION_NOT_STORED) from error
+        if early is not None:
+            value, problems = early.results[index]
+        else:
+            try:  # not a context manager per score: entering one cost more than the check
+                value, problems = evaluate(host, indicator_set, template, entry.reported, path)
+            except PluginError as error:
+                raise plugin_failed(error, path, SUBMISSION_NOT_STORED) from error
         found.extend(problems)
         errors.append(found)
         if value is not None:
