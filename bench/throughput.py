@@ -155,6 +155,8 @@ class Phase:
     changed: int = 0
     server_cpu: float = 0.0
     client_cpu: float = 0.0
+    splits: list[str] = field(default_factory=list)
+    """How the clients' connections fell on the server's processes, each round."""
 
     @property
     def rate(self) -> float:
@@ -181,6 +183,11 @@ class Client:
 
     async def close(self) -> None:
         raise NotImplementedError
+
+    def local_port(self) -> int | None:
+        """The connection's port on this side, by which the server's processes know it
+        (``None`` where the client does not tell)."""
+        return None
 
 
 class HttpxClient(Client):
@@ -245,6 +252,11 @@ class LeanClient(Client):
             self.streams[1].close()
             self.streams = None
 
+    def local_port(self) -> int | None:
+        if self.streams is None:
+            return None
+        return int(self.streams[1].get_extra_info("sockname")[1])
+
 
 CLIENTS = {"lean": "HTTP/1.1 written by hand on asyncio streams", "httpx": "httpx.AsyncClient"}
 
@@ -261,8 +273,10 @@ class Driver:
         codes: list[str],
         base_values: list[float],
         kind: str = "lean",
+        spread: bool = True,
     ) -> None:
         self.base = base
+        self.spread = spread
         self.session_id = session_id
         self.slots = slots
         self.codes = codes
@@ -335,6 +349,9 @@ class Driver:
         try:
             for client in connections:  # connected before the clock starts
                 await client.exchange("GET", "/healthz", {}, None)
+            if self.spread:
+                await self.spread_over(connections, server)
+            phase.splits.append(split_of(server, httpx.URL(self.base).port or 80))
             cpu, used, started = cpu_of(server), time.process_time(), time.perf_counter()
             until = started + seconds
 
@@ -352,6 +369,57 @@ class Driver:
         finally:
             for client in connections:
                 await client.close()
+
+    async def spread_over(self, connections: list[Client], server: psutil.Process) -> None:
+        """Connect again the clients of a process serving more than its share until each
+        serves as many as the others, give or take one (at most 100 tries). Why: with
+        ``--workers``, a process that finds several connections waiting accepts them all
+        at once (asyncio accepts up to its backlog at each wake-up), and the bench's
+        clients, connecting together, often all fell on one process while the others
+        idled: a measure of one process, not of N. Many users connecting at their own
+        times spread out; a few long-lived connections (a proxy's pool) may not."""
+        port = httpx.URL(self.base).port or 80
+        for _ in range(100):
+            served = serving(server, port)
+            processes = workers_of(server)
+            share = -(-len(connections) // len(processes))
+            counts = {pid: list(served.values()).count(pid) for pid in processes}
+            crowded = [
+                client
+                for client in connections
+                if counts.get(served.get(client.local_port() or -1, -1), 0) > share
+            ]
+            if not crowded or any(client.local_port() is None for client in connections):
+                return
+            client = crowded[0]
+            await client.close()
+            await client.exchange("GET", "/healthz", {}, None)
+
+
+def workers_of(server: psutil.Process) -> list[int]:
+    """The processes that serve requests: the workers, or the server itself alone."""
+    children = [
+        child.pid
+        for child in server.children()
+        if "resource_tracker" not in " ".join(child.cmdline())
+    ]
+    return children or [server.pid]
+
+
+def serving(server: psutil.Process, port: int) -> dict[int, int]:
+    """For each connection to ``port``, by its client's port, the process serving it."""
+    found: dict[int, int] = {}
+    for pid in workers_of(server):
+        for connection in psutil.Process(pid).net_connections(kind="tcp"):
+            if connection.status == psutil.CONN_ESTABLISHED and connection.laddr.port == port:
+                found[connection.raddr.port] = pid
+    return found
+
+
+def split_of(server: psutil.Process, port: int) -> str:
+    """The connections each serving process holds, as ``3/3``."""
+    served = list(serving(server, port).values())
+    return "/".join(str(served.count(pid)) for pid in workers_of(server))
 
 
 def cpu_of(process: psutil.Process) -> float:
@@ -438,6 +506,12 @@ def arguments(argv: list[str] | None) -> tuple[argparse.Namespace, list[Variant]
         default="lean",
         help="the clients' HTTP: " + "; ".join(f"{k}: {v}" for k, v in CLIENTS.items()),
     )
+    parser.add_argument(
+        "--as-accepted",
+        action="store_true",
+        help="leave the clients' connections on the processes that accepted them "
+        "(by default they are spread evenly over --workers first)",
+    )
     parser.add_argument("--label", default="", help="conditions, printed with the figures")
     parser.add_argument("--log", action="store_true", help="print the end of the server's log")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
@@ -488,6 +562,7 @@ def main(argv: list[str] | None = None) -> int:
                         codes,
                         base_values,
                         args.client,
+                        spread=not args.as_accepted,
                     )
                     server = start_server(
                         directory, port, log, ",".join(variant.without), args.workers
@@ -531,7 +606,9 @@ def summary(
     print(board.machine(), args.label)
     print(
         f"sanquan serve --workers {args.workers} (durable SQLite: WAL, synchronous=FULL), "
-        f"{args.clients} keep-alive clients ({args.client}) in one process, "
+        f"{args.clients} keep-alive clients ({args.client}"
+        f"{', as accepted' if args.as_accepted else ', spread over the processes'}) "
+        "in one process, "
         f"{args.rounds} rounds of {args.seconds:g} s a phase, variants alternating; load average "
         f"{' '.join(f'{x:.1f}' for x in os.getloadavg())} at the end"
     )
@@ -568,6 +645,10 @@ def report(variant: Variant) -> None:
             f"{phase.cpu_ms(phase.server_cpu):>15.2f}{phase.cpu_ms(phase.client_cpu):>15.2f}"
             f"{phase.server_cpu / phase.seconds:>14.2f}"
         )
+    print(
+        "connections per serving process, each round: "
+        f"/healthz {' '.join(health.splits)}; submissions {' '.join(submissions.splits)}"
+    )
     server_ms = submissions.cpu_ms(submissions.server_cpu)
     print(
         f"submissions/s {submissions.rate:.1f} (target {TARGET:.0f}): "
