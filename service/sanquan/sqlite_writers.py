@@ -17,8 +17,8 @@ the wait to a thread of its process blocked in ``flock``, which the kernel wakes
 the turn is let go, and waits on that thread at most the time it has: the kernel offers no
 wait with a time limit on a ``flock``, and polling for it (every 0.1 ms at first, up to
 every 1 ms, as this did) let a turn lie free half a millisecond on average between two
-processes' writers, which with two processes capped the submissions at 195/s with a core to
-spare (``bench/RESULTS.md``).
+processes' writers (with the checks out of the turn as well, two processes of two threads
+took 1.14–1.24x the submissions a second; ``bench/RESULTS.md``).
 SQLite's own lock still guards the file as before (and guards it alone where the side file
 cannot be made, on a read-only directory).
 
