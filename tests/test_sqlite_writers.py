@@ -210,6 +210,31 @@ def test_a_turn_that_comes_after_its_writer_gave_up_is_let_go(engine: Engine) ->
         turn.release()
 
 
+def test_a_side_file_removed_while_another_process_holds_the_turn_is_not_a_turn(
+    engine: Engine,
+) -> None:
+    """The waiter locks a second open file of the side file this process already has
+    open, never whatever the name leads to by then: an operator removing (or replacing)
+    the side file while the service runs would otherwise have the waiter lock a new, free
+    file and give this process the turn that another process holds."""
+    turn = writers_lock(engine)
+    assert turn.acquire(WAIT)  # the side file, opened by this process
+    turn.release()
+    other = holder(engine)  # holds the turn on the same file
+    try:
+        turn.path.unlink()
+        assert not turn.acquire(0.2)  # the other process still writes
+        assert other.stdin is not None and other.stdout is not None
+        other.stdin.write("commit\n")
+        other.stdin.flush()
+        assert other.stdout.readline() == "committed\n"
+    finally:
+        other.kill()
+        other.wait()
+    assert turn.acquire(WAIT)  # let go by the other process: this one's now
+    turn.release()
+
+
 def test_a_process_killed_while_writing_leaves_the_turn_free(engine: Engine) -> None:
     """The kernel lets go of a killed process's ``flock``; SQLite rolls its write back."""
     turn = writers_lock(engine)
