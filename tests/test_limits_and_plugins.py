@@ -186,6 +186,40 @@ def test_no_plugin_checks_the_scores_of_a_reviewer_the_session_refuses(
     assert db.scalar(select(func.count()).select_from(Score)) == len(scores_for("PEER", 70))
 
 
+class ExplodingCounted(Exploding):
+    """Raises on T05, as :class:`Exploding`, and counts the scores it was asked about."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    @hookimpl
+    def sanquan_validate_score(
+        self, indicator_set: IndicatorSet, score: ScoreValue
+    ) -> Sequence[ScoreProblem] | None:
+        self.asked.append(score.indicator)
+        return super().sanquan_validate_score(indicator_set, score)
+
+
+@pytest.mark.engine_independent
+def test_a_plugin_failing_on_a_submission_runs_and_is_logged_once(
+    settings: Settings, world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A plugin that fails on a score is asked about it once: its failure, found before
+    the session's lock is taken, is what the submission answers, not a second run under
+    the lock (where a slow plugin would hold up every writer), and the log has it once."""
+    session_id = open_session(world, THREE)
+    plugin = ExplodingCounted()
+    host = PluginHost.discover(extra=[plugin])
+    with TestClient(create_app(settings, host)) as client:
+        api = Api(client, world.tokens["thu"])
+        result = submit(api, session_id, "ruc", "PEER", scores_for("PEER", 70))
+    [error] = result["userErrors"]
+    assert (error["code"], error["field"][:2]) == ("PLUGIN_FAILED", ["scores", "4"])
+    assert plugin.asked == ["T01", "T02", "T03", "T04", "T05"]
+    failures = [r for r in caplog.records if "failed in sanquan_validate_score" in r.message]
+    assert len(failures) == 1
+
+
 class StepsOfFive:
     """The example of ``sanquan_validate_score``'s reference documentation, as written."""
 
