@@ -496,6 +496,9 @@ class Evaluated(NamedTuple):
     results: list[tuple[ScoreValue | None, list[DomainError]] | None]
     """By the score's index; ``None`` for a score whose indicator an earlier one named
     (never evaluated, as under the lock)."""
+    failed: tuple[int, PluginError] | None = None
+    """The first score a plugin failed on, and how: the scores after it were left, and
+    the failure is reported under the lock without running the plugin again."""
 
 
 def _evaluated_early(
@@ -508,8 +511,8 @@ def _evaluated_early(
 ) -> Evaluated | None:
     """The submission's scores evaluated before the lock, or ``None`` where they are not
     to be: a reviewer the session as read now refuses (no plugin runs on what a caller
-    who may not submit sent), no such session, its set not installed, a plugin failing, a
-    submission empty or of more scores than allowed. :func:`_checked` then checks it under the
+    who may not submit sent), no such session, its set not installed, a submission
+    empty or of more scores than allowed. :func:`_checked` then checks it under the
     lock, in the order of checks it always had, and so reports what this found."""
     entries = submission.entries
     if not 0 < len(entries) <= max_scores:
@@ -538,8 +541,8 @@ def _evaluated_early(
         path = ("scores", index)
         try:
             results.append(evaluate(host, indicator_set, template, entry.reported, path))
-        except PluginError:
-            return None
+        except PluginError as error:
+            return Evaluated(indicator_set, key, subject.code, results, (index, error))
     return Evaluated(indicator_set, key, subject.code, results)
 
 
@@ -612,6 +615,9 @@ def _checked(
             subject.code, entry.indicator, submission.source, key, entry.evidence, entry.comment
         )
         if early is not None:
+            if early.failed is not None and early.failed[0] == index:
+                error = early.failed[1]
+                raise plugin_failed(error, path, SUBMISSION_NOT_STORED) from error
             evaluated = early.results[index]
             assert evaluated is not None  # evaluated early, as it is not a repeat
             value, problems = evaluated
