@@ -159,16 +159,21 @@ def holder(engine: Engine) -> subprocess.Popen[str]:
     return process
 
 
+def commit_in(other: subprocess.Popen[str]) -> None:
+    """Tell a :func:`holder` to commit, and wait until it has."""
+    assert other.stdin is not None and other.stdout is not None
+    other.stdin.write("commit\n")
+    other.stdin.flush()
+    assert other.stdout.readline() == "committed\n"
+
+
 def test_a_writer_of_another_process_holds_the_turn_until_it_commits(engine: Engine) -> None:
     turn = writers_lock(engine)
     other = holder(engine)
     try:
         assert not turn.acquire(0.2)  # the other process writes
         assert not turn.locked()  # a turn not given leaves the threads' lock free
-        assert other.stdin is not None and other.stdout is not None
-        other.stdin.write("commit\n")
-        other.stdin.flush()
-        assert other.stdout.readline() == "committed\n"
+        commit_in(other)
         assert turn.acquire(WAIT)
         turn.release()
     finally:
@@ -186,10 +191,7 @@ def test_a_turn_that_comes_after_its_writer_gave_up_is_let_go(engine: Engine) ->
     other = holder(engine)
     try:
         assert not turn.acquire(0.2)  # given up; the waiter still waits
-        assert other.stdin is not None and other.stdout is not None
-        other.stdin.write("commit\n")
-        other.stdin.flush()
-        assert other.stdout.readline() == "committed\n"
+        commit_in(other)
     finally:
         other.kill()
         other.wait()
@@ -224,10 +226,7 @@ def test_a_side_file_removed_while_another_process_holds_the_turn_is_not_a_turn(
     try:
         turn.path.unlink()
         assert not turn.acquire(0.2)  # the other process still writes
-        assert other.stdin is not None and other.stdout is not None
-        other.stdin.write("commit\n")
-        other.stdin.flush()
-        assert other.stdout.readline() == "committed\n"
+        commit_in(other)
     finally:
         other.kill()
         other.wait()
