@@ -234,6 +234,39 @@ def test_a_side_file_removed_while_another_process_holds_the_turn_is_not_a_turn(
     turn.release()
 
 
+def open_descriptors() -> int:
+    """How many descriptors this process has open."""
+    return sum(1 for _ in Path("/dev/fd").iterdir())
+
+
+def test_a_waiter_that_cannot_start_leaves_the_writer_to_sqlite(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process that may start no thread (its limit reached, or the interpreter shutting
+    down) cannot hand the wait to a waiter: the writer goes on to SQLite's own waiting,
+    as where the side file cannot be opened, rather than failing its write, and the
+    waiter's descriptor is not left open."""
+    turn = writers_lock(engine)
+    other = holder(engine)
+    try:
+
+        def refused(thread: threading.Thread) -> None:
+            raise RuntimeError("can't start new thread")
+
+        opened = open_descriptors()
+        with monkeypatch.context() as patched:
+            patched.setattr(threading.Thread, "start", refused)
+            assert not turn.acquire(0.2)
+        assert open_descriptors() == opened
+        assert not turn.locked()
+        commit_in(other)
+    finally:
+        other.kill()
+        other.wait()
+    assert turn.acquire(WAIT)
+    turn.release()
+
+
 def test_a_process_killed_while_writing_leaves_the_turn_free(engine: Engine) -> None:
     """The kernel lets go of a killed process's ``flock``; SQLite rolls its write back."""
     turn = writers_lock(engine)
