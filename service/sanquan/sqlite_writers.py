@@ -134,7 +134,11 @@ class WritersTurn:
             own = _opened_again(file, self.path)
             if own is None:
                 return False  # SQLite's own waiting
-            self._waiter = _FlockWaiter(own)
+            try:
+                self._waiter = _FlockWaiter(own)
+            except RuntimeError:  # no thread may start: the limit, or the interpreter ending
+                os.close(own)
+                return False
         if not self._waiter.take(deadline):
             return False
         self._held = self._waiter.file
