@@ -16,7 +16,7 @@ from sanquan.app import create_app
 from sanquan.config import Settings
 from sanquan.plugins.host import PluginHost
 from sanquan.review.models import Score
-from sanquan_sdk import Aggregation, IndicatorSet, ScoreProblem, ScoreValue, hookimpl
+from sanquan_sdk import Aggregation, IndicatorSet, ScoreProblem, ScoreValue, Source, hookimpl
 from tests.conftest import SCHOOLS, Api, World
 from tests.flows import CONCLUDE, open_session, scores_for, submit
 from tests.test_blind_review_and_audit import CORRECT, scores_seen
@@ -135,6 +135,89 @@ def test_a_validation_hook_is_answered_for_by_its_own_plugin(
         assert api("{ viewer { name } }") == {"viewer": {"name": "thu"}}
     db.expire_all()
     assert db.scalar(select(func.count()).select_from(Score)) == 0
+
+
+class Recording:
+    """Finds nothing, and remembers every score it was asked about."""
+
+    def __init__(self) -> None:
+        self.seen: list[ScoreValue] = []
+
+    @hookimpl
+    def sanquan_validate_score(
+        self, indicator_set: IndicatorSet, score: ScoreValue
+    ) -> Sequence[ScoreProblem] | None:
+        self.seen.append(score)
+        return None
+
+
+@pytest.mark.engine_independent
+def test_no_plugin_checks_the_scores_of_a_reviewer_the_session_refuses(
+    settings: Settings, world: World, db: Session
+) -> None:
+    """The plugins check a submission's scores only once its reviewer may submit them:
+    nobody refused (a school or expert not the session's, a school scoring one outside
+    it, a concluded session) has plugin code run on what it sent, nor a failing plugin
+    logged on its account."""
+    session_id = open_session(world, THREE, experts=world.expert_ids[:5])
+    recording = Recording()
+    host = PluginHost.discover(extra=[recording])
+    refused = [
+        ("bnu", "ruc", "PEER", "NOT_A_REVIEWER"),
+        ("expert6", "ruc", "EXPERT", "NOT_A_REVIEWER"),
+        ("thu", "bnu", "PEER", "NOT_IN_SESSION"),
+        ("thu", "ruc", "SELF", "SELF_OTHER_SCHOOL"),
+        ("thu", "thu", "PEER", "PEER_OWN_SCHOOL"),
+        ("expert_pku", "ruc", "EXPERT", "NOT_A_REVIEWER"),
+    ]
+    with TestClient(create_app(settings, host)) as client:
+        for who, school, source, code in refused:
+            result = submit(
+                Api(client, world.tokens[who]), session_id, school, source, scores_for(source, 70)
+            )
+            assert [e["code"] for e in result["userErrors"]] == [code], (who, school, source)
+        assert recording.seen == []
+        accepted = submit(
+            Api(client, world.tokens["thu"]), session_id, "ruc", "PEER", scores_for("PEER", 70)
+        )
+        assert accepted["userErrors"] == []
+        assert {(s.subject, s.source) for s in recording.seen} == {(SCHOOLS["ruc"], Source.PEER)}
+    db.expire_all()
+    assert db.scalar(select(func.count()).select_from(Score)) == len(scores_for("PEER", 70))
+
+
+class ExplodingCounted(Exploding):
+    """Raises on T05, as :class:`Exploding`, and counts the scores it was asked about."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    @hookimpl
+    def sanquan_validate_score(
+        self, indicator_set: IndicatorSet, score: ScoreValue
+    ) -> Sequence[ScoreProblem] | None:
+        self.asked.append(score.indicator)
+        return super().sanquan_validate_score(indicator_set, score)
+
+
+@pytest.mark.engine_independent
+def test_a_plugin_failing_on_a_submission_runs_and_is_logged_once(
+    settings: Settings, world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A plugin that fails on a score is asked about it once: its failure, found before
+    the session's lock is taken, is what the submission answers, not a second run under
+    the lock (where a slow plugin would hold up every writer), and the log has it once."""
+    session_id = open_session(world, THREE)
+    plugin = ExplodingCounted()
+    host = PluginHost.discover(extra=[plugin])
+    with TestClient(create_app(settings, host)) as client:
+        api = Api(client, world.tokens["thu"])
+        result = submit(api, session_id, "ruc", "PEER", scores_for("PEER", 70))
+    [error] = result["userErrors"]
+    assert (error["code"], error["field"][:2]) == ("PLUGIN_FAILED", ["scores", "4"])
+    assert plugin.asked == ["T01", "T02", "T03", "T04", "T05"]
+    failures = [r for r in caplog.records if "failed in sanquan_validate_score" in r.message]
+    assert len(failures) == 1
 
 
 class StepsOfFive:

@@ -159,16 +159,21 @@ def holder(engine: Engine) -> subprocess.Popen[str]:
     return process
 
 
+def commit_in(other: subprocess.Popen[str]) -> None:
+    """Tell a :func:`holder` to commit, and wait until it has."""
+    assert other.stdin is not None and other.stdout is not None
+    other.stdin.write("commit\n")
+    other.stdin.flush()
+    assert other.stdout.readline() == "committed\n"
+
+
 def test_a_writer_of_another_process_holds_the_turn_until_it_commits(engine: Engine) -> None:
     turn = writers_lock(engine)
     other = holder(engine)
     try:
         assert not turn.acquire(0.2)  # the other process writes
         assert not turn.locked()  # a turn not given leaves the threads' lock free
-        assert other.stdin is not None and other.stdout is not None
-        other.stdin.write("commit\n")
-        other.stdin.flush()
-        assert other.stdout.readline() == "committed\n"
+        commit_in(other)
         assert turn.acquire(WAIT)
         turn.release()
     finally:
@@ -186,10 +191,7 @@ def test_a_turn_that_comes_after_its_writer_gave_up_is_let_go(engine: Engine) ->
     other = holder(engine)
     try:
         assert not turn.acquire(0.2)  # given up; the waiter still waits
-        assert other.stdin is not None and other.stdout is not None
-        other.stdin.write("commit\n")
-        other.stdin.flush()
-        assert other.stdout.readline() == "committed\n"
+        commit_in(other)
     finally:
         other.kill()
         other.wait()
@@ -208,6 +210,61 @@ def test_a_turn_that_comes_after_its_writer_gave_up_is_let_go(engine: Engine) ->
             fcntl.flock(side, fcntl.LOCK_EX | fcntl.LOCK_NB)  # the turn is this process's
     finally:
         turn.release()
+
+
+def test_a_side_file_removed_while_another_process_holds_the_turn_is_not_a_turn(
+    engine: Engine,
+) -> None:
+    """The waiter locks a second open file of the side file this process already has
+    open, never whatever the name leads to by then: an operator removing (or replacing)
+    the side file while the service runs would otherwise have the waiter lock a new, free
+    file and give this process the turn that another process holds."""
+    turn = writers_lock(engine)
+    assert turn.acquire(WAIT)  # the side file, opened by this process
+    turn.release()
+    other = holder(engine)  # holds the turn on the same file
+    try:
+        turn.path.unlink()
+        assert not turn.acquire(0.2)  # the other process still writes
+        commit_in(other)
+    finally:
+        other.kill()
+        other.wait()
+    assert turn.acquire(WAIT)  # let go by the other process: this one's now
+    turn.release()
+
+
+def open_descriptors() -> int:
+    """How many descriptors this process has open."""
+    return sum(1 for _ in Path("/dev/fd").iterdir())
+
+
+def test_a_waiter_that_cannot_start_leaves_the_writer_to_sqlite(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process that may start no thread (its limit reached, or the interpreter shutting
+    down) cannot hand the wait to a waiter: the writer goes on to SQLite's own waiting,
+    as where the side file cannot be opened, rather than failing its write, and the
+    waiter's descriptor is not left open."""
+    turn = writers_lock(engine)
+    other = holder(engine)
+    try:
+
+        def refused(thread: threading.Thread) -> None:
+            raise RuntimeError("can't start new thread")
+
+        opened = open_descriptors()
+        with monkeypatch.context() as patched:
+            patched.setattr(threading.Thread, "start", refused)
+            assert not turn.acquire(0.2)
+        assert open_descriptors() == opened
+        assert not turn.locked()
+        commit_in(other)
+    finally:
+        other.kill()
+        other.wait()
+    assert turn.acquire(WAIT)
+    turn.release()
 
 
 def test_a_process_killed_while_writing_leaves_the_turn_free(engine: Engine) -> None:

@@ -131,10 +131,14 @@ class WritersTurn:
         except BlockingIOError:
             pass
         if self._waiter is None:
-            own = _open_side_file(self.path, self.database)
+            own = _opened_again(file, self.path)
             if own is None:
                 return False  # SQLite's own waiting
-            self._waiter = _FlockWaiter(own)
+            try:
+                self._waiter = _FlockWaiter(own)
+            except RuntimeError:  # no thread may start: the limit, or the interpreter ending
+                os.close(own)
+                return False
         if not self._waiter.take(deadline):
             return False
         self._held = self._waiter.file
@@ -220,6 +224,26 @@ class _FlockWaiter:
         if ticket.taken:
             with contextlib.suppress(OSError):
                 fcntl.flock(self.file, fcntl.LOCK_UN)
+
+
+def _opened_again(file: int, path: Path) -> int | None:
+    """A second open file of the side file ``file``, for the waiter: by its name, and only
+    while the name still leads to that file. Removed or replaced while the service runs
+    (an operator tidying the directory), the name leads to a new file, free while another
+    process holds the turn on the old one: locked, it would give this process that turn as
+    well. ``None`` then, and this process's writers that find the turn taken are left to
+    SQLite's own waiting until it is restarted."""
+    try:
+        own = os.open(path, os.O_RDONLY | os.O_CLOEXEC)  # a flock needs no more
+    except OSError:
+        return None
+    try:
+        if os.path.samestat(os.fstat(own), os.fstat(file)):
+            return own
+    except OSError:
+        pass
+    os.close(own)
+    return None
 
 
 def _open_side_file(path: Path, database: Path) -> int | None:

@@ -451,10 +451,11 @@ def submit_scores(
     # lock, then every read and check that the database can change. On SQLite, where the
     # lock is the database's one write lock, the checks (pure: the input, the reviewer and
     # the session's pinned set) held it for a third of a submission's time in it, while
-    # the writers of other processes waited (bench/RESULTS.md, "Turn"). Nothing found
-    # early is reported before the checks under the lock: who may score whom first, as
-    # before. A conclusion or a panel change waits for the lock.
-    early = _evaluated_early(db, host, actor, submission, max_scores)
+    # the writers of other processes waited (bench/RESULTS.md, "Turn"). Who may score
+    # whom is checked early too, so that no plugin runs on what a refused caller sent;
+    # nothing found early is reported before the checks under the lock: who may score
+    # whom first, as before. A conclusion or a panel change waits for the lock.
+    early = _evaluated_early(db, host, actor, submission, today, max_scores)
     lock_session(db, submission.session_id, Lock.SHARED)
     session = scoring_session(db, submission.session_id, actor.account_id)
     checked = _checked(db, host, actor, submission, session, today, max_scores, early)
@@ -492,38 +493,57 @@ class Evaluated(NamedTuple):
     indicator_set: IndicatorSet
     key: str
     subject_code: str
-    results: list[tuple[ScoreValue | None, list[DomainError]]]
+    results: list[tuple[ScoreValue | None, list[DomainError]] | None]
+    """By the score's index; ``None`` for a score whose indicator an earlier one named
+    (never evaluated, as under the lock)."""
+    failed: tuple[int, PluginError] | None = None
+    """The first score a plugin failed on, and how: the scores after it were left, and
+    the failure is reported under the lock without running the plugin again."""
 
 
 def _evaluated_early(
-    db: Session, host: PluginHost, actor: Principal, submission: Submission, max_scores: int
+    db: Session,
+    host: PluginHost,
+    actor: Principal,
+    submission: Submission,
+    today: date,
+    max_scores: int,
 ) -> Evaluated | None:
-    """The submission's scores evaluated before the lock, or ``None`` where they cannot
-    be yet (no such session, its set not installed, a plugin failing, a submission of
-    more scores than allowed): :func:`_checked` then evaluates them under the lock, in
-    the order of checks it always had, and so reports what this found or raised."""
+    """The submission's scores evaluated before the lock, or ``None`` where they are not
+    to be: a reviewer the session as read now refuses (no plugin runs on what a caller
+    who may not submit sent), no such session, its set not installed, a submission
+    empty or of more scores than allowed. :func:`_checked` then checks it under the
+    lock, in the order of checks it always had, and so reports what this found."""
     entries = submission.entries
     if not 0 < len(entries) <= max_scores:
         return None
     try:
         session = scoring_session(db, submission.session_id, actor.account_id)
+        subject = session.member(submission.institution_code)
+        if subject is None:
+            return None  # not the session's school: refused under the lock
+        check_reviewer(session, actor, subject, submission.source)
+        check_open(session, submission.source, today)
         indicator_set = pinned_set(host, session)
     except DomainError:
         return None
     key = reviewer_key(submission.source, actor)
-    code = submission.institution_code.strip()
-    results = []
+    results: list[tuple[ScoreValue | None, list[DomainError]] | None] = []
+    seen: set[str] = set()
     for index, entry in enumerate(entries):
+        if entry.indicator in seen:
+            results.append(None)
+            continue
+        seen.add(entry.indicator)
         template = Entry(
-            code, entry.indicator, submission.source, key, entry.evidence, entry.comment
+            subject.code, entry.indicator, submission.source, key, entry.evidence, entry.comment
         )
+        path = ("scores", index)
         try:
-            results.append(
-                evaluate(host, indicator_set, template, entry.reported, ("scores", index))
-            )
-        except PluginError:
-            return None
-    return Evaluated(indicator_set, key, code, results)
+            results.append(evaluate(host, indicator_set, template, entry.reported, path))
+        except PluginError as error:
+            return Evaluated(indicator_set, key, subject.code, results, (index, error))
+    return Evaluated(indicator_set, key, subject.code, results)
 
 
 @dataclass(frozen=True)
@@ -595,7 +615,12 @@ def _checked(
             subject.code, entry.indicator, submission.source, key, entry.evidence, entry.comment
         )
         if early is not None:
-            value, problems = early.results[index]
+            if early.failed is not None and early.failed[0] == index:
+                error = early.failed[1]
+                raise plugin_failed(error, path, SUBMISSION_NOT_STORED) from error
+            evaluated = early.results[index]
+            assert evaluated is not None  # evaluated early, as it is not a repeat
+            value, problems = evaluated
         else:
             try:  # not a context manager per score: entering one cost more than the check
                 value, problems = evaluate(host, indicator_set, template, entry.reported, path)
