@@ -243,7 +243,14 @@ class LeanClient(Client):
             fields = dict(line.split(":", 1) for line in head[1:] if ":" in line)
             length = int(next(v for k, v in fields.items() if k.lower() == "content-length"))
             return int(head[0].split()[1]), await reader.readexactly(length)
-        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, StopIteration):
+        except (
+            OSError,
+            asyncio.IncompleteReadError,
+            asyncio.LimitOverrunError,
+            ValueError,
+            StopIteration,
+            IndexError,
+        ):  # a connection lost, or an answer not HTTP
             await self.close()
             return None
 
