@@ -487,18 +487,64 @@ def submit_scores(
 
 
 class Evaluated(NamedTuple):
-    """Each score of a submission evaluated against its session's pinned set, before the
-    lock: valid under it for the same set, reviewer key and school."""
+    """A submission's scores on their indicators' scales and through the plugins' checks,
+    for one pinned set, reviewer key and school: it depends on nothing else, so it is
+    worked out before the lock and kept under it if the lock finds the same three."""
 
     indicator_set: IndicatorSet
     key: str
     subject_code: str
-    results: list[tuple[ScoreValue | None, list[DomainError]] | None]
-    """By the score's index; ``None`` for a score whose indicator an earlier one named
-    (never evaluated, as under the lock)."""
-    failed: tuple[int, PluginError] | None = None
-    """The first score a plugin failed on, and how: the scores after it were left, and
-    the failure is reported under the lock without running the plugin again."""
+    scored: list[ScoreValue]
+    errors: list[list[DomainError]]
+    """The problems found, by the score's index."""
+    repeated: set[int]
+    """The indexes of scores whose indicator an earlier score of the submission named."""
+    failed: tuple[PluginError, FieldPath] | None = None
+    """A plugin that failed, and on which score: raised under the lock, in its order, and
+    the plugin not run again."""
+
+
+def _evaluated(
+    host: PluginHost,
+    indicator_set: IndicatorSet,
+    key: str,
+    subject_code: str,
+    submission: Submission,
+) -> Evaluated:
+    """Every score of ``submission`` on its indicator's scale and through the plugins'
+    checks (the problems collected), up to the first plugin that fails."""
+    errors: list[list[DomainError]] = []
+    seen: set[str] = set()
+    repeated: set[int] = set()
+    scored: list[ScoreValue] = []
+    for index, entry in enumerate(submission.entries):
+        path = ("scores", index)
+        if entry.indicator in seen:
+            repeated.add(index)
+            errors.append(
+                [
+                    DomainError(
+                        ErrorCode.DUPLICATE_INDICATOR, (*path, "indicator"), value=entry.indicator
+                    )
+                ]
+            )
+            continue
+        seen.add(entry.indicator)
+        found = _text_problems(entry, path)
+        template = Entry(
+            subject_code, entry.indicator, submission.source, key, entry.evidence, entry.comment
+        )
+        try:  # not a context manager per score: entering one cost more than the check
+            value, problems = evaluate(host, indicator_set, template, entry.reported, path)
+        except PluginError as error:
+            return Evaluated(
+                indicator_set, key, subject_code, scored, errors, repeated, (error, path)
+            )
+        found.extend(problems)
+        errors.append(found)
+        if value is not None:
+            scored.append(value)
+    return Evaluated(indicator_set, key, subject_code, scored, errors, repeated)
 
 
 def _evaluated_early(
@@ -514,8 +560,7 @@ def _evaluated_early(
     who may not submit sent), no such session, its set not installed, a submission
     empty or of more scores than allowed. :func:`_checked` then checks it under the
     lock, in the order of checks it always had, and so reports what this found."""
-    entries = submission.entries
-    if not 0 < len(entries) <= max_scores:
+    if not 0 < len(submission.entries) <= max_scores:
         return None
     try:
         session = scoring_session(db, submission.session_id, actor.account_id)
@@ -528,22 +573,7 @@ def _evaluated_early(
     except DomainError:
         return None
     key = reviewer_key(submission.source, actor)
-    results: list[tuple[ScoreValue | None, list[DomainError]] | None] = []
-    seen: set[str] = set()
-    for index, entry in enumerate(entries):
-        if entry.indicator in seen:
-            results.append(None)
-            continue
-        seen.add(entry.indicator)
-        template = Entry(
-            subject.code, entry.indicator, submission.source, key, entry.evidence, entry.comment
-        )
-        path = ("scores", index)
-        try:
-            results.append(evaluate(host, indicator_set, template, entry.reported, path))
-        except PluginError as error:
-            return Evaluated(indicator_set, key, subject.code, results, (index, error))
-    return Evaluated(indicator_set, key, subject.code, results)
+    return _evaluated(host, indicator_set, key, subject.code, submission)
 
 
 @dataclass(frozen=True)
@@ -587,50 +617,16 @@ def _checked(
         raise DomainError(ErrorCode.TOO_MANY_SCORES, ("scores",), maximum=max_scores)
     indicator_set = pinned_set(host, session)
     key = reviewer_key(submission.source, actor)
-    if early is not None and (early.indicator_set, early.key, early.subject_code) != (
+    if early is None or (early.indicator_set, early.key, early.subject_code) != (
         indicator_set,
         key,
         subject.code,
     ):
-        early = None
-    errors: list[list[DomainError]] = []
-    seen: set[str] = set()
-    repeated: set[int] = set()
-    scored: list[ScoreValue] = []
-    for index, entry in enumerate(entries):
-        path = ("scores", index)
-        if entry.indicator in seen:
-            repeated.add(index)
-            errors.append(
-                [
-                    DomainError(
-                        ErrorCode.DUPLICATE_INDICATOR, (*path, "indicator"), value=entry.indicator
-                    )
-                ]
-            )
-            continue
-        seen.add(entry.indicator)
-        found = _text_problems(entry, path)
-        template = Entry(
-            subject.code, entry.indicator, submission.source, key, entry.evidence, entry.comment
-        )
-        if early is not None:
-            if early.failed is not None and early.failed[0] == index:
-                error = early.failed[1]
-                raise plugin_failed(error, path, SUBMISSION_NOT_STORED) from error
-            evaluated = early.results[index]
-            assert evaluated is not None  # evaluated early, as it is not a repeat
-            value, problems = evaluated
-        else:
-            try:  # not a context manager per score: entering one cost more than the check
-                value, problems = evaluate(host, indicator_set, template, entry.reported, path)
-            except PluginError as error:
-                raise plugin_failed(error, path, SUBMISSION_NOT_STORED) from error
-        found.extend(problems)
-        errors.append(found)
-        if value is not None:
-            scored.append(value)
-    return Checked(subject, key, scored, errors, repeated)
+        early = _evaluated(host, indicator_set, key, subject.code, submission)
+    if early.failed is not None:
+        error, path = early.failed
+        raise plugin_failed(error, path, SUBMISSION_NOT_STORED) from error
+    return Checked(subject, key, early.scored, early.errors, early.repeated)
 
 
 def _write(
