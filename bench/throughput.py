@@ -66,6 +66,7 @@ TARGET = 300.0
 
 LEVERS = {
     "writer-queue": "SQLite's writers queue on a lock of the process (sanquan.sqlite_writers)",
+    "httptools": "HTTP parsed by httptools, bounded (sanquan.http_protocol); without: h11",
 }
 """What ``--without`` can take out of the served process, to measure each lever against
 the code without it in the same run."""
@@ -81,6 +82,12 @@ def serve(port: int, without: set[str], workers: int) -> None:
 
     if "writer-queue" in without:
         sanquan.db.queue_writers = lambda connection, database: None
+    if "httptools" in without:
+        from uvicorn.protocols.http.h11_impl import H11Protocol
+
+        import sanquan.http_protocol
+
+        sanquan.http_protocol.BoundedHttpToolsProtocol = H11Protocol  # type: ignore[misc]
     main(["serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)])
 
 

@@ -12,6 +12,8 @@ from contextlib import contextmanager
 import uvicorn
 from starlette.types import ASGIApp
 
+from sanquan.http_protocol import BoundedHttpToolsProtocol
+
 
 @contextmanager
 def served(app: ASGIApp) -> Iterator[str]:
@@ -21,7 +23,12 @@ def served(app: ASGIApp) -> Iterator[str]:
     listener.bind(("127.0.0.1", 0))
     port = listener.getsockname()[1]
     config = uvicorn.Config(
-        app, log_level="warning", access_log=False, lifespan="on", server_header=False
+        app,
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+        server_header=False,
+        http=BoundedHttpToolsProtocol,  # as `sanquan serve` speaks it
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)

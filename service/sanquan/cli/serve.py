@@ -87,6 +87,7 @@ def _run(
     from sanquan.cli.context import plugin_host, safe
     from sanquan.cli.metrics import serve_metrics
     from sanquan.db import make_engine
+    from sanquan.http_protocol import BoundedHttpToolsProtocol
     from sanquan.migrate import upgrade
     from sanquan.observability.logs import announced, logging_config
     from sanquan.server import APP, WorkerConfig, listening_socket, run
@@ -127,12 +128,11 @@ def _run(
         proxy_headers=bool(current.trusted_proxies),
         forwarded_allow_ips=list(current.trusted_proxies) or None,
         timeout_graceful_shutdown=shutdown_timeout,
-        # h11, even where httptools is installed: httptools takes 7 % less CPU a submission
-        # but reads a header block of any size (20 MB answered 200), where h11 refuses one
-        # it must gather beyond 16 KB before the service sees it (tests/test_server.py).
-        # asyncio's loop even where uvloop is installed: measured idle, uvloop saved nothing
-        # on a submission (bench/RESULTS.md).
-        http="h11",
+        # httptools, bounded: less CPU a request than h11, and a head over 32 KB refused
+        # before the service sees it (sanquan.http_protocol). asyncio's loop even where
+        # uvloop is installed: measured idle, uvloop saved nothing on a submission
+        # (bench/RESULTS.md).
+        http=BoundedHttpToolsProtocol,
         loop="asyncio",
     )
     if not run(config, sock):

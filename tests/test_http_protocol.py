@@ -1,0 +1,109 @@
+"""The service's HTTP protocol (sanquan.http_protocol) bounds a request's head and nothing
+else: a large body, pipelined requests and a head just under the bound all pass; a head
+over it is refused with 431, whether it arrives whole or a piece at a time."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
+
+from sanquan.http_protocol import HEAD_BYTES
+from tests.loopback import served
+
+REFUSED = f"431 request head over {HEAD_BYTES} bytes"
+
+
+async def echo(request: Request) -> PlainTextResponse:
+    body = await request.body()
+    return PlainTextResponse(f"{request.method} {len(body)}")
+
+
+@pytest.fixture(scope="module")
+def port() -> Iterator[int]:
+    app = Starlette(routes=[Route("/echo", echo, methods=["GET", "POST"])])
+    with served(app) as base:
+        yield int(base.rsplit(":", 1)[1])
+
+
+def request(method: str = "GET", *, header: int = 0, body: int = 0) -> bytes:
+    """One request, with a header of ``header`` bytes and a body of ``body`` bytes."""
+    big = f"X-Big: {'a' * header}\r\n" if header else ""
+    head = f"{method} /echo HTTP/1.1\r\nHost: 127.0.0.1\r\n{big}Content-Length: {body}\r\n\r\n"
+    return head.encode() + b"b" * body
+
+
+def answers(port: int, *pieces: bytes, expected: int = 1) -> list[str]:
+    """The status code and body of each answer to ``pieces`` (each sent with one
+    ``sendall``), read until ``expected`` answers came or the server closed."""
+    found: list[str] = []
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        try:
+            for piece in pieces:
+                connection.sendall(piece)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # refused mid-send: what was answered is read below
+        received = b""
+        while len(found) < expected:
+            while b"\r\n\r\n" not in received:
+                chunk = connection.recv(65536)
+                if not chunk:
+                    return found
+                received += chunk
+            head, received = received.split(b"\r\n\r\n", 1)
+            length = int(head.lower().split(b"content-length: ", 1)[1].split(b"\r\n")[0])
+            while len(received) < length:
+                chunk = connection.recv(65536)
+                if not chunk:
+                    return found
+                received += chunk
+            status = head.split(b" ", 2)[1].decode()
+            found.append(f"{status} {received[:length].decode()}")
+            received = received[length:]
+        connection.settimeout(1)
+        try:
+            closed = connection.recv(1) == b""
+        except TimeoutError:
+            closed = False
+    return [*found, "closed" if closed else "open"]
+
+
+def test_a_large_body_in_the_same_read_as_its_head_is_not_taken_for_a_head(port: int) -> None:
+    assert answers(port, request("POST", body=200_000)) == ["200 POST 200000", "open"]
+
+
+def test_pipelined_requests_beyond_the_bound_in_one_read_are_all_answered(port: int) -> None:
+    count = 2 * HEAD_BYTES // 1000
+    burst = request(header=1000) * count
+    assert len(burst) > HEAD_BYTES
+    assert answers(port, burst, expected=count) == ["200 GET 0"] * count + ["open"]
+
+
+def test_a_head_just_under_the_bound_passes(port: int) -> None:
+    assert answers(port, request(header=HEAD_BYTES - 200)) == ["200 GET 0", "open"]
+
+
+@pytest.mark.parametrize("header", [HEAD_BYTES + 1, 4 * 2**20])
+def test_a_head_over_the_bound_in_one_piece_is_refused_with_431(port: int, header: int) -> None:
+    assert answers(port, request(header=header)) == [REFUSED, "closed"]
+
+
+def test_a_head_that_never_ends_is_refused_once_it_passes_the_bound(port: int) -> None:
+    start = b"GET /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: "
+    pieces = [start, *[b"a" * 4096] * (HEAD_BYTES // 4096 + 4)]
+    assert answers(port, *pieces) == [REFUSED, "closed"]
+
+
+def test_an_oversized_head_after_an_answered_request_closes_after_that_answer(
+    port: int,
+) -> None:
+    assert answers(port, request(), request(header=HEAD_BYTES + 1), expected=2) == [
+        "200 GET 0",
+        REFUSED,
+        "closed",
+    ]
