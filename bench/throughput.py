@@ -67,6 +67,7 @@ TARGET = 300.0
 LEVERS = {
     "writer-queue": "SQLite's writers queue on a lock of the process (sanquan.sqlite_writers)",
     "httptools": "HTTP parsed by httptools, bounded (sanquan.http_protocol); without: h11",
+    "gc-thresholds": "the collector's raised thresholds (sanquan.app.GC_THRESHOLDS)",
 }
 """What ``--without`` can take out of the served process, to measure each lever against
 the code without it in the same run."""
@@ -82,6 +83,12 @@ def serve(port: int, without: set[str], workers: int) -> None:
 
     if "writer-queue" in without:
         sanquan.db.queue_writers = lambda connection, database: None
+    if "gc-thresholds" in without:
+        import gc
+
+        import sanquan.app
+
+        sanquan.app.GC_THRESHOLDS = gc.get_threshold()
     if "httptools" in without:
         from uvicorn.protocols.http.h11_impl import H11Protocol
 

@@ -116,6 +116,12 @@ def hide_export_secrets(logger: logging.Logger) -> None:
 SWITCH_INTERVAL = 0.001
 """Seconds a thread may hold the interpreter lock while another waits for it."""
 
+GC_THRESHOLDS = (20_000, 10, 10)
+"""The cyclic collector's thresholds while the service runs (700, 10, 10 by default).
+Why: a submission allocates over a thousand objects that reference counting frees at
+once, so the youngest generation filled and was walked about every other request; with
+20,000 it is walked every thirty or so, at a few milliseconds each (bench/RESULTS.md)."""
+
 DOWNLOAD_STATUS = {ErrorCode.UNKNOWN_EXPORT_LINK: 404, ErrorCode.EXPORT_LINK_EXPIRED: 410}
 
 
@@ -166,9 +172,12 @@ def create_app(settings: Settings | None = None, host: PluginHost | None = None)
         # process: a full collection that walks it all stops every thread for a tenth of a
         # second, so it is set aside from the collector's work.
         gc.freeze()
+        previous_thresholds = gc.get_threshold()
+        gc.set_threshold(*GC_THRESHOLDS)
         async with hub.running(settings.database_url):
             yield
         sys.setswitchinterval(previous)
+        gc.set_threshold(*previous_thresholds)
         engine.dispose()
 
     schema = build_schema(settings)
