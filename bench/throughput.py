@@ -57,6 +57,9 @@ from sanquan.config import sqlite_url
 from sanquan.db import make_engine, make_session_factory
 from sanquan.plugins.host import PluginHost
 
+SHOWN = ("SANQUAN_EXECUTION_THREADS", "SANQUAN_PIN_WORKERS")
+"""The server's settings the report names when they are set (the server inherits them)."""
+
 TARGET = 300.0
 """Submissions per second aimed at (issue 13) on durable SQLite, on the 2-core machine."""
 
@@ -68,6 +71,7 @@ LEVERS = {
     "writer-queue": "SQLite's writers queue on a lock of the process (sanquan.sqlite_writers)",
     "httptools": "HTTP parsed by httptools, bounded (sanquan.http_protocol); without: h11",
     "gc-thresholds": "the collector's raised thresholds (sanquan.app.GC_THRESHOLDS)",
+    "short-switch": "threads switch after 1 ms (sanquan.app.SWITCH_INTERVAL); without: 5 ms",
 }
 """What ``--without`` can take out of the served process, to measure each lever against
 the code without it in the same run."""
@@ -83,6 +87,10 @@ def serve(port: int, without: set[str], workers: int) -> None:
 
     if "writer-queue" in without:
         sanquan.db.queue_writers = lambda connection, database: None
+    if "short-switch" in without:
+        import sanquan.app
+
+        sanquan.app.SWITCH_INTERVAL = 0.005
     if "gc-thresholds" in without:
         import gc
 
@@ -625,7 +633,11 @@ def summary(
     acknowledged = len(slots) + sum(len(p.latencies) for p in changes)
     expected = first.changed + sum(p.changed for p in changes)
     print(board.machine(), args.label)
+    settings = " ".join(
+        f"{name}={value}" for name, value in sorted(os.environ.items()) if name in SHOWN
+    )
     print(
+        f"{settings + ' ' if settings else ''}"
         f"sanquan serve --workers {args.workers} (durable SQLite: WAL, synchronous=FULL), "
         f"{args.clients} keep-alive clients ({args.client}"
         f"{', as accepted' if args.as_accepted else ', spread over the processes'}) "

@@ -6,6 +6,7 @@ stop that lets the requests in flight finish."""
 from __future__ import annotations
 
 import json
+import os
 import signal
 import socket
 import sqlite3
@@ -13,13 +14,14 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 from statistics import mean
 from typing import Any
 
+import psutil
 import pytest
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
@@ -138,6 +140,71 @@ def test_every_worker_answers_without_nagle(env: dict[str, str]) -> None:
                     checked.setdefault(side.pid, []).append(option)
     assert process.pid not in checked, "the supervisor itself accepted a connection"
     assert all(all(options) for options in checked.values()), checked
+
+
+def affinities(pid: int) -> set[frozenset[int]]:
+    """The CPU sets of every thread of process ``pid``."""
+    found = set()
+    for thread in psutil.Process(pid).threads():
+        with suppress(OSError):  # the thread ended meanwhile
+            found.add(frozenset(os.sched_getaffinity(thread.id)))
+    return found
+
+
+def workers_of(supervisor: psutil.Process, count: int) -> dict[int, set[frozenset[int]]]:
+    """The supervisor's ``count`` workers, once each has started threads of its own
+    (within ``WAIT`` seconds), and their threads' CPU sets."""
+    deadline = time.monotonic() + WAIT
+    while True:
+        with suppress(psutil.Error):  # a worker killed is a zombie until reaped, or gone
+            workers = [
+                child.pid
+                for child in supervisor.children()
+                if child.status() != psutil.STATUS_ZOMBIE
+                and "resource_tracker" not in " ".join(child.cmdline())
+            ]
+            if len(workers) == count and all(psutil.Process(p).num_threads() > 1 for p in workers):
+                return {pid: affinities(pid) for pid in workers}
+        assert time.monotonic() < deadline, f"workers: {workers}"
+        time.sleep(0.2)
+
+
+def workers_pinned(supervisor: psutil.Process, count: int) -> dict[int, int]:
+    """Each of the supervisor's ``count`` workers and the one CPU all its threads run on,
+    once the supervisor has pinned them all (within ``WAIT`` seconds)."""
+    deadline = time.monotonic() + WAIT
+    while True:
+        found = workers_of(supervisor, count)
+        if all(len(s) == 1 and len(next(iter(s))) == 1 for s in found.values()):
+            return {pid: min(next(iter(s))) for pid, s in found.items()}
+        assert time.monotonic() < deadline, f"not pinned: {found}"
+        time.sleep(0.2)
+
+
+@pytest.mark.engine_independent
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs two CPUs to tell them apart")
+def test_pinned_workers_each_keep_a_cpu_of_their_own_and_a_replacement_takes_it(
+    env: dict[str, str],
+) -> None:
+    """``SANQUAN_PIN_WORKERS=on``: every thread of each worker on one CPU, not the other's;
+    a worker killed is replaced on the CPU it had. Off (the default), nothing is pinned."""
+    everywhere = frozenset(os.sched_getaffinity(0))
+    with serving(env, "--workers", "2") as (_, process):
+        found = workers_of(psutil.Process(process.pid), 2)
+        assert all(sets == {everywhere} for sets in found.values()), found
+    with serving({**env, "SANQUAN_PIN_WORKERS": "on"}, "--workers", "2") as (_, process):
+        supervisor = psutil.Process(process.pid)
+        pinned = workers_pinned(supervisor, 2)
+        assert len(set(pinned.values())) == 2, pinned
+        killed, cpu = next(iter(pinned.items()))
+        os.kill(killed, signal.SIGKILL)
+        deadline = time.monotonic() + WAIT
+        while killed in (again := workers_pinned(supervisor, 2)):
+            assert time.monotonic() < deadline, "the killed worker was not replaced"
+            time.sleep(0.2)
+        assert sorted(again.values()) == sorted(pinned.values()), (pinned, again)
+        replacement = next(pid for pid in again if pid not in pinned)
+        assert again[replacement] == cpu
 
 
 def running(pid: int) -> bool:

@@ -146,6 +146,10 @@ class Settings:
     """Where ``sanquan serve`` also serves the Prometheus metrics without a token (an
     address only the scraper reaches); ``/metrics`` on the service's own port always asks
     for an ADMIN token."""
+    pin_workers: bool = False
+    """``sanquan serve --workers N`` keeps each worker process on a CPU of its own (in
+    turn). For a machine that serves nothing else: pinned workers cannot move off a core
+    that another program keeps busy."""
     live_keepalive: float = 15.0
     """Seconds between the server's pings on a WebSocket: under the idle timeout of the
     usual proxies; a client that leaves a ping unanswered until the next is dropped."""
@@ -158,7 +162,8 @@ class Settings:
         ``SANQUAN_CORS_ORIGINS`` (comma-separated), ``SANQUAN_TRUSTED_DOCUMENTS`` (a file),
         ``SANQUAN_MAX_BODY_BYTES``, ``SANQUAN_REQUEST_TIMEOUT`` (seconds),
         ``SANQUAN_EXECUTION_THREADS``, ``SANQUAN_LOG_FORMAT`` (``text`` or ``json``),
-        ``SANQUAN_METRICS_ADDRESS`` (``host:port``)."""
+        ``SANQUAN_METRICS_ADDRESS`` (``host:port``), ``SANQUAN_PIN_WORKERS`` (default
+        off)."""
         directory = data_dir or Path(os.environ.get("SANQUAN_DATA_DIR", "var"))
         url = os.environ.get("SANQUAN_DATABASE_URL") or sqlite_url(directory / "sanquan.sqlite3")
         defaults = cls(database_url=url)
@@ -178,6 +183,7 @@ class Settings:
             execution_threads=int(_number("SANQUAN_EXECUTION_THREADS", defaults.execution_threads)),
             log_format=_choice("SANQUAN_LOG_FORMAT", LOG_FORMATS),
             metrics_address=_address("SANQUAN_METRICS_ADDRESS"),
+            pin_workers=_flag("SANQUAN_PIN_WORKERS", defaults.pin_workers),
         )
 
     def __post_init__(self) -> None:

@@ -135,5 +135,5 @@ def _run(
         http=BoundedHttpToolsProtocol,
         loop="asyncio",
     )
-    if not run(config, sock):
+    if not run(config, sock, pin=current.pin_workers):
         raise Refused(m.DID_NOT_START, status=3, code="STARTUP")
