@@ -4,6 +4,8 @@ over it is refused with 431, whether it arrives whole or a piece at a time."""
 
 from __future__ import annotations
 
+import logging
+import select
 import socket
 from collections.abc import Iterator
 
@@ -107,3 +109,61 @@ def test_an_oversized_head_after_an_answered_request_closes_after_that_answer(
         REFUSED,
         "closed",
     ]
+
+
+def chunked(body: bytes, size: int, trailer: bytes = b"") -> bytes:
+    """A chunked POST of ``body`` in chunks of ``size`` bytes, ending with ``trailer``."""
+    chunks = b"".join(
+        b"%x\r\n%s\r\n" % (len(body[i : i + size]), body[i : i + size])
+        for i in range(0, len(body), size)
+    )
+    head = b"POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+    return head + chunks + b"0\r\n" + trailer + b"\r\n"
+
+
+def test_a_chunked_body_of_many_small_chunks_and_a_small_trailer_pass(port: int) -> None:
+    """Chunk headers and a trailer are counted as a head is, each on its own: a body in
+    thousands of chunks, whatever the pieces it comes in, is not taken for a long head."""
+    whole = chunked(b"b" * 100_000, 10, trailer=b"X-Checksum: 1234\r\n")
+    assert len(whole) > 4 * HEAD_BYTES
+    pieces = [whole[i : i + 4093] for i in range(0, len(whole), 4093)]
+    assert answers(port, whole) == ["200 POST 100000", "open"]
+    assert answers(port, *pieces) == ["200 POST 100000", "open"]
+
+
+def test_a_trailer_that_never_ends_is_refused_once_it_passes_the_bound(port: int) -> None:
+    """A chunked body's trailer is headers after the body, which httptools gathers as it
+    does a head: without a bound, 200 MB of trailer were held. Past the bound the request
+    is answered 431 and the connection closes; the service never answers it. (A read that
+    ends the body and starts the trailer is not counted, so the pieces outrun one read of
+    256 KB.)"""
+    start = chunked(b"hello", 5)[:-2] + b"X-Trailer: "
+    received = b""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        connection.sendall(start)
+        for _ in range((2**18 + HEAD_BYTES) // 4096 + 4):
+            # Stop once answered: more sent to a closing server resets the connection.
+            if select.select([connection], [], [], 0.01)[0]:
+                break
+            connection.sendall(b"a" * 4096)
+        while chunk := connection.recv(65536):
+            received += chunk
+    assert received.startswith(b"HTTP/1.1 431 "), received
+    assert received.endswith(b"\r\n\r\n" + REFUSED.split(" ", 1)[1].encode()), received
+
+
+def test_an_oversized_websocket_upgrade_is_refused_without_an_error(
+    port: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An Upgrade request over the bound is refused like any other; it used to go on to the
+    WebSocket handshake of a request never parsed (``KeyError: 'method'`` and a
+    traceback in the log)."""
+    upgrade = (
+        b"GET /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+        b"X-Big: " + b"a" * HEAD_BYTES + b"\r\n\r\n"
+    )
+    with caplog.at_level(logging.ERROR):
+        assert answers(port, upgrade) == [REFUSED, "closed"]
+        assert answers(port, request()) == ["200 GET 0", "open"]
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []

@@ -37,7 +37,16 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
       a read at a time, so a head that never ends is refused once the reads that carry it
       pass the bound, and no more than the bound and one read (256 KB) is ever held. A
       read that ends one request and starts the next is not counted against the next, so
-      the count never takes a request's body for its head."""
+      the count never takes a request's body for its head.
+
+    A chunked body's trailer (headers after its last chunk) is gathered by httptools as a
+    head is, so it is counted the same way, from its chunk header on; so is each chunk
+    header, the count starting afresh at each, and stopping at the chunk's data. Past the
+    bound there, the request is dropped (the service is not handed a body cut short) and
+    answered 431.
+
+    A refused Upgrade request goes no further than the refusal: uvicorn would otherwise
+    start the WebSocket handshake of a request it never finished reading."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -67,7 +76,12 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         if not self._refused:
             super().on_headers_complete()
 
+    def on_chunk_header(self) -> None:
+        self._reading_head = True
+        self._head_received = 0
+
     def on_body(self, body: bytes) -> None:
+        self._reading_head = False
         if not self._refused:
             super().on_body(body)
 
@@ -75,6 +89,11 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         if not self._refused:
             super().on_message_complete()
             self._reading_head = True
+            self._head_received = 0
+
+    def handle_websocket_upgrade(self) -> None:
+        if not self._refused:
+            super().handle_websocket_upgrade()
 
     def on_response_complete(self) -> None:
         if self._refused and not self.pipeline and not self.transport.is_closing():
@@ -90,6 +109,17 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
             return
         self._refused = True
         self.logger.warning("Request head over %d bytes refused.", HEAD_BYTES)
+        if self.cycle is not None and self.cycle.more_body:
+            # Mid-message (a chunk header or a trailer): the service is told the client
+            # went, never handed a body cut short, and the connection ends now, with the
+            # 431 if nothing of an answer was written yet.
+            self.cycle.disconnected = True
+            self.cycle.message_event.set()
+            if self.pipeline or self.cycle.response_started:
+                self.transport.close()
+            else:
+                self._answer_refusal()
+            return
         if self.cycle is None or self.cycle.response_complete:
             self._answer_refusal()
         else:
