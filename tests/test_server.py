@@ -223,3 +223,27 @@ def test_demo_refuses_while_its_port_is_served_and_keeps_the_running_demo(
     finally:
         process.kill()
         process.wait()
+
+
+def test_a_client_gone_before_its_body_arrived_is_no_server_fault(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """A POST to ``/graphql`` whose client closes after 8 of the 100 bytes it declared:
+    nobody is left to answer, nothing runs, and the log shows no traceback (it was
+    Starlette's ``ClientDisconnect`` escaping, logged as an ASGI failure with a 500)."""
+    port, log = free_port(), tmp_path / "serve.log"
+    process = start(env, port, log=log)
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as connection:
+            connection.sendall(
+                b"POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json"
+                b'\r\nContent-Length: 100\r\n\r\n{"query"'
+            )
+        # answered after the server has seen the first connection go
+        statuses = [httpx.get(f"http://127.0.0.1:{port}/healthz").status_code for _ in range(3)]
+        assert statuses == [200] * 3
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)
+    written = log.read_text()
+    assert "Traceback" not in written, written

@@ -23,7 +23,7 @@ import anyio.to_thread
 from graphql import GraphQLError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.datastructures import Headers, QueryParams
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from strawberry.exceptions import MissingQueryError
@@ -295,6 +295,8 @@ class GraphQLHTTP:
             response = await self._respond(request, receive, Reply(language, media))
         except RequestError as refused:
             response = refused.response(language, media or JSON)
+        except ClientDisconnect:
+            return  # gone before its body arrived: nobody to answer, nothing ran
         await response(scope, receive, send)
 
     async def _respond(self, request: Request, receive: Receive, reply: Reply) -> Response:
