@@ -40,14 +40,19 @@ def request(method: str = "GET", *, header: int = 0, body: int = 0) -> bytes:
     return head.encode() + b"b" * body
 
 
-def answers(port: int, *pieces: bytes, expected: int = 1) -> list[str]:
+def answers(port: int, *pieces: bytes, expected: int = 1, paced: bool = False) -> list[str]:
     """The status code and body of each answer to ``pieces`` (each sent with one
-    ``sendall``), read until ``expected`` answers came or the server closed."""
+    ``sendall``), read until ``expected`` answers came or the server closed. ``paced``:
+    after each piece, wait a moment for an answer and send no more once one comes, since
+    a server that closes with bytes unread resets the connection, and the reset throws
+    away the answer it sent before."""
     found: list[str] = []
     with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
         try:
             for piece in pieces:
                 connection.sendall(piece)
+                if paced and select.select([connection], [], [], 0.05)[0]:
+                    break
         except (BrokenPipeError, ConnectionResetError):
             pass  # refused mid-send: what was answered is read below
         received = b""
@@ -90,15 +95,14 @@ def test_a_head_just_under_the_bound_passes(port: int) -> None:
     assert answers(port, request(header=HEAD_BYTES - 200)) == ["200 GET 0", "open"]
 
 
-@pytest.mark.parametrize("header", [HEAD_BYTES + 1, 4 * 2**20])
-def test_a_head_over_the_bound_in_one_piece_is_refused_with_431(port: int, header: int) -> None:
-    assert answers(port, request(header=header)) == [REFUSED, "closed"]
+def test_a_head_over_the_bound_in_one_piece_is_refused_with_431(port: int) -> None:
+    assert answers(port, request(header=HEAD_BYTES + 1)) == [REFUSED, "closed"]
 
 
 def test_a_head_that_never_ends_is_refused_once_it_passes_the_bound(port: int) -> None:
     start = b"GET /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: "
-    pieces = [start, *[b"a" * 4096] * (HEAD_BYTES // 4096 + 4)]
-    assert answers(port, *pieces) == [REFUSED, "closed"]
+    pieces = [start, *[b"a" * 4096] * (4 * 2**20 // 4096)]  # up to 4 MB, if never refused
+    assert answers(port, *pieces, paced=True) == [REFUSED, "closed"]
 
 
 def test_an_oversized_head_after_an_answered_request_closes_after_that_answer(
