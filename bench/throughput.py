@@ -41,6 +41,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psutil
@@ -72,6 +73,8 @@ LEVERS = {
     "httptools": "HTTP parsed by httptools, bounded (sanquan.http_protocol); without: h11",
     "gc-thresholds": "the collector's raised thresholds (sanquan.app.GC_THRESHOLDS)",
     "short-switch": "threads switch after 1 ms (sanquan.app.SWITCH_INTERVAL); without: 5 ms",
+    "worker-threads": "requests handed to threads by the event loop's executor "
+    "(sanquan.api.threads); without: anyio's task group and to_thread",
 }
 """What ``--without`` can take out of the served process, to measure each lever against
 the code without it in the same run."""
@@ -103,7 +106,35 @@ def serve(port: int, without: set[str], workers: int) -> None:
         import sanquan.http_protocol
 
         sanquan.http_protocol.BoundedHttpToolsProtocol = H11Protocol  # type: ignore[misc]
+    if "worker-threads" in without:
+        import sanquan.api.http
+
+        sanquan.api.http.GraphQLHTTP._off_loop = _anyio_off_loop  # type: ignore[method-assign]
     main(["serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)])
+
+
+async def _anyio_off_loop(
+    self: Any, work: Callable[[], Any], deadline: Any, receive: Callable[[], Awaitable[Any]]
+) -> Any:
+    """The hand-off to a worker thread before ``sanquan.api.threads``: an anyio task group
+    watching for the client hanging up, and ``anyio.to_thread`` under a capacity limiter."""
+    import anyio
+    import anyio.to_thread
+
+    limiter = self.__dict__.setdefault("anyio_limiter", anyio.CapacityLimiter(self.workers.size))
+
+    async def watch_disconnect() -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+        deadline.cancelled.set()
+
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(watch_disconnect)
+        try:
+            response = await anyio.to_thread.run_sync(work, limiter=limiter)
+        finally:
+            tasks.cancel_scope.cancel()
+    return response
 
 
 ENTRY_POINT = """[sanquan.plugins]

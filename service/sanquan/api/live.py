@@ -14,8 +14,8 @@ operation per id, ``complete``) is strawberry's; this module puts our rules arou
   introspection) in a worker thread, warming strawberry's caches, so that the event loop
   only looks them up. Only subscriptions run here: queries and mutations go over HTTP.
 - **No database on the loop**: a subscription's resolver reads through
-  :meth:`LiveContext.read`, which runs in the HTTP endpoint's worker threads (same
-  ``CapacityLimiter``, so the same bound on database connections), under a request's
+  :meth:`LiveContext.read`, which runs in the HTTP endpoint's worker threads (the same
+  pool, so the same bound on database connections), under a request's
   deadline, with the caller authenticated again from the token for every read.
 - **Keep-alive**: the server pings every ``Settings.live_keepalive`` seconds and closes a
   socket (1001) whose client did not answer the previous ping.
@@ -184,7 +184,7 @@ class LiveGraphQL:
 
     async def read(self, live: LiveContext, work: Callable[[Context], T]) -> T:
         """``work`` run in a worker thread with a request's context (see the module)."""
-        return await anyio.to_thread.run_sync(partial(self._read, live, work), limiter=self.workers)
+        return await self.workers.run(partial(self._read, live, work))
 
     def _read(self, live: LiveContext, work: Callable[[Context], T]) -> T:
         with running_until(Deadline(self.settings.request_timeout)), self.sessions() as db:
@@ -263,8 +263,8 @@ class Connection(BaseGraphQLTransportWSHandler[LiveContext, None]):
         chosen = _param(context.connection_params, "accept-language")
         if chosen:
             context.language = language_of(chosen[:100])
-        principal = await anyio.to_thread.run_sync(
-            self.endpoint.authenticate, authorization, limiter=self.endpoint.workers
+        principal = await self.endpoint.workers.run(
+            partial(self.endpoint.authenticate, authorization)
         )
         if principal is None:
             raise ConnectionRejectionError
@@ -315,8 +315,8 @@ class Connection(BaseGraphQLTransportWSHandler[LiveContext, None]):
         }
         try:
             try:
-                query, variables, name = await anyio.to_thread.run_sync(
-                    self.endpoint.prepare, message, limiter=self.endpoint.workers
+                query, variables, name = await self.endpoint.workers.run(
+                    partial(self.endpoint.prepare, message)
                 )
             except RequestError as refused:
                 await self._fail(operation, [self._refusal(refused)])

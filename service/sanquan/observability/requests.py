@@ -4,10 +4,11 @@ The access middleware (:mod:`sanquan.observability.access`) opens a :class:`Requ
 for each HTTP request; whoever learns something about the request adds it there: who
 asked (authentication), which operation ran (the GraphQL endpoint), which errors it
 answered with (the one place errors are formatted), how many statements it sent (an engine
-hook). Worker threads see the same record, because ``anyio.to_thread.run_sync`` (and
-Starlette's thread pool, built on it) runs each call in a copy of the caller's context, and
-a copy holds the same record object. Outside a request (the command line, a subscription's
-background work) there is no record and every function here does nothing.
+hook). Worker threads see the same record, because the service's worker threads
+(:mod:`sanquan.api.threads`) and Starlette's thread pool run each call in a copy of the
+caller's context, and a copy holds the same record object. Outside a request (the
+command line, a subscription's background work) there is no record and every function
+here does nothing.
 
 This module imports nothing of the service, so that the auth and error modules may call it.
 """
