@@ -1,0 +1,110 @@
+"""The worker threads' hand-off (``sanquan.api.threads``): the bound, the request's context,
+and what a cancelled caller leaves behind (nothing running, nothing started)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from contextvars import ContextVar
+
+import pytest
+
+from sanquan.api.threads import WorkerThreads
+
+WAIT = 10.0
+"""Seconds any step may take before the test calls it hung."""
+
+asked: ContextVar[str] = ContextVar("asked", default="nobody")
+
+
+def test_the_work_sees_the_callers_context() -> None:
+    async def scenario() -> tuple[str, str]:
+        threads = WorkerThreads(2)
+        asked.set("expert-7")
+        seen = await threads.run(asked.get)
+        return seen, threading.current_thread().name
+
+    seen, loop_thread = asyncio.run(scenario())
+    assert seen == "expert-7"
+    assert loop_thread == threading.main_thread().name
+
+
+def test_no_more_calls_run_at_once_than_the_pool_has_threads() -> None:
+    running = 0
+    most = 0
+    lock = threading.Lock()
+
+    def work() -> None:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        threading.Event().wait(0.02)
+        with lock:
+            running -= 1
+
+    async def scenario() -> None:
+        threads = WorkerThreads(2)
+        await asyncio.gather(*(threads.run(work) for _ in range(8)))
+
+    asyncio.run(scenario())
+    assert most == 2
+
+
+def test_a_call_cancelled_while_queued_never_runs() -> None:
+    release = threading.Event()
+    ran: list[str] = []
+
+    def blocking() -> None:
+        release.wait(WAIT)
+        ran.append("first")
+
+    async def scenario() -> None:
+        threads = WorkerThreads(1)
+        first = asyncio.create_task(threads.run(blocking))
+        queued = asyncio.create_task(threads.run(lambda: ran.append("queued")))
+        await asyncio.sleep(0.05)
+        queued.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.wait_for(queued, WAIT)
+        release.set()
+        await asyncio.wait_for(first, WAIT)
+        await asyncio.wait_for(threads.run(lambda: None), WAIT)  # the pool is free again
+
+    asyncio.run(scenario())
+    assert ran == ["first"]
+
+
+def test_a_caller_cancelled_while_its_work_runs_stops_it_and_waits_for_it() -> None:
+    started = threading.Event()
+    stopped = threading.Event()
+    finished = threading.Event()
+
+    def work() -> None:
+        started.set()
+        stopped.wait(WAIT)
+        finished.set()
+
+    async def scenario() -> bool:
+        threads = WorkerThreads(1)
+        call = asyncio.create_task(threads.run(work, stop=stopped.set))
+        while not started.is_set():
+            await asyncio.sleep(0.01)
+        call.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.wait_for(call, WAIT)
+        return finished.is_set()
+
+    assert asyncio.run(scenario()), "the caller unwound before its work had ended"
+    assert stopped.is_set()
+
+
+def test_an_error_in_the_work_reaches_the_caller() -> None:
+    def failing() -> None:
+        raise LookupError("no such session")
+
+    async def scenario() -> None:
+        await WorkerThreads(1).run(failing)
+
+    with pytest.raises(LookupError, match="no such session"):
+        asyncio.run(scenario())
