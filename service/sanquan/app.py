@@ -164,22 +164,26 @@ def create_app(settings: Settings | None = None, host: PluginHost | None = None)
         # interval (5 ms) each time another thread wants it; a small query that waits for
         # it at every database call would wait that long dozens of times. 1 ms keeps the
         # others answered while one request computes (bench/stall.py).
-        previous = sys.getswitchinterval()
-        sys.setswitchinterval(SWITCH_INTERVAL)
-        # The ORM sets up its mappers' relationships on the first query (75 ms): done here,
-        # the first users' requests do not wait on it, nor every request queued behind them.
-        configure_mappers()
-        # Whatever start-up made (schema, plugins, the ORM's mappers) lives as long as the
-        # process: a full collection that walks it all stops every thread for a tenth of a
-        # second, so it is set aside from the collector's work.
-        gc.freeze()
-        previous_thresholds = gc.get_threshold()
-        gc.set_threshold(*GC_THRESHOLDS)
-        async with hub.running(settings.database_url):
-            yield
-        sys.setswitchinterval(previous)
-        gc.set_threshold(*previous_thresholds)
-        engine.dispose()
+        previous = sys.getswitchinterval(), gc.get_threshold()
+        try:
+            sys.setswitchinterval(SWITCH_INTERVAL)
+            # The ORM sets up its mappers' relationships on the first query (75 ms): done
+            # here, the first users' requests do not wait on it, nor every request queued
+            # behind them.
+            configure_mappers()
+            # Whatever start-up made (schema, plugins, the ORM's mappers) lives as long as
+            # the process: a full collection that walks it all stops every thread for a
+            # tenth of a second, so it is set aside from the collector's work.
+            gc.freeze()
+            gc.set_threshold(*GC_THRESHOLDS)
+            async with hub.running(settings.database_url):
+                yield
+        finally:
+            # Also when start-up or shutdown fails: the process may go on (a test, an
+            # embedding program), and these settings are the interpreter's, not the app's.
+            sys.setswitchinterval(previous[0])
+            gc.set_threshold(*previous[1])
+            engine.dispose()
 
     schema = build_schema(settings)
     graphql = GraphQLHTTP(settings, sessions, host, schema)
