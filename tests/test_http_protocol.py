@@ -171,3 +171,16 @@ def test_an_oversized_websocket_upgrade_is_refused_without_an_error(
         assert answers(port, upgrade) == [REFUSED, "closed"]
         assert answers(port, request()) == ["200 GET 0", "open"]
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+def test_the_refusal_carries_the_servers_date_as_every_answer_does(port: int) -> None:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        connection.sendall(request(header=HEAD_BYTES + 1))
+        received = b""
+        while b"\r\n\r\n" not in received and (chunk := connection.recv(65536)):
+            received += chunk
+    head = received.split(b"\r\n\r\n", 1)[0].decode().split("\r\n")
+    assert head[0] == "HTTP/1.1 431 Request Header Fields Too Large"
+    dates = [line for line in head if line.lower().startswith("date: ")]
+    assert len(dates) == 1, head
+    assert dates[0].endswith(" GMT"), dates

@@ -20,8 +20,8 @@ HEAD_BYTES = 32 * 1024
 beyond 8–32 KB."""
 
 REFUSAL = b"request head over %d bytes" % HEAD_BYTES
-REFUSED = (
-    b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
+REFUSED_STATUS = b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
+REFUSED_HEADERS = (
     b"content-type: text/plain; charset=utf-8\r\n"
     b"connection: close\r\n"
     b"content-length: %d\r\n\r\n%s" % (len(REFUSAL), REFUSAL)
@@ -126,5 +126,8 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
             self.flow.pause_reading()
 
     def _answer_refusal(self) -> None:
-        self.transport.write(REFUSED)
+        # The server's own headers first (``date``, kept current by uvicorn), as on every
+        # other answer.
+        own = b"".join(b"%s: %s\r\n" % header for header in self.server_state.default_headers)
+        self.transport.write(REFUSED_STATUS + own + REFUSED_HEADERS)
         self.transport.close()
