@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import sys
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -55,3 +56,21 @@ def test_a_start_up_that_fails_gives_the_interpreter_back(
         with TestClient(create_app(settings, host)):
             pass
     assert interpreter() == OUTSIDE
+
+
+def test_the_worker_threads_end_with_the_app(settings: Settings, host: PluginHost) -> None:
+    """Each app's pool of worker threads goes when its lifespan ends (a test session makes
+    hundreds of apps; their idle threads stayed until the process exited)."""
+
+    def workers() -> set[threading.Thread]:
+        return {t for t in threading.enumerate() if t.name.startswith("sanquan-worker")}
+
+    before = workers()
+    with TestClient(create_app(settings, host)) as client:
+        answered = client.post("/graphql", json={"query": "{ __typename }"})
+        assert answered.status_code in (200, 401)
+        started = workers() - before
+        assert started, "the request ran in no worker thread"
+    for thread in started:
+        thread.join(10)
+    assert [t.name for t in started if t.is_alive()] == []

@@ -108,3 +108,56 @@ def test_an_error_in_the_work_reaches_the_caller() -> None:
 
     with pytest.raises(LookupError, match="no such session"):
         asyncio.run(scenario())
+
+
+def test_a_caller_cancelled_twice_still_waits_for_its_work() -> None:
+    """uvicorn cancels the requests still running when its graceful shutdown times out,
+    and ``asyncio.run`` cancels every task left once more as it ends: the second
+    cancellation must not let the caller unwind while its work runs on."""
+    started = threading.Event()
+    release = threading.Event()
+    finished = threading.Event()
+
+    def work() -> None:
+        started.set()
+        release.wait(WAIT)
+        finished.set()
+
+    async def scenario() -> bool:
+        threads = WorkerThreads(1)
+        call = asyncio.create_task(threads.run(work, stop=lambda: None))
+        while not started.is_set():
+            await asyncio.sleep(0.01)
+        call.cancel()
+        await asyncio.sleep(0.05)
+        call.cancel()
+        await asyncio.sleep(0.05)
+        unwound_early = call.done()
+        release.set()
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.wait_for(call, WAIT)
+        return not unwound_early and finished.is_set()
+
+    assert asyncio.run(scenario()), "the caller unwound before its work had ended"
+
+
+def test_closed_threads_end_and_a_later_call_gets_new_ones() -> None:
+    """An app's lifespan closes its pool when it ends: the threads go (a test session
+    makes hundreds of apps), and an app started again gets threads again."""
+
+    def ours() -> set[threading.Thread]:
+        return {t for t in threading.enumerate() if t.name.startswith("sanquan-worker")}
+
+    before = ours()
+
+    async def scenario() -> None:
+        threads = WorkerThreads(2)
+        await asyncio.gather(*(threads.run(lambda: threading.Event().wait(0.02)) for _ in range(4)))
+        assert len(ours() - before) == 2
+        threads.close()
+        for thread in ours() - before:
+            thread.join(WAIT)
+        assert ours() - before == set()
+        assert await threads.run(asked.get) == "nobody"  # usable again
+
+    asyncio.run(scenario())

@@ -183,6 +183,7 @@ def create_app(settings: Settings | None = None, host: PluginHost | None = None)
             # embedding program), and these settings are the interpreter's, not the app's.
             sys.setswitchinterval(previous[0])
             gc.set_threshold(*previous[1])
+            graphql.workers.close()
             engine.dispose()
 
     schema = build_schema(settings)

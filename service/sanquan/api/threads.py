@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from contextvars import copy_context
 from typing import TypeVar
 
@@ -30,12 +31,22 @@ class WorkerThreads:
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._executor = ThreadPoolExecutor(max_workers=size, thread_name_prefix="sanquan-worker")
+        self._executor: ThreadPoolExecutor | None = None
+
+    def close(self) -> None:
+        """Let the threads end once the calls already handed over have run (the app's
+        lifespan ends it: otherwise each app left its idle threads behind, hundreds in a
+        test session). Does not wait; a later call starts new threads."""
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=False)
 
     async def run(self, work: Callable[[], T], stop: Callable[[], None] | None = None) -> T:
         """``work()``'s answer, computed in a worker thread in a copy of this context.
         Cancelled while queued, the work never runs; while running, ``stop`` (if given)
         asks it to end early, and the caller unwinds once it has."""
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(self.size, thread_name_prefix="sanquan-worker")
         job = self._executor.submit(copy_context().run, work)
         done = asyncio.wrap_future(job)
         try:
@@ -43,8 +54,12 @@ class WorkerThreads:
         except asyncio.CancelledError:
             if not job.cancel():
                 # A thread cannot be stopped: the caller unwinds once the work has (a
-                # request's deadline bounds how long that is), as with anyio's threads.
+                # request's deadline bounds how long that is).
                 if stop is not None:
                     stop()
-                await asyncio.wait([done])
+                # Cancelled again meanwhile (uvicorn cancels what outlives its graceful
+                # shutdown, then ``asyncio.run`` cancels every task left), it still waits.
+                while not done.done():
+                    with suppress(asyncio.CancelledError):
+                        await asyncio.wait([done])
             raise
