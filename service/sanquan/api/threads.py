@@ -6,12 +6,14 @@ event loop only moves bytes. HTTP requests and subscriptions share the pool, and
 the bound on connections.
 
 Built on the event loop's own executor hand-off rather than ``anyio.to_thread``: anyio's
-cancel scopes, capacity limiter and task group cost about 80 µs of CPU a request on the
-event loop, against about 40 µs for this (``bench/RESULTS.md``, "Worker threads"), and a
-submission costs 3–4 ms in all. The semantics are anyio's: the work runs in a copy of the
-caller's context (the request's record, :mod:`sanquan.observability.requests`), and a
-caller cancelled meanwhile waits for the thread to finish before it unwinds, so that
-nothing outlives the request that started it.
+cancel scopes, capacity limiter and task group cost about 125 µs of CPU a request on the
+event loop, against about 40 µs for this (``bench/RESULTS.md``, "Worker threads"), of a
+submission's 3–4 ms. As with anyio, the work runs in a copy of the caller's context (the
+request's record, :mod:`sanquan.observability.requests`). A caller cancelled while its
+work runs waits for the thread to finish before it unwinds, however often it is
+cancelled (anyio's gave up at the first cancellation from outside anyio, such as
+uvicorn's at the end of a graceful shutdown), so that nothing outlives the request that
+started it.
 """
 
 from __future__ import annotations
