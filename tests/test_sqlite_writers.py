@@ -15,6 +15,7 @@ import sys
 import tempfile
 import threading
 import time
+import tracemalloc
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
@@ -82,6 +83,28 @@ def test_a_rollback_a_failed_statement_and_a_closed_connection_let_go(engine: En
     assert not lock.locked()
     with engine.connect() as connection:
         assert connection.execute(text("SELECT n FROM counter")).scalar() == 0
+
+
+def test_statements_leave_nothing_behind_on_the_connection(engine: Engine) -> None:
+    """Each statement opens a cursor; the connection's record of them must not grow with
+    the statements run (it did: 88 bytes a cursor, for good)."""
+    with engine.connect() as connection:
+
+        def run(times: int) -> None:
+            for _ in range(times):
+                connection.execute(text("UPDATE counter SET n = n + 1"))
+                connection.commit()
+
+        run(1_000)  # whatever is made once (compiled statements, caches) is made
+        tracemalloc.start()
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            run(20_000)
+            grown = tracemalloc.get_traced_memory()[0] - before
+        finally:
+            tracemalloc.stop()
+        assert connection.execute(text("SELECT n FROM counter")).scalar() == 21_000
+    assert grown < 200_000, f"{grown} bytes kept after 20,000 statements"
 
 
 def test_engines_on_one_file_share_the_lock(engine: Engine, tmp_path: Path) -> None:

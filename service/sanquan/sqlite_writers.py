@@ -300,8 +300,13 @@ class QueuedWriterConnection(sqlite3.Connection):
     holding = False
 
     def cursor(self, factory: Any = None) -> sqlite3.Cursor:  # type: ignore[override]
-        """A queued writer's cursor, unless the caller asks for a cursor class of its own."""
-        return QueuedWriterCursor(self) if factory is None else super().cursor(factory)
+        """A queued writer's cursor, unless the caller asks for a cursor class of its own.
+
+        Made by ``sqlite3``'s own method, never by calling the class: the connection keeps
+        a weak reference to each cursor, and only that method clears the dead ones out.
+        Built directly, a cursor left 88 bytes behind for good, about half a KB a
+        submission (a served process grew 15 MB in a minute of submissions)."""
+        return super().cursor(QueuedWriterCursor if factory is None else factory)
 
     def begins_write(self, sql: str) -> bool:
         return (
