@@ -75,28 +75,39 @@ def test_a_call_cancelled_while_queued_never_runs() -> None:
     assert ran == ["first"]
 
 
-def test_a_caller_cancelled_while_its_work_runs_stops_it_and_waits_for_it() -> None:
-    started = threading.Event()
-    stopped = threading.Event()
-    finished = threading.Event()
+class Held:
+    """Work that runs until released (at most :data:`WAIT`), saying when it began and
+    when it ended."""
 
-    def work() -> None:
-        started.set()
-        stopped.wait(WAIT)
-        finished.set()
+    def __init__(self) -> None:
+        self.started = threading.Event()
+        self.release = threading.Event()
+        self.finished = threading.Event()
+
+    def __call__(self) -> None:
+        self.started.set()
+        self.release.wait(WAIT)
+        self.finished.set()
+
+    async def begun(self) -> None:
+        while not self.started.is_set():
+            await asyncio.sleep(0.01)
+
+
+def test_a_caller_cancelled_while_its_work_runs_stops_it_and_waits_for_it() -> None:
+    work = Held()
 
     async def scenario() -> bool:
         threads = WorkerThreads(1)
-        call = asyncio.create_task(threads.run(work, stop=stopped.set))
-        while not started.is_set():
-            await asyncio.sleep(0.01)
+        call = asyncio.create_task(threads.run(work, stop=work.release.set))
+        await work.begun()
         call.cancel()
         with pytest.raises(asyncio.CancelledError):
             await asyncio.wait_for(call, WAIT)
-        return finished.is_set()
+        return work.finished.is_set()
 
     assert asyncio.run(scenario()), "the caller unwound before its work had ended"
-    assert stopped.is_set()
+    assert work.release.is_set(), "the work was not asked to stop"
 
 
 def test_an_error_in_the_work_reaches_the_caller() -> None:
@@ -114,29 +125,21 @@ def test_a_caller_cancelled_twice_still_waits_for_its_work() -> None:
     """uvicorn cancels the requests still running when its graceful shutdown times out,
     and ``asyncio.run`` cancels every task left once more as it ends: the second
     cancellation must not let the caller unwind while its work runs on."""
-    started = threading.Event()
-    release = threading.Event()
-    finished = threading.Event()
-
-    def work() -> None:
-        started.set()
-        release.wait(WAIT)
-        finished.set()
+    work = Held()
 
     async def scenario() -> bool:
         threads = WorkerThreads(1)
         call = asyncio.create_task(threads.run(work, stop=lambda: None))
-        while not started.is_set():
-            await asyncio.sleep(0.01)
+        await work.begun()
         call.cancel()
         await asyncio.sleep(0.05)
         call.cancel()
         await asyncio.sleep(0.05)
         unwound_early = call.done()
-        release.set()
+        work.release.set()
         with pytest.raises(asyncio.CancelledError):
             await asyncio.wait_for(call, WAIT)
-        return not unwound_early and finished.is_set()
+        return not unwound_early and work.finished.is_set()
 
     assert asyncio.run(scenario()), "the caller unwound before its work had ended"
 
