@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
+from typing import Any, TypeVar
 
 import pytest
 
 from sanquan.api.threads import WorkerThreads
+
+T = TypeVar("T")
 
 WAIT = 10.0
 """Seconds any step may take before the test calls it hung."""
@@ -17,16 +22,26 @@ WAIT = 10.0
 asked: ContextVar[str] = ContextVar("asked", default="nobody")
 
 
+def run(main: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run(main)`` on a thread of its own: Playwright's sync API, which the
+    browser tests use, keeps an event loop running on the main thread of the pytest
+    worker they ran in, and ``asyncio.run`` refuses to start beside it."""
+    with ThreadPoolExecutor(1, thread_name_prefix="test-loop") as loop_thread:
+        return loop_thread.submit(asyncio.run, main).result()
+
+
 def test_the_work_sees_the_callers_context() -> None:
+    def work() -> tuple[str, str]:
+        return asked.get(), threading.current_thread().name
+
     async def scenario() -> tuple[str, str]:
         threads = WorkerThreads(2)
         asked.set("expert-7")
-        seen = await threads.run(asked.get)
-        return seen, threading.current_thread().name
+        return await threads.run(work)
 
-    seen, loop_thread = asyncio.run(scenario())
+    seen, thread = run(scenario())
     assert seen == "expert-7"
-    assert loop_thread == threading.main_thread().name
+    assert thread.startswith("sanquan-worker"), thread
 
 
 def test_no_more_calls_run_at_once_than_the_pool_has_threads() -> None:
@@ -47,7 +62,7 @@ def test_no_more_calls_run_at_once_than_the_pool_has_threads() -> None:
         threads = WorkerThreads(2)
         await asyncio.gather(*(threads.run(work) for _ in range(8)))
 
-    asyncio.run(scenario())
+    run(scenario())
     assert most == 2
 
 
@@ -71,7 +86,7 @@ def test_a_call_cancelled_while_queued_never_runs() -> None:
         await asyncio.wait_for(first, WAIT)
         await asyncio.wait_for(threads.run(lambda: None), WAIT)  # the pool is free again
 
-    asyncio.run(scenario())
+    run(scenario())
     assert ran == ["first"]
 
 
@@ -106,7 +121,7 @@ def test_a_caller_cancelled_while_its_work_runs_stops_it_and_waits_for_it() -> N
             await asyncio.wait_for(call, WAIT)
         return work.finished.is_set()
 
-    assert asyncio.run(scenario()), "the caller unwound before its work had ended"
+    assert run(scenario()), "the caller unwound before its work had ended"
     assert work.release.is_set(), "the work was not asked to stop"
 
 
@@ -118,7 +133,7 @@ def test_an_error_in_the_work_reaches_the_caller() -> None:
         await WorkerThreads(1).run(failing)
 
     with pytest.raises(LookupError, match="no such session"):
-        asyncio.run(scenario())
+        run(scenario())
 
 
 def test_a_caller_cancelled_twice_still_waits_for_its_work() -> None:
@@ -141,7 +156,7 @@ def test_a_caller_cancelled_twice_still_waits_for_its_work() -> None:
             await asyncio.wait_for(call, WAIT)
         return not unwound_early and work.finished.is_set()
 
-    assert asyncio.run(scenario()), "the caller unwound before its work had ended"
+    assert run(scenario()), "the caller unwound before its work had ended"
 
 
 def test_closed_threads_end_and_a_later_call_gets_new_ones() -> None:
@@ -163,4 +178,4 @@ def test_closed_threads_end_and_a_later_call_gets_new_ones() -> None:
         assert ours() - before == set()
         assert await threads.run(asked.get) == "nobody"  # usable again
 
-    asyncio.run(scenario())
+    run(scenario())
