@@ -73,6 +73,33 @@ def test_the_refusal_names_the_argument_in_chinese_too(tmp_path: Path, database:
 
 
 @pytest.mark.parametrize("command", ["backup", "restore"])
+def test_an_existing_folder_is_refused_in_the_commands_language(
+    tmp_path: Path, database: str, command: str
+) -> None:
+    (tmp_path / "备份").mkdir()
+    before = listing(tmp_path)
+    refused = sanquan(tmp_path, database, command, "备份")
+    assert refused.returncode == 2
+    assert refused.stderr == (
+        "error: FILE: '备份' is an existing folder, not a file; give the backup's file name, "
+        f"such as {Path('备份') / 'sanquan.sqlite3'}\n"
+    )
+    env = {**os.environ, "SANQUAN_DATABASE_URL": database, "LANG": "zh_CN.UTF-8"}
+    env.pop("LC_ALL", None)
+    chinese = subprocess.run(
+        [*SANQUAN, command, "备份"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert chinese.returncode == 2
+    assert chinese.stderr.startswith("错误:文件:“备份”是已有的目录而不是文件"), chinese.stderr
+    assert listing(tmp_path) == before
+
+
+@pytest.mark.parametrize("command", ["backup", "restore"])
 def test_memory_as_the_file_is_refused(tmp_path: Path, database: str, command: str) -> None:
     before = listing(tmp_path)
     refused = sanquan(tmp_path, database, command, ":memory:")

@@ -52,8 +52,9 @@ DATABASE_SETTING = "SANQUAN_DATABASE_URL"
 
 def file_argument(raw: str, command: str) -> Path:
     """The ``FILE`` of ``sanquan backup``/``restore`` as typed: a name ending in ``/``
-    names a folder, which ``Path`` would silently turn into a file of that name, and
-    ``:memory:`` is SQLite's name for no file at all, so both are refused here."""
+    names a folder, which ``Path`` would silently turn into a file of that name, so does
+    the name of a folder that exists, and ``:memory:`` is SQLite's name for no file at
+    all, so each is refused here."""
     if raw.endswith(("/", os.sep)):
         raise BackupError(
             "FOLDER_NOT_FILE",
@@ -61,6 +62,17 @@ def file_argument(raw: str, command: str) -> Path:
                 f"“{raw}”以 / 结尾,是目录而不是文件;请给出备份文件的名称,如 {raw}sanquan.sqlite3",
                 f"{raw!r} ends with / and so names a folder, not a file; give the backup's "
                 f"file name, such as {raw}sanquan.sqlite3",
+            ),
+            FILE,
+        )
+    if Path(raw).is_dir():
+        example = Path(raw) / "sanquan.sqlite3"
+        raise BackupError(
+            "FOLDER_NOT_FILE",
+            Localized(
+                f"“{raw}”是已有的目录而不是文件;请给出备份文件的名称,如 {example}",
+                f"{raw!r} is an existing folder, not a file; give the backup's file name, "
+                f"such as {example}",
             ),
             FILE,
         )

@@ -15,9 +15,10 @@ from sanquan.cli.root import root
 if TYPE_CHECKING:
     from sanquan.backup import BackupError
 
-FILE_ARGUMENT = click.Path(dir_okay=False)
+FILE_ARGUMENT = click.Path()
 """Kept as typed (a string), so that :func:`sanquan.backup.file_argument` sees a trailing
-``/`` that ``Path`` would drop."""
+``/`` that ``Path`` would drop. It also refuses a folder, in the command's language:
+click's own ``dir_okay=False`` answered in English only."""
 
 
 @root.command("backup", cls=Command, help=m.BACKUP_HELP)
