@@ -33,6 +33,7 @@ from sanquan.findings.models import ItemStatus
 from sanquan.institutions.models import Institution
 from tests.commands import in_process
 from tests.conftest import Api, World
+from tests.serving import SANQUAN
 
 pytestmark = pytest.mark.engine_independent
 
@@ -380,3 +381,34 @@ def test_export_refusals_go_to_stderr_and_results_to_stdout(
         "export", "scores", "--session", global_id("ReviewSession", 999), database_url=database_url
     )
     assert by_global_id.stderr == unknown.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["export", "results", "--session", "1"],
+        ["token", "create", "--role", "ADMIN", "--name", "ops"],
+        ["schedule", "plan", "--start", "2027Q1"],
+    ],
+)
+def test_a_command_outside_the_data_folder_says_so_and_makes_no_database(
+    tmp_path: Path, command: list[str]
+) -> None:
+    """Run where its data folder (``var`` by default, relative to where it runs) holds no
+    database, a command names the file it looked for and why, and leaves nothing behind:
+    it made an empty database there and then pointed at ``sanquan migrate``."""
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("SANQUAN_DATA_DIR", "SANQUAN_DATABASE_URL")
+    }
+    ran = subprocess.run(
+        [*SANQUAN, "--lang", "en", *command],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert ran.returncode == 2, ran.stderr
+    expected = tmp_path / "var" / "sanquan.sqlite3"
+    assert ran.stderr.startswith(f"error: there is no database file {expected}: SANQUAN_DATA_DIR")
+    assert list(tmp_path.iterdir()) == []

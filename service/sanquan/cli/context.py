@@ -4,6 +4,7 @@ heavy parts only when a command calls it, so that ``sanquan --help`` stays fast.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sanquan.cli import messages as m
@@ -36,10 +37,28 @@ def database(current: Settings) -> Session:
     from sanquan.db import make_engine, make_session_factory
     from sanquan.migrate import is_current
 
+    missing = _missing_file(current.database_url)
+    if missing is not None:
+        # Opening it would make an empty file, and the refusal would then point at
+        # migrate: most often the command ran outside the folder the data directory
+        # is relative to.
+        raise Refused(m.NO_DATABASE.format(path=missing), code="NO_DATABASE")
     engine = make_engine(current.database_url)
     if not is_current(engine):
         raise Refused(m.NOT_MIGRATED.format(url=safe(current.database_url)), code="NOT_MIGRATED")
     return make_session_factory(engine)()
+
+
+def _missing_file(url: str) -> str | None:
+    """The file of an SQLite database URL when there is no such file; else ``None``."""
+    from sqlalchemy.engine import make_url
+
+    from sanquan.db import in_memory
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or in_memory(url) or parsed.database is None:
+        return None
+    return None if Path(parsed.database).exists() else str(Path(parsed.database).absolute())
 
 
 def plugin_host(*, warn: bool = True) -> PluginHost:

@@ -57,6 +57,13 @@ NOT_MIGRATED = Text(
     "数据库 {url} 不是当前结构:请先运行 sanquan migrate",
     "the database {url} is not at the current schema: run sanquan migrate first",
 )
+NO_DATABASE = Text(
+    "没有数据库文件 {path}:SANQUAN_DATA_DIR(默认 var)相对于命令运行的目录;请在项目目录中运行,"
+    "或设置 SANQUAN_DATA_DIR 或 SANQUAN_DATABASE_URL;新建数据库请运行 sanquan migrate",
+    "there is no database file {path}: SANQUAN_DATA_DIR (var by default) is relative to the "
+    "folder a command runs in; run it from the project's folder, or set SANQUAN_DATA_DIR or "
+    "SANQUAN_DATABASE_URL; to make a new database, run sanquan migrate",
+)
 HELP_HINT = Text("查看帮助:{command} --help", "see {command} --help")
 WROTE = Text("已写入 {path}", "wrote {path}")
 
