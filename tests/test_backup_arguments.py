@@ -18,11 +18,17 @@ from tests.serving import SANQUAN
 pytestmark = pytest.mark.engine_independent
 
 
-def sanquan(directory: Path, database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    """The command run in ``directory`` (where a stray file would land), in English."""
+def sanquan(
+    directory: Path, database_url: str, *args: str, chinese: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """The command run in ``directory`` (where a stray file would land), in English, or
+    in Chinese as a Chinese locale makes it speak (no ``--lang``)."""
     env = {**os.environ, "SANQUAN_DATABASE_URL": database_url, "SANQUAN_DATA_DIR": str(directory)}
+    if chinese:
+        env["LANG"] = "zh_CN.UTF-8"
+        env.pop("LC_ALL", None)
     return subprocess.run(
-        [*SANQUAN, "--lang", "en", *args],
+        [*SANQUAN, *([] if chinese else ["--lang", "en"]), *args],
         env=env,
         cwd=directory,
         capture_output=True,
@@ -57,16 +63,7 @@ def test_a_file_ending_in_a_slash_is_a_folder_and_refused(
 
 
 def test_the_refusal_names_the_argument_in_chinese_too(tmp_path: Path, database: str) -> None:
-    env = {**os.environ, "SANQUAN_DATABASE_URL": database, "LANG": "zh_CN.UTF-8"}
-    env.pop("LC_ALL", None)
-    refused = subprocess.run(
-        [*SANQUAN, "backup", "备份/"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    refused = sanquan(tmp_path, database, "backup", "备份/", chinese=True)
     assert refused.returncode == 2
     assert refused.stderr.startswith("错误:文件:“备份/”以 / 结尾,是目录而不是文件")
     assert not (tmp_path / "备份").exists()
@@ -84,16 +81,7 @@ def test_an_existing_folder_is_refused_in_the_commands_language(
         "error: FILE: '备份' is an existing folder, not a file; give the backup's file name, "
         f"such as {Path('备份') / 'sanquan.sqlite3'}\n"
     )
-    env = {**os.environ, "SANQUAN_DATABASE_URL": database, "LANG": "zh_CN.UTF-8"}
-    env.pop("LC_ALL", None)
-    chinese = subprocess.run(
-        [*SANQUAN, command, "备份"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    chinese = sanquan(tmp_path, database, command, "备份", chinese=True)
     assert chinese.returncode == 2
     assert chinese.stderr.startswith("错误:文件:“备份”是已有的目录而不是文件"), chinese.stderr
     assert listing(tmp_path) == before
