@@ -26,9 +26,8 @@ from pathlib import Path
 
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
-from sqlalchemy import make_url
 
-from sanquan.db import MEMORY, in_memory
+from sanquan.db import MEMORY, in_memory, sqlite_path
 from sanquan.errors import Localized
 
 
@@ -105,7 +104,6 @@ def sqlite_file(url: str) -> Path:
     """The file of an SQLite database URL; refused for any other database, and for an
     SQLite database in memory (a restore would otherwise write a file named ``:memory:``
     and a backup look for one)."""
-    parsed = make_url(url)
     if in_memory(url):
         raise BackupError(
             "IN_MEMORY",
@@ -120,7 +118,8 @@ def sqlite_file(url: str) -> Path:
             ),
             DATABASE_SETTING,
         )
-    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+    path = sqlite_path(url)
+    if path is None:
         raise BackupError(
             "NOT_SQLITE",
             Localized(
@@ -130,7 +129,7 @@ def sqlite_file(url: str) -> Path:
                 "pg_dump -Fc and pg_restore (README, Backup and restore)",
             ),
         )
-    return Path(parsed.database)
+    return path
 
 
 def backup(source: Path, target: Path, *, force: bool = False) -> Copy:

@@ -84,6 +84,19 @@ def in_memory(url: str) -> bool:
     )
 
 
+def sqlite_path(url: str) -> Path | None:
+    """The file of an SQLite database URL (its name decoded); ``None`` for any other
+    database and for an SQLite database in memory, which has none.
+
+    >>> sqlite_path("sqlite:///var/%E8%AF%84%E5%AE%A1.db"), sqlite_path("sqlite://")
+    (PosixPath('var/评审.db'), None)
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or in_memory(url) or not parsed.database:
+        return None
+    return Path(parsed.database)
+
+
 def make_engine(url: str, *, transactional_ddl: bool = False, **kwargs: Any) -> Engine:
     """An engine for ``url``; creates the SQLite file's directory when needed.
 
@@ -93,9 +106,10 @@ def make_engine(url: str, *, transactional_ddl: bool = False, **kwargs: Any) -> 
     transaction itself (the recipe SQLAlchemy documents for pysqlite). The service keeps
     the module's behaviour: its writers take the lock with their first statement."""
     if url.startswith("sqlite"):
-        database = "" if in_memory(url) else make_url(url).database or ""  # decoded
-        if database:
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        path = sqlite_path(url)
+        database = str(path) if path is not None else ""
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
         connect_args: dict[str, Any] = {"check_same_thread": False}
         if not transactional_ddl:
             connect_args["factory"] = QueuedWriterConnection

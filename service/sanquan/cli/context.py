@@ -4,7 +4,6 @@ heavy parts only when a command calls it, so that ``sanquan --help`` stays fast.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sanquan.cli import messages as m
@@ -51,14 +50,10 @@ def database(current: Settings) -> Session:
 
 def _missing_file(url: str) -> str | None:
     """The file of an SQLite database URL when there is no such file; else ``None``."""
-    from sqlalchemy.engine import make_url
+    from sanquan.db import sqlite_path
 
-    from sanquan.db import in_memory
-
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or in_memory(url) or parsed.database is None:
-        return None
-    return None if Path(parsed.database).exists() else str(Path(parsed.database).absolute())
+    path = sqlite_path(url)
+    return None if path is None or path.exists() else str(path.absolute())
 
 
 def plugin_host(*, warn: bool = True) -> PluginHost:
